@@ -1,0 +1,78 @@
+"""The one place tags and labels are built.
+
+AWS tag keys and Kubernetes label keys are the same strings, so a person (or a policy) can
+follow one server from its pods to its target group and alarms with a single key. Values
+are label-safe: Kubernetes allows at most 63 characters of ``[A-Za-z0-9._-]``.
+"""
+
+from __future__ import annotations
+
+from stacks.fleet_plan import PlannedServer, Settings
+
+PREFIX = "mcp-fleet.io"
+ENVIRONMENT = f"{PREFIX}/environment"
+SERVER = f"{PREFIX}/server"
+TENANT = f"{PREFIX}/tenant"
+OWNER = f"{PREFIX}/owner"
+TIER = f"{PREFIX}/tier"
+SLO_SUCCESS_RATE = f"{PREFIX}/slo-success-rate"
+SLO_P95_MS = f"{PREFIX}/slo-p95-ms"
+MANAGED_BY = "app.kubernetes.io/managed-by"
+PART_OF = "app.kubernetes.io/part-of"
+
+REQUIRED_KEYS = (ENVIRONMENT, SERVER, TENANT, OWNER, TIER, SLO_SUCCESS_RATE, SLO_P95_MS)
+"""Keys every taggable resource and every workload of a server must carry (policy checks)."""
+
+FLEET_SERVER = "fleet"
+SHARED_TENANT = "shared"
+
+
+def _number(value: float) -> str:
+    """99.0 -> '99.0', 99.95 -> '99.95': stable text for a label value."""
+    return f"{value:g}" if value != int(value) else f"{value:.1f}"
+
+
+def standard_tags(settings: Settings, server: PlannedServer | None = None) -> dict[str, str]:
+    """Tags for an AWS resource: the server's identity, or the fleet's for shared resources.
+
+    Shared resources (the load balancer, buckets) carry the stack's SLO defaults, which are
+    the floor every server is held to.
+    """
+    if server is None:
+        identity = {
+            SERVER: FLEET_SERVER,
+            TENANT: SHARED_TENANT,
+            OWNER: settings.fleet.owner,
+            TIER: "tier-1",
+            SLO_SUCCESS_RATE: _number(settings.slo.tool_success_rate),
+            SLO_P95_MS: str(settings.slo.p95_latency_ms),
+        }
+    else:
+        identity = {
+            SERVER: server.name,
+            TENANT: server.tenant,
+            OWNER: server.entry.owner.team,
+            TIER: server.entry.tier.value,
+            SLO_SUCCESS_RATE: _number(server.slo.tool_success_rate),
+            SLO_P95_MS: str(server.slo.p95_latency_ms),
+        }
+    return {
+        ENVIRONMENT: settings.environment.value,
+        **identity,
+        MANAGED_BY: "pulumi",
+        PART_OF: settings.project,
+    }
+
+
+def kubernetes_labels(settings: Settings, server: PlannedServer | None = None) -> dict[str, str]:
+    """Labels for a Kubernetes object: the same keys as the AWS tags, plus the app name."""
+    labels = standard_tags(settings, server)
+    labels["app.kubernetes.io/name"] = server.name if server else FLEET_SERVER
+    if server is not None:
+        labels["app.kubernetes.io/version"] = server.entry.version
+    return labels
+
+
+def selector_labels(server: PlannedServer) -> dict[str, str]:
+    """The immutable subset that selects a server's pods (a Deployment selector cannot change)."""
+    return {"app.kubernetes.io/name": server.name, SERVER: server.name}
