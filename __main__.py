@@ -1,0 +1,12 @@
+"""mcp-fleet: one environment's MCP server fleet. Settings come only from Pulumi.<stack>.yaml."""
+
+import pulumi
+
+import stacks
+from components.platform import Platform, PlatformArgs
+
+settings = stacks.load()
+platform = Platform("mcp", PlatformArgs(settings=settings))
+
+pulumi.export("environment", settings.environment.value)
+pulumi.export("servers", {server.name: server.hostname for server in settings.servers})

@@ -1,0 +1,306 @@
+"""McpServer: one catalog server running on Kubernetes the way the operate guide asks.
+
+Rolling updates replace at most a quarter of the replicas at once, pods drain for the
+configured time before they stop, probes use the catalog's health paths, the pod runs under
+the Pod Security Standard "restricted", and only the load balancer may reach it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.labels import kubernetes_labels, selector_labels
+from stacks.fleet_plan import PlannedServer, Settings
+
+HTTP_PORT_NAME = "http"
+RUN_AS_USER = 65532
+"""The nonroot user of distroless images: any non-zero uid satisfies runAsNonRoot."""
+TERMINATION_MARGIN_SECONDS = 15
+"""Grace beyond the drain for the server to finish in-flight tool calls after the pause."""
+
+
+@dataclass(frozen=True)
+class McpServerArgs:
+    settings: Settings
+    server: PlannedServer
+    namespace: pulumi.Input[str]
+    load_balancer_cidrs: pulumi.Input[Sequence[str]]
+    """Where the load balancer's nodes live: the only sources the NetworkPolicy admits."""
+    deployment_annotations: Mapping[str, str] = field(default_factory=dict)
+    """The signed catalog entry, stamped so the policy pack can judge what it sees."""
+
+
+def termination_grace_seconds(drain_seconds: int) -> int:
+    return drain_seconds + TERMINATION_MARGIN_SECONDS
+
+
+class McpServer(pulumi.ComponentResource):
+    """ServiceAccount, Deployment, Service, PodDisruptionBudget, HPA and NetworkPolicy."""
+
+    service_name: pulumi.Output[str]
+    namespace: pulumi.Output[str]
+    port: int
+
+    def __init__(
+        self, name: str, args: McpServerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mcp-fleet:fleet:McpServer", name, None, opts)
+        settings, server = args.settings, args.server
+        labels = kubernetes_labels(settings, server)
+        selector = selector_labels(server)
+        child = pulumi.ResourceOptions(parent=self)
+        self.port = server.entry.port
+
+        def metadata(annotations: Mapping[str, str] | None = None) -> k8s.meta.v1.ObjectMetaArgs:
+            return k8s.meta.v1.ObjectMetaArgs(
+                name=server.name,
+                namespace=args.namespace,
+                labels=labels,
+                annotations=dict(annotations) if annotations else None,
+            )
+
+        self.service_account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa",
+            metadata=metadata(),
+            automount_service_account_token=False,
+            opts=child,
+        )
+        self.deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata=metadata(args.deployment_annotations),
+            spec=self._deployment_spec(args, labels, selector),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # The autoscaler owns the replica count once the Deployment exists.
+                ignore_changes=["spec.replicas"],
+            ),
+        )
+        self.service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=metadata(),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                type="ClusterIP",
+                selector=selector,
+                ports=[
+                    k8s.core.v1.ServicePortArgs(
+                        name=HTTP_PORT_NAME,
+                        port=server.entry.port,
+                        target_port=HTTP_PORT_NAME,
+                        protocol="TCP",
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-pdb",
+            metadata=metadata(),
+            spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+                max_unavailable=f"{settings.fleet.rollout_batch_percent}%",
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+            ),
+            opts=child,
+        )
+        self.autoscaler = k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{name}-hpa",
+            metadata=metadata(),
+            spec=self._autoscaler_spec(settings, server),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.deployment]),
+        )
+        self.network_policy = k8s.networking.v1.NetworkPolicy(
+            f"{name}-netpol",
+            metadata=metadata(),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                policy_types=["Ingress"],
+                ingress=[
+                    k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                        from_=pulumi.Output.from_input(args.load_balancer_cidrs).apply(
+                            lambda cidrs: [
+                                k8s.networking.v1.NetworkPolicyPeerArgs(
+                                    ip_block=k8s.networking.v1.IPBlockArgs(cidr=cidr)
+                                )
+                                for cidr in cidrs
+                            ]
+                        ),
+                        ports=[
+                            k8s.networking.v1.NetworkPolicyPortArgs(
+                                port=server.entry.port, protocol="TCP"
+                            )
+                        ],
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        self.service_name = self.service.metadata.name
+        self.namespace = pulumi.Output.from_input(args.namespace)
+        self.register_outputs(
+            {
+                "deployment": self.deployment.metadata.name,
+                "service": self.service_name,
+                "namespace": self.namespace,
+                "port": self.port,
+            }
+        )
+
+    @staticmethod
+    def _deployment_spec(
+        args: McpServerArgs, labels: Mapping[str, str], selector: Mapping[str, str]
+    ) -> k8s.apps.v1.DeploymentSpecArgs:
+        settings, server = args.settings, args.server
+        entry, plan, fleet = server.entry, server.capacity, settings.fleet
+        batch = f"{fleet.rollout_batch_percent}%"
+
+        def probe(path: str, period: int, failures: int) -> k8s.core.v1.ProbeArgs:
+            return k8s.core.v1.ProbeArgs(
+                http_get=k8s.core.v1.HTTPGetActionArgs(path=path, port=HTTP_PORT_NAME),
+                period_seconds=period,
+                timeout_seconds=2,
+                failure_threshold=failures,
+            )
+
+        container = k8s.core.v1.ContainerArgs(
+            name="mcp-server",
+            image=entry.image,
+            image_pull_policy="IfNotPresent",
+            ports=[
+                k8s.core.v1.ContainerPortArgs(
+                    name=HTTP_PORT_NAME, container_port=entry.port, protocol="TCP"
+                )
+            ],
+            env=[
+                k8s.core.v1.EnvVarArgs(name="MCP_SERVER", value=server.name),
+                k8s.core.v1.EnvVarArgs(name="MCP_TENANT", value=server.tenant),
+                k8s.core.v1.EnvVarArgs(name="MCP_ENVIRONMENT", value=settings.environment.value),
+                k8s.core.v1.EnvVarArgs(name="MCP_TRANSPORT", value=entry.transport),
+                k8s.core.v1.EnvVarArgs(name="MCP_PATH", value=entry.mcp_path),
+                k8s.core.v1.EnvVarArgs(name="LOG_FORMAT", value="json"),
+            ],
+            resources=k8s.core.v1.ResourceRequirementsArgs(
+                requests={"cpu": plan.cpu_request, "memory": plan.memory_request},
+                limits={"cpu": plan.cpu_limit, "memory": plan.memory_limit},
+            ),
+            # Startup gives a slow boot a minute before liveness may restart it.
+            startup_probe=probe(entry.health.startup_path, period=2, failures=30),
+            readiness_probe=probe(entry.health.readiness, period=5, failures=2),
+            liveness_probe=probe(entry.health.liveness, period=10, failures=3),
+            # The pause keeps serving while the load balancer deregisters the pod; the native
+            # sleep action needs no shell, which a distroless image does not have.
+            lifecycle=k8s.core.v1.LifecycleArgs(
+                pre_stop=k8s.core.v1.LifecycleHandlerArgs(
+                    sleep=k8s.core.v1.SleepActionArgs(seconds=fleet.drain_seconds)
+                )
+            ),
+            security_context=k8s.core.v1.SecurityContextArgs(
+                allow_privilege_escalation=False,
+                read_only_root_filesystem=True,
+                run_as_non_root=True,
+                run_as_user=RUN_AS_USER,
+                run_as_group=RUN_AS_USER,
+                capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+            ),
+            volume_mounts=[k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")],
+        )
+        spread = [
+            k8s.core.v1.TopologySpreadConstraintArgs(
+                max_skew=1,
+                topology_key=topology_key,
+                when_unsatisfiable=when,
+                label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+            )
+            for topology_key, when in (
+                ("topology.kubernetes.io/zone", "DoNotSchedule"),
+                ("kubernetes.io/hostname", "ScheduleAnyway"),
+            )
+        ]
+        return k8s.apps.v1.DeploymentSpecArgs(
+            replicas=plan.min_replicas,
+            revision_history_limit=5,
+            progress_deadline_seconds=600,
+            min_ready_seconds=10,
+            selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+            strategy=k8s.apps.v1.DeploymentStrategyArgs(
+                type="RollingUpdate",
+                rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(
+                    max_unavailable=batch, max_surge=batch
+                ),
+            ),
+            template=k8s.core.v1.PodTemplateSpecArgs(
+                metadata=k8s.meta.v1.ObjectMetaArgs(labels=dict(labels)),
+                spec=k8s.core.v1.PodSpecArgs(
+                    service_account_name=server.name,
+                    automount_service_account_token=False,
+                    enable_service_links=False,
+                    termination_grace_period_seconds=termination_grace_seconds(
+                        fleet.drain_seconds
+                    ),
+                    security_context=k8s.core.v1.PodSecurityContextArgs(
+                        run_as_non_root=True,
+                        run_as_user=RUN_AS_USER,
+                        run_as_group=RUN_AS_USER,
+                        fs_group=RUN_AS_USER,
+                        seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+                    ),
+                    containers=[container],
+                    volumes=[
+                        k8s.core.v1.VolumeArgs(
+                            name="tmp",
+                            empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="64Mi"),
+                        )
+                    ],
+                    topology_spread_constraints=spread,
+                ),
+            ),
+        )
+
+    @staticmethod
+    def _autoscaler_spec(
+        settings: Settings, server: PlannedServer
+    ) -> k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs:
+        plan = server.capacity
+        return k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
+            scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
+                api_version="apps/v1", kind="Deployment", name=server.name
+            ),
+            min_replicas=plan.min_replicas,
+            max_replicas=plan.max_replicas,
+            metrics=[
+                k8s.autoscaling.v2.MetricSpecArgs(
+                    type="Resource",
+                    resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
+                        name="cpu",
+                        target=k8s.autoscaling.v2.MetricTargetArgs(
+                            type="Utilization",
+                            average_utilization=settings.fleet.target_cpu_utilization,
+                        ),
+                    ),
+                )
+            ],
+            # Scale up fast, scale down a rollout batch at a time after five quiet minutes.
+            behavior=k8s.autoscaling.v2.HorizontalPodAutoscalerBehaviorArgs(
+                scale_up=k8s.autoscaling.v2.HPAScalingRulesArgs(
+                    stabilization_window_seconds=0,
+                    policies=[
+                        k8s.autoscaling.v2.HPAScalingPolicyArgs(
+                            type="Percent", value=100, period_seconds=30
+                        )
+                    ],
+                ),
+                scale_down=k8s.autoscaling.v2.HPAScalingRulesArgs(
+                    stabilization_window_seconds=300,
+                    policies=[
+                        k8s.autoscaling.v2.HPAScalingPolicyArgs(
+                            type="Percent",
+                            value=settings.fleet.rollout_batch_percent,
+                            period_seconds=60,
+                        )
+                    ],
+                ),
+            ),
+        )

@@ -1,0 +1,98 @@
+"""Platform: everything one environment runs, composed from the concern components."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from catalog.provenance import provenance_annotations
+from components.cluster_access import cluster_provider
+from components.fleet import McpServer, McpServerArgs
+from components.labels import SHARED_TENANT, TENANT, kubernetes_labels
+from components.network import load_balancer_cidrs
+from stacks.fleet_plan import Settings, tenant_namespace
+
+READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
+"""Lets the AWS Load Balancer Controller hold a rollout until new pods are healthy targets."""
+
+
+@dataclass(frozen=True)
+class PlatformArgs:
+    settings: Settings
+
+
+class Platform(pulumi.ComponentResource):
+    """Tenant namespaces, one McpServer per server, and the shared AWS resources."""
+
+    servers: dict[str, McpServer]
+
+    def __init__(
+        self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mcp-fleet:platform:Platform", name, None, opts)
+        settings = args.settings
+        self.kubernetes = cluster_provider(f"{name}-cluster", settings, parent=self)
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=self.kubernetes)
+
+        self.namespaces = {
+            tenant: self._tenant_namespace(name, settings, tenant, on_cluster)
+            for tenant in settings.tenants
+        }
+        cidrs = load_balancer_cidrs(settings, parent=self)
+        self.servers = {
+            server.name: McpServer(
+                f"{name}-{server.name}",
+                McpServerArgs(
+                    settings=settings,
+                    server=server,
+                    namespace=self.namespaces[server.tenant].metadata.name,
+                    load_balancer_cidrs=cidrs,
+                    deployment_annotations=provenance_annotations(server.entry),
+                ),
+                opts=on_cluster,
+            )
+            for server in settings.servers
+        }
+        self.register_outputs(
+            {
+                "environment": settings.environment.value,
+                "namespaces": {t: ns.metadata.name for t, ns in self.namespaces.items()},
+                "servers": {n: s.service_name for n, s in self.servers.items()},
+            }
+        )
+
+    def _tenant_namespace(
+        self, name: str, settings: Settings, tenant: str, opts: pulumi.ResourceOptions
+    ) -> k8s.core.v1.Namespace:
+        """A namespace per tenant: the isolation boundary, enforcing 'restricted' pods."""
+        labels = kubernetes_labels(settings)
+        labels.update(
+            {
+                TENANT: tenant,
+                READINESS_GATE_LABEL: "enabled",
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/enforce-version": "latest",
+            }
+        )
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-ns-{tenant}",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=tenant_namespace(tenant), labels=labels),
+            opts=opts,
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-ns-{tenant}-default-deny",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name="default-deny-ingress", namespace=namespace.metadata.name, labels=labels
+            ),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(),
+                policy_types=["Ingress"],
+            ),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=namespace)),
+        )
+        return namespace
+
+
+__all__ = ["SHARED_TENANT", "Platform", "PlatformArgs"]

@@ -1,0 +1,1 @@
+"""Offline stack review: render under mocks, check policy, diff, report."""

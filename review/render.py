@@ -1,0 +1,76 @@
+"""Render a stack offline: run the program under Pulumi's mock runtime in its own process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+WORKER = Path(__file__).resolve().with_name("render_worker.py")
+
+
+class RenderError(Exception):
+    """The stack did not render; ``bad_input`` when the user's settings are at fault."""
+
+    def __init__(self, message: str, *, bad_input: bool) -> None:
+        super().__init__(message)
+        self.bad_input = bad_input
+
+
+@dataclass(frozen=True)
+class RenderedStack:
+    project: str
+    stack: str
+    resources: list[dict[str, Any]] = field(default_factory=list)
+
+    def of_type(self, type_token: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r["type"] == type_token]
+
+    def named(self, name: str) -> dict[str, Any]:
+        matches = [r for r in self.resources if r["name"] == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources are named {name!r}")
+        return matches[0]
+
+    def children_of(self, urn: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r["parent"] == urn]
+
+    def descendants_of(self, urn: str) -> Iterator[dict[str, Any]]:
+        for child in self.children_of(urn):
+            yield child
+            yield from self.descendants_of(child["urn"])
+
+
+def render_stack(
+    stack: str, project_dir: Path = PROJECT_DIR, config_file: Path | None = None
+) -> RenderedStack:
+    """Render ``stack`` of the project in ``project_dir`` with that directory's own code."""
+    with tempfile.TemporaryDirectory(prefix="mcp-fleet-render-") as scratch:
+        output = Path(scratch) / "rendered.json"
+        command = [
+            sys.executable,
+            str(WORKER),
+            "--project-dir",
+            str(project_dir),
+            "--stack",
+            stack,
+            "--output",
+            str(output),
+        ]
+        if config_file is not None:
+            command += ["--config-file", str(config_file)]
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+        if completed.returncode not in (0, 2) or not output.exists():
+            raise RenderError(
+                f"rendering {stack} failed:\n{completed.stderr.strip()}", bad_input=False
+            )
+        result = json.loads(output.read_text())
+    if "error" in result:
+        raise RenderError(result["error"], bad_input=True)
+    return RenderedStack(result["project"], result["stack"], result["resources"])

@@ -1,0 +1,174 @@
+"""Render one stack of a Pulumi project under Pulumi's mock runtime; print JSON records.
+
+Run as a script in its own process (``python review/render_worker.py --project-dir DIR
+--stack STACK``) so that the program's modules come from DIR alone: rendering a base
+revision in a git worktree must run that revision's code, not the code already imported
+from the working tree. This file therefore imports nothing from the project.
+
+The config is handed to the program as the Pulumi CLI hands it over: ``namespace:key``
+keys, structured values as JSON text, project defaults from Pulumi.yaml, and ``secure:``
+values replaced by placeholders (the review has no key to decrypt them) and marked secret.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import re
+import runpy
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET_PLACEHOLDER = "[secret]"
+EXIT_BAD_INPUT = 2
+
+
+def stack_config(project_dir: Path, stack: str, config_file: Path | None = None) -> tuple[str, dict[str, str], list[str]]:
+    """(project name, config as the engine would pass it, secret keys)."""
+    project_doc = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    project = project_doc["name"]
+    config: dict[str, str] = {}
+    secrets: list[str] = []
+
+    def put(key: str, value: Any) -> None:
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            config[full] = SECRET_PLACEHOLDER
+            secrets.append(full)
+        elif isinstance(value, str):
+            config[full] = value
+        else:
+            config[full] = json.dumps(value)
+
+    for key, declared in (project_doc.get("config") or {}).items():
+        if isinstance(declared, dict) and "default" in declared:
+            put(key, declared["default"])
+        elif not isinstance(declared, dict):
+            put(key, declared)
+    path = config_file or project_dir / f"Pulumi.{stack}.yaml"
+    stack_doc = yaml.safe_load(path.read_text()) or {}
+    for key, value in (stack_doc.get("config") or {}).items():
+        put(key, value)
+    return project, config, secrets
+
+
+def account_of(config: dict[str, str]) -> str:
+    match = re.search(r"arn:aws[a-z-]*:iam::(\d{12}):", json.dumps(config))
+    return match.group(1) if match else "123456789012"
+
+
+def clean(value: Any) -> Any:
+    """Wire values to plain JSON: secrets hidden, unknowns and resource references named."""
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            return SECRET_PLACEHOLDER
+        if sig == RESOURCE_SIG:
+            return {"$ref": value.get("urn")}
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if value == UNKNOWN:
+        return "[unknown]"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the wire carries every number as a double
+    return value
+
+
+def load_mocks_module() -> Any:
+    spec = importlib.util.spec_from_file_location("_review_mocks", Path(__file__).with_name("mocks.py"))
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def render(project_dir: Path, stack: str, config_file: Path | None) -> dict[str, Any]:
+    from google.protobuf import json_format
+
+    import pulumi
+    from pulumi.runtime import mocks as runtime_mocks
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    project, config, secret_keys = stack_config(project_dir, stack, config_file)
+    region = config.get("aws:region", "us-east-1")
+    records: list[dict[str, Any]] = []
+
+    class RecordingMonitor(runtime_mocks.MockMonitor):
+        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            response = super().RegisterResource(request)
+            if request.type != "pulumi:pulumi:Stack":
+                wire = json_format.MessageToDict(request.object)
+                records.append(
+                    {
+                        "urn": response.urn,
+                        "type": request.type,
+                        "name": request.name,
+                        "parent": request.parent or None,
+                        "custom": bool(request.custom),
+                        "provider": request.provider or None,
+                        "inputs": clean(wire),
+                        "dependencies": sorted(set(request.dependencies)),
+                        "options": {
+                            "protect": bool(request.protect),
+                            "ignoreChanges": list(request.ignoreChanges),
+                            "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+                            "retainOnDelete": bool(request.retainOnDelete),
+                            "additionalSecretOutputs": list(request.additionalSecretOutputs),
+                        },
+                        "propertyDependencies": {
+                            key: sorted(deps.urns) for key, deps in request.propertyDependencies.items()
+                        },
+                        "wire": wire,
+                        "id": response.id or None,
+                    }
+                )
+            return response
+
+    mocks = load_mocks_module().FleetMocks(region=region, account_id=account_of(config))
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config, secret_keys)
+    os.chdir(project_dir)
+    sys.path.insert(0, str(project_dir))
+    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")))
+    return {"project": project, "stack": stack, "resources": records}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--project-dir", type=Path, required=True)
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--config-file", type=Path)
+    parser.add_argument("--output", type=Path, required=True)
+    args = parser.parse_args(argv)
+    project_dir = args.project_dir.resolve()
+    try:
+        result = render(project_dir, args.stack, args.config_file.resolve() if args.config_file else None)
+    except FileNotFoundError as error:
+        result = {"error": f"{error.filename}: no such file; is {args.stack} a stack of this project?"}
+    except Exception as error:  # noqa: BLE001 - decide below whether it is the user's mistake
+        import pulumi
+
+        if isinstance(error, pulumi.RunError):
+            result = {"error": str(error)}
+        else:
+            traceback.print_exc()
+            return 1
+    args.output.write_text(json.dumps(result))
+    return EXIT_BAD_INPUT if "error" in result else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
