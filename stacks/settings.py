@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from stacks.backup_cadence import check_rpo
 from stacks.environment import Environment
 
 ARN_ACM = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
@@ -195,7 +196,12 @@ class BackupSettings(StackModel):
     replica_region: str | None = Field(
         default=None, pattern=REGION, description="a second AWS region to replicate backups to"
     )
-    rpo_minutes: int = Field(default=60, ge=5, description="recovery point objective, minutes")
+    rpo_minutes: int = Field(
+        default=60,
+        ge=5,
+        description="recovery point objective in minutes that divides an hour or is whole hours"
+        " dividing a day (15, 30, 60, 120, 240, ...): backups run once per RPO",
+    )
     rto_minutes: int = Field(default=30, ge=1, description="recovery time objective, minutes")
     ops_image: str = Field(
         pattern=DIGEST_IMAGE,
@@ -203,8 +209,26 @@ class BackupSettings(StackModel):
     )
     namespace: str = Field(default="mcp-ops", pattern=SLUG, description="namespace of backup jobs")
     dependencies: tuple[BackupDependency, ...] = Field(
-        default=(), description="stateful dependencies to back up"
+        default=(), description="stateful dependencies to back up, each with a distinct name"
     )
+
+    @field_validator("rpo_minutes")
+    @classmethod
+    def _rpo_is_a_cron_cadence(cls, rpo_minutes: int) -> int:
+        return check_rpo(rpo_minutes)
+
+    @model_validator(mode="after")
+    def _dependency_names_unique(self) -> BackupSettings:
+        """The name is the backup's key prefix and its CronJob's name: two would collide."""
+        seen: set[str] = set()
+        for dependency in self.dependencies:
+            if dependency.name in seen:
+                raise ValueError(
+                    f"two backup dependencies are named {dependency.name!r}; give one a "
+                    "distinct name (it becomes the backup prefix and the CronJob name)"
+                )
+            seen.add(dependency.name)
+        return self
 
 
 class StackSettings(StackModel):
