@@ -1,0 +1,1 @@
+"""Content fingerprints a drill compares between a source and its restored copy."""

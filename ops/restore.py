@@ -1,0 +1,164 @@
+"""Restore: choose a backup, verify all of it, then and only then touch the targets.
+
+1. choose the newest complete backup that finished at or before ``--at`` (or the one
+   named by ``--backup-id``);
+2. check the targets are reachable (read-only);
+3. download EVERY object of the backup and verify size and SHA-256 against the manifest:
+   any mismatch stops here, with every target untouched;
+4. restore PostgreSQL, Redis, the config directory (whichever targets were given);
+5. report achieved RPO (``--at`` minus the backup's end) and RTO (wall time of 1-4)
+   against the objectives.
+
+Verification needs the whole backup before the first target is touched, so restore
+downloads into a private temporary directory (``--work-dir``), removed afterwards.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ops.backup_store import BackupStore
+from ops.checksums import download_and_verify
+from ops.errors import NoBackupError, OpsError, RestoreError, UsageError
+from ops.manifest import Manifest, ManifestInvalid, is_backup_id
+from ops.objectives import ObjectiveResult, evaluate, format_duration
+from ops.progress import TransferProgress
+from ops.sources import postgres as pg
+from ops.sources import redis as rd
+from ops.sources.config_dir import restore_config
+from ops.urls import PostgresUrl, RedisUrl
+
+
+@dataclass(frozen=True)
+class RestoreTargets:
+    postgres: PostgresUrl | None = None
+    redis: RedisUrl | None = None
+    config: Path | None = None
+    flush_redis: bool = False
+
+    def names(self) -> list[str]:
+        given = {"postgres": self.postgres, "redis": self.redis, "config": self.config}
+        return [name for name, target in given.items() if target is not None]
+
+
+@dataclass
+class RestoreReport:
+    manifest: Manifest
+    at: datetime
+    verified: dict[str, str]
+    restored: dict[str, str]
+    objectives: list[ObjectiveResult]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def objectives_met(self) -> bool:
+        return all(result.met for result in self.objectives)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "backup_id": self.manifest.backup_id,
+            "backup_finished_at": self.manifest.finished_at.isoformat(),
+            "at": self.at.isoformat(),
+            "verified": self.verified,
+            "restored": self.restored,
+            "objectives": [result.as_dict() for result in self.objectives],
+            "objectives_met": self.objectives_met,
+            "skipped_backups": [{"backup_id": b, "reason": r} for b, r in self.skipped],
+        }
+
+
+def choose_backup(store: BackupStore, at: datetime,
+                  backup_id: str | None) -> tuple[Manifest, list[tuple[str, str]]]:
+    if backup_id is None:
+        selection = store.newest(at)
+        return selection.manifest, selection.skipped
+    if not is_backup_id(backup_id):
+        raise UsageError(f"--backup-id: malformed id {backup_id!r} (e.g. 20250101T120000.000000Z)")
+    try:
+        manifest = store.load_manifest(backup_id)
+    except ManifestInvalid as exc:
+        raise NoBackupError(f"backup {backup_id} has an invalid manifest: {exc}") from None
+    if manifest is None:
+        raise NoBackupError(f"backup {backup_id} in {store.location} is incomplete or missing "
+                            "(no manifest)")
+    if manifest.finished_at > at:
+        raise UsageError(f"backup {backup_id} finished after --at {at.isoformat()}")
+    return manifest, []
+
+
+def check_targets(manifest: Manifest, targets: RestoreTargets) -> None:
+    names = targets.names()
+    if not names:
+        raise UsageError("nothing to restore: give at least one of --postgres, --redis, --config")
+    missing = [name for name in names if name not in manifest.sources]
+    if missing:
+        raise UsageError(f"backup {manifest.backup_id} holds no {', '.join(missing)} "
+                         f"(it has: {', '.join(manifest.sources)})")
+    if targets.postgres is not None:
+        pg.check_reachable(targets.postgres, "target PostgreSQL")
+    if targets.redis is not None:
+        rd.check_reachable(targets.redis, "target Redis")
+    if targets.config is not None and targets.config.exists() and not targets.config.is_dir():
+        raise UsageError(f"--config: {targets.config} exists and is not a directory")
+
+
+def run_restore(
+    store: BackupStore,
+    targets: RestoreTargets,
+    progress: TransferProgress,
+    *,
+    at: datetime,
+    rpo: timedelta,
+    rto: timedelta,
+    backup_id: str | None = None,
+    work_dir: Path | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> RestoreReport:
+    began = clock()
+    manifest, skipped = choose_backup(store, at, backup_id)
+    for skipped_id, reason in skipped:
+        progress.note(f"skipping backup {skipped_id}: {reason}")
+    progress.note(f"restoring backup {manifest.backup_id} "
+                  f"(finished {manifest.finished_at.isoformat()})")
+    check_targets(manifest, targets)
+
+    restored: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="ops-restore-", dir=work_dir) as scratch:
+        files = download_and_verify(store, manifest, Path(scratch), progress)
+        progress.note(f"verified {len(files)} object(s) against the manifest")
+        try:
+            if targets.postgres is not None:
+                progress.note(f"restoring postgres into {targets.postgres.display} ...")
+                pg.restore_postgres(files["postgres"], targets.postgres)
+                restored["postgres"] = targets.postgres.display
+            if targets.redis is not None:
+                source_db = int(manifest.sources["redis"].details.get("db", "0"))
+                progress.note(f"restoring redis db {source_db} into {targets.redis.display} ...")
+                stats = rd.restore_redis(files["redis"], source_db, targets.redis,
+                                         flush=targets.flush_redis)
+                restored["redis"] = (f"{targets.redis.display}: {stats.keys} keys "
+                                     f"({stats.with_ttl} with TTL, {stats.expired} expired)")
+            if targets.config is not None:
+                progress.note(f"restoring config into {targets.config} ...")
+                count = restore_config(files["config"], targets.config)
+                restored["config"] = f"{targets.config}: {count} files"
+        except OpsError as exc:
+            done = ", ".join(restored) or "none"
+            raise RestoreError(f"{exc} (already restored: {done})") from exc
+
+    elapsed = timedelta(seconds=clock() - began)
+    results = evaluate(at - manifest.finished_at, elapsed, rpo, rto)
+    for result in results:
+        progress.note(result.describe())
+    progress.note(f"restore took {format_duration(elapsed)}")
+    return RestoreReport(
+        manifest=manifest, at=at,
+        verified={name: entry.sha256 for name, entry in manifest.sources.items()},
+        restored=restored, objectives=results, skipped=skipped,
+    )

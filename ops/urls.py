@@ -1,0 +1,135 @@
+"""Connection URLs for PostgreSQL and Redis: validated once, passwords kept off command lines.
+
+Passwords never go into a child process's argv (visible in ``ps``): PostgreSQL tools get
+``PGPASSWORD`` and redis-cli gets ``REDISCLI_AUTH`` in their environment instead, and every
+message shows the URL with the password masked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
+
+from ops.errors import UsageError
+
+
+def _split(url: str, option: str, schemes: tuple[str, ...]) -> SplitResult:
+    if not url or not url.strip():
+        raise UsageError(f"{option}: empty URL")
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.port  # raises ValueError for a non-numeric or out-of-range port
+    except ValueError as exc:
+        raise UsageError(f"{option}: malformed URL ({exc})") from exc
+    if parts.scheme not in schemes:
+        expected = " or ".join(f"{s}://" for s in schemes)
+        raise UsageError(f"{option}: expected a URL starting with {expected}, got {_mask(parts)}")
+    return parts
+
+
+def _mask(parts: SplitResult) -> str:
+    if parts.password is None:
+        return urlunsplit(parts)
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = quote(unquote(parts.username or ""), safe="")
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+def _without_password(parts: SplitResult) -> str:
+    if parts.password is None:
+        return urlunsplit(parts)
+    host = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    netloc = f"{quote(unquote(user), safe='')}@{host}" if user else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@dataclass(frozen=True)
+class PostgresUrl:
+    raw: str
+    host: str
+    port: int
+    dbname: str
+    password: str | None
+    safe: str  # the URL without its password, for libpq
+
+    @property
+    def display(self) -> str:
+        return _mask(urlsplit(self.raw))
+
+    def env(self) -> dict[str, str]:
+        return {"PGPASSWORD": self.password} if self.password is not None else {}
+
+    def same_database(self, other: PostgresUrl) -> bool:
+        return (self.host, self.port, self.dbname) == (other.host, other.port, other.dbname)
+
+
+def parse_postgres_url(url: str, option: str = "--postgres") -> PostgresUrl:
+    parts = _split(url, option, ("postgresql", "postgres"))
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise UsageError(f"{option}: the URL names no database (postgresql://HOST:PORT/DBNAME)")
+    if "/" in dbname:
+        raise UsageError(f"{option}: malformed database name {dbname!r}")
+    password = unquote(parts.password) if parts.password is not None else None
+    return PostgresUrl(
+        raw=url.strip(),
+        host=parts.hostname or "localhost",
+        port=parts.port or 5432,
+        dbname=dbname,
+        password=password,
+        safe=_without_password(parts),
+    )
+
+
+@dataclass(frozen=True)
+class RedisUrl:
+    raw: str
+    host: str
+    port: int
+    db: int
+    username: str | None
+    password: str | None
+    tls: bool
+    safe: str  # the URL without its password, for redis-cli -u
+
+    @property
+    def display(self) -> str:
+        return _mask(urlsplit(self.raw))
+
+    def env(self) -> dict[str, str]:
+        return {"REDISCLI_AUTH": self.password} if self.password is not None else {}
+
+    def same_database(self, other: RedisUrl) -> bool:
+        return (self.host, self.port, self.db) == (other.host, other.port, other.db)
+
+    def client(self, timeout: float = 10.0):  # -> redis.Redis, imported lazily
+        import redis
+
+        return redis.Redis(
+            host=self.host, port=self.port, db=self.db, username=self.username,
+            password=self.password, ssl=self.tls, socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+        )
+
+
+def parse_redis_url(url: str, option: str = "--redis") -> RedisUrl:
+    parts = _split(url, option, ("redis", "rediss"))
+    path = parts.path.strip("/")
+    try:
+        db = int(path) if path else 0
+    except ValueError:
+        raise UsageError(f"{option}: database must be a number (redis://HOST:PORT/0), "
+                         f"got {path!r}") from None
+    if db < 0:
+        raise UsageError(f"{option}: database must be >= 0")
+    return RedisUrl(
+        raw=url.strip(),
+        host=parts.hostname or "localhost",
+        port=parts.port or 6379,
+        db=db,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        tls=parts.scheme == "rediss",
+        safe=_without_password(parts),
+    )
