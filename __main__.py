@@ -10,3 +10,4 @@ platform = Platform("mcp", PlatformArgs(settings=settings))
 
 pulumi.export("environment", settings.environment.value)
 pulumi.export("servers", {server.name: server.hostname for server in settings.servers})
+pulumi.export("load_balancer_dns", platform.load_balancer.dns_name)

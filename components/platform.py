@@ -11,6 +11,7 @@ from catalog.provenance import provenance_annotations
 from components.cluster_access import cluster_provider
 from components.fleet import McpServer, McpServerArgs
 from components.labels import SHARED_TENANT, TENANT, kubernetes_labels
+from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import load_balancer_cidrs
 from stacks.fleet_plan import Settings, tenant_namespace
 
@@ -27,6 +28,7 @@ class Platform(pulumi.ComponentResource):
     """Tenant namespaces, one McpServer per server, and the shared AWS resources."""
 
     servers: dict[str, McpServer]
+    load_balancer: LoadBalancer
 
     def __init__(
         self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
@@ -55,11 +57,19 @@ class Platform(pulumi.ComponentResource):
             )
             for server in settings.servers
         }
+        self.load_balancer = LoadBalancer(
+            f"{name}-lb",
+            LoadBalancerArgs(
+                settings=settings, servers=self.servers, kubernetes_provider=self.kubernetes
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.register_outputs(
             {
                 "environment": settings.environment.value,
                 "namespaces": {t: ns.metadata.name for t, ns in self.namespaces.items()},
                 "servers": {n: s.service_name for n, s in self.servers.items()},
+                "load_balancer_dns": self.load_balancer.dns_name,
             }
         )
 
