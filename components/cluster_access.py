@@ -38,7 +38,9 @@ def kubeconfig(cluster_name: str, region: str, endpoint: str, certificate_author
                     },
                 }
             ],
-            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": "aws"}}],
+            "contexts": [
+                {"name": cluster_name, "context": {"cluster": cluster_name, "user": "aws"}}
+            ],
             "current-context": cluster_name,
             "users": [{"name": "aws", "user": user}],
         }
@@ -59,7 +61,7 @@ def cluster_provider(name: str, settings: Settings, parent: pulumi.Resource) -> 
     )
     return k8s.Provider(
         name,
-        kubeconfig=pulumi.Output.secret(config),
+        kubeconfig=pulumi.Output.secret(config),  # type: ignore[arg-type]
         enable_server_side_apply=True,
         delete_unreachable=False,
         opts=pulumi.ResourceOptions(parent=parent),

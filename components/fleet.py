@@ -237,9 +237,7 @@ class McpServer(pulumi.ComponentResource):
                     service_account_name=server.name,
                     automount_service_account_token=False,
                     enable_service_links=False,
-                    termination_grace_period_seconds=termination_grace_seconds(
-                        fleet.drain_seconds
-                    ),
+                    termination_grace_period_seconds=termination_grace_seconds(fleet.drain_seconds),
                     security_context=k8s.core.v1.PodSecurityContextArgs(
                         run_as_non_root=True,
                         run_as_user=RUN_AS_USER,

@@ -29,7 +29,18 @@ _HOMES = {
     "load_settings": "stacks.loader",
 }
 
-__all__ = sorted(_HOMES)
+__all__ = [
+    "CapacityInputs",
+    "CapacityPlan",
+    "EffectiveSlo",
+    "Environment",
+    "PlannedServer",
+    "Settings",
+    "SettingsError",
+    "load",
+    "load_settings",
+    "plan_capacity",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -91,7 +91,8 @@ def _plan_server(
                 peak_rps=server.peak_rps,
                 cpu_per_request=profile.cpu_per_request,
                 memory_per_connection_mb=profile.memory_per_connection_mb,
-                concurrent_connections=server.concurrent_connections or max(1, round(server.peak_rps)),
+                concurrent_connections=server.concurrent_connections
+                or max(1, round(server.peak_rps)),
                 headroom=stack.fleet.headroom,
                 cores_per_node=stack.fleet.cores_per_node,
                 pod_cpu=profile.pod_cpu,
@@ -178,6 +179,4 @@ def load_settings(
 
 def load() -> Settings:
     """Settings of the stack being deployed, from the config the engine gave the program."""
-    return load_settings(
-        _raw_config(), project=pulumi.get_project(), stack=pulumi.get_stack()
-    )
+    return load_settings(_raw_config(), project=pulumi.get_project(), stack=pulumi.get_stack())

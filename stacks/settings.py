@@ -65,7 +65,9 @@ class NetworkSettings(StackModel):
 
         for subnet in (*self.public_subnet_ids, *self.private_subnet_ids):
             if not re.match(SUBNET_ID, subnet):
-                raise ValueError(f"{subnet!r} is not a subnet id; subnet ids look like subnet-0abc1234")
+                raise ValueError(
+                    f"{subnet!r} is not a subnet id; subnet ids look like subnet-0abc1234"
+                )
         return self
 
 

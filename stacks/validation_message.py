@@ -32,7 +32,9 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     return found
 
 
-def _locate(model: type[BaseModel], loc: Sequence[int | str]) -> tuple[FieldInfo | None, type[BaseModel]]:
+def _locate(
+    model: type[BaseModel], loc: Sequence[int | str]
+) -> tuple[FieldInfo | None, type[BaseModel]]:
     """The field a location points at, and the model that owns it."""
     owner: type[BaseModel] = model
     field: FieldInfo | None = None
@@ -60,7 +62,7 @@ def format_key(prefix: str, loc: Sequence[int | str]) -> str:
     return key or "(top level)"
 
 
-def _expected(error: dict[str, Any], field: FieldInfo | None, owner: type[BaseModel]) -> str:
+def _expected(error: Any, field: FieldInfo | None, owner: type[BaseModel]) -> str:
     if error["type"] == "extra_forbidden":
         allowed = sorted(f.alias or n for n, f in owner.model_fields.items())
         return f"remove it; the keys allowed here are: {', '.join(allowed)}"
@@ -93,7 +95,11 @@ def describe_validation_error(
 
         field, owner = _locate(model, [p for p in loc if isinstance(p, (int, str))])
         key = format_key(key_prefix, [p for p in loc if isinstance(p, (int, str))])
-        given = "" if problem["type"] in ("missing", "extra_forbidden") else f" (got {problem.get('input')!r})"
+        given = (
+            ""
+            if problem["type"] in ("missing", "extra_forbidden")
+            else f" (got {problem.get('input')!r})"
+        )
         message = problem["msg"].removeprefix("Value error, ")
         lines.append(f"{source}: {key}: {message}{given}; {_expected(problem, field, owner)}")
     return "\n".join(lines)

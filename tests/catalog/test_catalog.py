@@ -17,7 +17,10 @@ def test_the_example_catalog_has_six_servers_and_two_tenants() -> None:
     assert len(catalog) >= 6
     tenants = {tenant for entry in catalog.values() for tenant in entry.tenants}
     assert {"storefront", "research"} <= tenants
-    assert {e.session_mode for e in catalog.values()} == {SessionMode.STATELESS, SessionMode.STATEFUL}
+    assert {e.session_mode for e in catalog.values()} == {
+        SessionMode.STATELESS,
+        SessionMode.STATEFUL,
+    }
 
 
 def test_every_entry_is_pinned_by_digest_with_sbom_provenance_and_scan() -> None:
@@ -58,7 +61,9 @@ def test_an_image_by_tag_is_refused(tmp_path: Path) -> None:
 
 def test_an_unknown_stage_is_refused(tmp_path: Path) -> None:
     path = write_variant(tmp_path, "jira", stages=["dev", "qa"])
-    with pytest.raises(SettingsError, match=r"stages\[1\]: Input should be 'dev', 'staging' or 'prod'"):
+    with pytest.raises(
+        SettingsError, match=r"stages\[1\]: Input should be 'dev', 'staging' or 'prod'"
+    ):
         load_entry(path)
 
 
@@ -75,14 +80,16 @@ def test_a_scan_with_negative_counts_is_refused(tmp_path: Path) -> None:
     document = yaml.safe_load((CATALOG_DIR / "github.yaml").read_text())
     document["scan"]["critical"] = -1
     path = write_variant(tmp_path, "github", scan=document["scan"])
-    with pytest.raises(SettingsError, match=r"scan\.critical: Input should be greater than or equal to 0"):
+    with pytest.raises(
+        SettingsError, match=r"scan\.critical: Input should be greater than or equal to 0"
+    ):
         load_entry(path)
 
 
 def test_the_file_name_must_match_the_entry(tmp_path: Path) -> None:
     source = write_variant(tmp_path, "github")
     renamed = source.rename(tmp_path / "gitlab.yaml")
-    with pytest.raises(SettingsError, match="rename the file to github.yaml"):
+    with pytest.raises(SettingsError, match=r"rename the file to github\.yaml"):
         load_entry(renamed)
 
 

@@ -37,7 +37,9 @@ def server_resources(rendered: RenderedStack, server: str) -> dict[str, dict[str
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_server_gets_its_six_objects_under_the_platform(rendered: Rendered, stack: str) -> None:
+def test_every_server_gets_its_six_objects_under_the_platform(
+    rendered: Rendered, stack: str
+) -> None:
     result = rendered(stack)
     (platform,) = result.of_type("mcp-fleet:platform:Platform")
     servers = result.of_type("mcp-fleet:fleet:McpServer")
@@ -55,7 +57,9 @@ def test_every_server_gets_its_six_objects_under_the_platform(rendered: Rendered
 def test_deployments_follow_the_guide(rendered: Rendered, stack: str) -> None:
     settings = settings_of(stack)
     for planned in settings.servers:
-        deployment = server_resources(rendered(stack), planned.name)["kubernetes:apps/v1:Deployment"]
+        deployment = server_resources(rendered(stack), planned.name)[
+            "kubernetes:apps/v1:Deployment"
+        ]
         spec = deployment["inputs"]["spec"]
         assert spec["strategy"] == {
             "type": "RollingUpdate",
@@ -71,7 +75,10 @@ def test_deployments_follow_the_guide(rendered: Rendered, stack: str) -> None:
         assert container["startupProbe"]["httpGet"]["path"] == planned.entry.health.startup_path
         # requests and limits from the capacity plan
         assert container["resources"] == {
-            "requests": {"cpu": planned.capacity.cpu_request, "memory": planned.capacity.memory_request},
+            "requests": {
+                "cpu": planned.capacity.cpu_request,
+                "memory": planned.capacity.memory_request,
+            },
             "limits": {"cpu": planned.capacity.cpu_limit, "memory": planned.capacity.memory_limit},
         }
         # drain: a preStop pause, and a grace period longer than it
@@ -107,7 +114,9 @@ def test_pods_spread_across_zones(rendered: Rendered) -> None:
 
 def test_service_accounts_do_not_automount_tokens(rendered: Rendered) -> None:
     accounts = rendered("prod").of_type("kubernetes:core/v1:ServiceAccount")
-    fleet_accounts = [a for a in accounts if a["inputs"]["metadata"]["namespace"].startswith("mcp-")]
+    fleet_accounts = [
+        a for a in accounts if a["inputs"]["metadata"]["namespace"].startswith("mcp-")
+    ]
     assert fleet_accounts
     for account in fleet_accounts:
         if account["inputs"]["metadata"]["namespace"] == "mcp-ops":
@@ -116,7 +125,9 @@ def test_service_accounts_do_not_automount_tokens(rendered: Rendered) -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_autoscaler_and_disruption_budget_follow_the_capacity_plan(rendered: Rendered, stack: str) -> None:
+def test_autoscaler_and_disruption_budget_follow_the_capacity_plan(
+    rendered: Rendered, stack: str
+) -> None:
     for planned in settings_of(stack).servers:
         objects = server_resources(rendered(stack), planned.name)
         hpa = objects["kubernetes:autoscaling/v2:HorizontalPodAutoscaler"]["inputs"]["spec"]
@@ -124,7 +135,11 @@ def test_autoscaler_and_disruption_budget_follow_the_capacity_plan(rendered: Ren
             planned.capacity.min_replicas,
             planned.capacity.max_replicas,
         )
-        assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": planned.name}
+        assert hpa["scaleTargetRef"] == {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": planned.name,
+        }
         pdb = objects["kubernetes:policy/v1:PodDisruptionBudget"]["inputs"]["spec"]
         assert pdb["maxUnavailable"] == "25%"
         assert pdb["selector"]["matchLabels"]["app.kubernetes.io/name"] == planned.name
@@ -133,7 +148,9 @@ def test_autoscaler_and_disruption_budget_follow_the_capacity_plan(rendered: Ren
 def test_network_policy_admits_only_the_load_balancer_subnets(rendered: Rendered) -> None:
     result = rendered("prod")
     for planned in settings_of("prod").servers:
-        policy = server_resources(result, planned.name)["kubernetes:networking.k8s.io/v1:NetworkPolicy"]
+        policy = server_resources(result, planned.name)[
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+        ]
         spec = policy["inputs"]["spec"]
         assert spec["policyTypes"] == ["Ingress"]
         (rule,) = spec["ingress"]
@@ -142,10 +159,14 @@ def test_network_policy_admits_only_the_load_balancer_subnets(rendered: Rendered
         assert rule["ports"] == [{"port": planned.entry.port, "protocol": "TCP"}]
     # and every tenant namespace denies ingress by default
     defaults = [
-        r for r in result.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        r
+        for r in result.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
         if r["inputs"]["metadata"]["name"] == "default-deny-ingress"
     ]
-    assert {d["inputs"]["metadata"]["namespace"] for d in defaults} == {"mcp-storefront", "mcp-research"}
+    assert {d["inputs"]["metadata"]["namespace"] for d in defaults} == {
+        "mcp-storefront",
+        "mcp-research",
+    }
     assert all(d["inputs"]["spec"]["podSelector"] == {} for d in defaults)
 
 
@@ -166,7 +187,9 @@ def test_every_server_object_carries_the_standard_labels(rendered: Rendered, sta
 
 def test_namespaces_enforce_restricted_pods_and_readiness_gates(rendered: Rendered) -> None:
     namespaces = rendered("prod").of_type("kubernetes:core/v1:Namespace")
-    tenants = {n["inputs"]["metadata"]["name"]: n["inputs"]["metadata"]["labels"] for n in namespaces}
+    tenants = {
+        n["inputs"]["metadata"]["name"]: n["inputs"]["metadata"]["labels"] for n in namespaces
+    }
     for name in ("mcp-storefront", "mcp-research"):
         assert tenants[name]["pod-security.kubernetes.io/enforce"] == "restricted"
         assert tenants[name]["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"

@@ -150,7 +150,9 @@ def test_network_settings_certificate_must_be_an_acm_arn() -> None:
 
 def test_fleet_settings_rollout_batch_too_large() -> None:
     message = error_for(with_value("prod", "mcp-fleet:fleet", {"rolloutBatchPercent": 80}))
-    assert "mcp-fleet:fleet.rolloutBatchPercent: Input should be less than or equal to 50" in message
+    assert (
+        "mcp-fleet:fleet.rolloutBatchPercent: Input should be less than or equal to 50" in message
+    )
     assert "(got 80)" in message and "percent of replicas replaced at once (1-50)" in message
 
 
@@ -234,9 +236,7 @@ def test_load_balancer_settings_deletion_protection_must_be_boolean() -> None:
 
 
 def test_observability_settings_paging_must_be_a_list() -> None:
-    message = error_for(
-        with_value("prod", "mcp-fleet:observability", {"page": {"emails": 5}})
-    )
+    message = error_for(with_value("prod", "mcp-fleet:observability", {"page": {"emails": 5}}))
     assert "mcp-fleet:observability.page.emails:" in message
 
 
