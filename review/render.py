@@ -28,6 +28,22 @@ class RenderedStack:
     project: str
     stack: str
     resources: list[dict[str, Any]] = field(default_factory=list)
+    root: dict[str, Any] = field(default_factory=dict)
+    """The root stack resource: ``urn``, ``outputs`` (wire form) and ``exports`` (plain)."""
+
+    @property
+    def root_urn(self) -> str:
+        return self.root.get("urn") or (
+            f"urn:pulumi:{self.stack}::{self.project}::pulumi:pulumi:Stack::"
+            f"{self.project}-{self.stack}"
+        )
+
+    @property
+    def exports(self) -> dict[str, Any]:
+        return dict(self.root.get("exports") or {})
+
+    def by_urn(self, urn: str) -> dict[str, Any] | None:
+        return next((r for r in self.resources if r["urn"] == urn), None)
 
     def of_type(self, type_token: str) -> list[dict[str, Any]]:
         return [r for r in self.resources if r["type"] == type_token]
@@ -73,4 +89,6 @@ def render_stack(
         result = json.loads(output.read_text())
     if "error" in result:
         raise RenderError(result["error"], bad_input=True)
-    return RenderedStack(result["project"], result["stack"], result["resources"])
+    return RenderedStack(
+        result["project"], result["stack"], result["resources"], result.get("root") or {}
+    )

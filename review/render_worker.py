@@ -94,47 +94,70 @@ def load_mocks_module() -> Any:
 
 
 def render(project_dir: Path, stack: str, config_file: Path | None) -> dict[str, Any]:
-    from google.protobuf import json_format
-
     import pulumi
+    from google.protobuf import json_format
     from pulumi.runtime import mocks as runtime_mocks
-    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime import rpc
+    from pulumi.runtime.settings import get_root_resource
+    from pulumi.runtime.stack import massage, run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
     project, config, secret_keys = stack_config(project_dir, stack, config_file)
     region = config.get("aws:region", "us-east-1")
     records: list[dict[str, Any]] = []
+    registered_outputs: dict[str, dict[str, Any]] = {}
 
     class RecordingMonitor(runtime_mocks.MockMonitor):
-        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        def RegisterResource(self, request: Any) -> Any:
             response = super().RegisterResource(request)
-            if request.type != "pulumi:pulumi:Stack":
-                wire = json_format.MessageToDict(request.object)
-                records.append(
-                    {
-                        "urn": response.urn,
-                        "type": request.type,
-                        "name": request.name,
-                        "parent": request.parent or None,
-                        "custom": bool(request.custom),
-                        "provider": request.provider or None,
-                        "inputs": clean(wire),
-                        "dependencies": sorted(set(request.dependencies)),
-                        "options": {
-                            "protect": bool(request.protect),
-                            "ignoreChanges": list(request.ignoreChanges),
-                            "deleteBeforeReplace": bool(request.deleteBeforeReplace),
-                            "retainOnDelete": bool(request.retainOnDelete),
-                            "additionalSecretOutputs": list(request.additionalSecretOutputs),
+            if request.type == "pulumi:pulumi:Stack":
+                self.stack_urn = response.urn
+                return response
+            wire = json_format.MessageToDict(request.object)
+            timeouts = request.customTimeouts
+            records.append(
+                {
+                    "urn": response.urn,
+                    "type": request.type,
+                    "name": request.name,
+                    "parent": request.parent or None,
+                    "custom": bool(request.custom),
+                    "provider": request.provider or None,
+                    "inputs": clean(wire),
+                    "dependencies": sorted(set(request.dependencies)),
+                    "options": {
+                        "protect": bool(request.protect),
+                        "ignoreChanges": list(request.ignoreChanges),
+                        "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+                        "deleteBeforeReplaceDefined": bool(request.deleteBeforeReplaceDefined),
+                        "retainOnDelete": bool(request.retainOnDelete),
+                        "additionalSecretOutputs": list(request.additionalSecretOutputs),
+                        "aliases": list(request.aliasURNs),
+                        # The SDK sends aliases as specs when the monitor supports them
+                        # (the mock monitor does); review.diff resolves them to URNs.
+                        "aliasSpecs": [json_format.MessageToDict(a) for a in request.aliases],
+                        "replaceOnChanges": list(request.replaceOnChanges),
+                        "customTimeouts": {
+                            "create": timeouts.create,
+                            "update": timeouts.update,
+                            "delete": timeouts.delete,
                         },
-                        "propertyDependencies": {
-                            key: sorted(deps.urns) for key, deps in request.propertyDependencies.items()
-                        },
-                        "wire": wire,
-                        "id": response.id or None,
-                    }
-                )
+                    },
+                    "propertyDependencies": {
+                        key: sorted(deps.urns) for key, deps in request.propertyDependencies.items()
+                    },
+                    "wire": wire,
+                    # What the engine would hold as the resource's state: the mock's answer
+                    # for a custom resource, register_outputs (below) for a component.
+                    "outputs": json_format.MessageToDict(response.object) if request.custom else {},
+                    "id": response.id or None,
+                }
+            )
             return response
+
+        def RegisterResourceOutputs(self, request: Any) -> Any:
+            registered_outputs[request.urn] = json_format.MessageToDict(request.outputs)
+            return super().RegisterResourceOutputs(request)
 
     mocks = load_mocks_module().FleetMocks(region=region, account_id=account_of(config))
     monitor = RecordingMonitor(mocks)
@@ -143,7 +166,27 @@ def render(project_dir: Path, stack: str, config_file: Path | None) -> dict[str,
     os.chdir(project_dir)
     sys.path.insert(0, str(project_dir))
     _sync_await(run_pulumi_func(lambda: runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")))
-    return {"project": project, "stack": stack, "resources": records}
+
+    async def stack_exports() -> Any:
+        # set_mocks registers the root stack's outputs before the program runs, so the
+        # program's pulumi.export values wait, unregistered, on the root resource.
+        root = get_root_resource()
+        exported = massage(getattr(root, "outputs", {}), [])
+        return await rpc.serialize_properties(exported, {})
+
+    stack_urn = getattr(monitor, "stack_urn", None)
+    for record in records:
+        if not record["custom"] and record["urn"] in registered_outputs:
+            record["outputs"] = registered_outputs[record["urn"]]
+    stack_outputs = json_format.MessageToDict(_sync_await(stack_exports()))
+    return {
+        "project": project,
+        "stack": stack,
+        # The root stack resource: the engine hands it to AnalyzeStack with the exports as
+        # its outputs, and the report shows the exports.
+        "root": {"urn": stack_urn, "outputs": stack_outputs, "exports": clean(stack_outputs)},
+        "resources": records,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         result = render(project_dir, args.stack, args.config_file.resolve() if args.config_file else None)
     except FileNotFoundError as error:
         result = {"error": f"{error.filename}: no such file; is {args.stack} a stack of this project?"}
-    except Exception as error:  # noqa: BLE001 - decide below whether it is the user's mistake
+    except Exception as error:
         import pulumi
 
         if isinstance(error, pulumi.RunError):
