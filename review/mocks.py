@@ -56,7 +56,9 @@ class FleetMocks(pulumi.runtime.Mocks):
             return self._aws(args.typ, args.name, inputs)
         return f"{args.name}-{digest(args.typ, args.name, length=8)}", inputs
 
-    def _kubernetes(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _kubernetes(
+        self, typ: str, name: str, inputs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
         metadata = dict(inputs.get("metadata") or {})
         metadata.setdefault("name", f"{name}-{digest(typ, name, length=8)}")
         metadata["uid"] = _uuid(typ, name)
@@ -79,7 +81,9 @@ class FleetMocks(pulumi.runtime.Mocks):
             outputs["arn"] = rid = (
                 f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{physical}/{suffix}"
             )
-            outputs["dnsName"] = f"{physical}-{int(suffix[:8], 16) % 10**10}.{region}.elb.amazonaws.com"
+            outputs["dnsName"] = (
+                f"{physical}-{int(suffix[:8], 16) % 10**10}.{region}.elb.amazonaws.com"
+            )
             outputs["zoneId"] = "Z32O12XQLNTSW2"
         elif typ == "aws:lb/targetGroup:TargetGroup":
             physical = (inputs.get("name") or f"{name[:24]}-{suffix[:7]}")[:32]
@@ -94,7 +98,10 @@ class FleetMocks(pulumi.runtime.Mocks):
                 f"arn:aws:elasticloadbalancing:{region}:{account}:{part}/app/{name[:24]}/{suffix}"
             )
         elif typ == "aws:s3/bucket:Bucket":
-            bucket = inputs.get("bucket") or f"{(inputs.get('bucketPrefix') or name)[:40]}{digest(name, length=12)}"
+            bucket = (
+                inputs.get("bucket")
+                or f"{(inputs.get('bucketPrefix') or name)[:40]}{digest(name, length=12)}"
+            )
             outputs.update(
                 bucket=bucket,
                 arn=f"arn:aws:s3:::{bucket}",
@@ -105,7 +112,10 @@ class FleetMocks(pulumi.runtime.Mocks):
             rid = bucket
         elif typ == "aws:kms/key:Key":
             key_id = _uuid(typ, name)
-            outputs.update(keyId=key_id, arn=f"arn:aws:kms:{inputs.get('region') or region}:{account}:key/{key_id}")
+            outputs.update(
+                keyId=key_id,
+                arn=f"arn:aws:kms:{inputs.get('region') or region}:{account}:key/{key_id}",
+            )
             rid = key_id
         elif typ == "aws:kms/alias:Alias":
             outputs["arn"] = f"arn:aws:kms:{region}:{account}:{inputs.get('name', 'alias/' + name)}"
@@ -114,30 +124,46 @@ class FleetMocks(pulumi.runtime.Mocks):
             outputs.update(name=topic, arn=f"arn:aws:sns:{region}:{account}:{topic}")
             rid = outputs["arn"]
         elif typ == "aws:iam/role:Role":
-            outputs.update(name=physical, arn=f"arn:aws:iam::{account}:role/{physical}", uniqueId=f"AROA{suffix.upper()}")
+            outputs.update(
+                name=physical,
+                arn=f"arn:aws:iam::{account}:role/{physical}",
+                uniqueId=f"AROA{suffix.upper()}",
+            )
         elif typ == "aws:iam/policy:Policy":
             outputs.update(name=physical, arn=f"arn:aws:iam::{account}:policy/{physical}")
             rid = outputs["arn"]
         elif typ == "aws:cloudwatch/logGroup:LogGroup":
-            outputs.update(name=physical, arn=f"arn:aws:logs:{region}:{account}:log-group:{physical}")
-        elif typ in ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm"):
+            outputs.update(
+                name=physical, arn=f"arn:aws:logs:{region}:{account}:log-group:{physical}"
+            )
+        elif typ in (
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+        ):
             alarm = inputs.get("name") or inputs.get("alarmName") or physical
             outputs["arn"] = f"arn:aws:cloudwatch:{region}:{account}:alarm:{alarm}"
             rid = alarm
         elif typ == "aws:cloudwatch/dashboard:Dashboard":
-            outputs["dashboardArn"] = f"arn:aws:cloudwatch::{account}:dashboard/{inputs.get('dashboardName', physical)}"
+            outputs["dashboardArn"] = (
+                f"arn:aws:cloudwatch::{account}:dashboard/{inputs.get('dashboardName', physical)}"
+            )
             rid = inputs.get("dashboardName", physical)
         elif typ == "aws:ec2/securityGroup:SecurityGroup":
             rid = f"sg-{suffix}"
-            outputs.update(arn=f"arn:aws:ec2:{region}:{account}:security-group/{rid}", name=physical)
+            outputs.update(
+                arn=f"arn:aws:ec2:{region}:{account}:security-group/{rid}", name=physical
+            )
         else:
-            outputs.setdefault("arn", f"arn:aws:{module}:{region}:{account}:{kind[0].lower() + kind[1:]}/{physical}")
+            outputs.setdefault(
+                "arn",
+                f"arn:aws:{module}:{region}:{account}:{kind[0].lower() + kind[1:]}/{physical}",
+            )
         outputs.setdefault("id", rid)
         return rid, outputs
 
     # -- function calls ------------------------------------------------------------------
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         token, given = args.token, dict(args.args)
         region, account = given.get("region") or self.region, self.account
         if token == "aws:eks/getCluster:getCluster":
@@ -148,18 +174,42 @@ class FleetMocks(pulumi.runtime.Mocks):
                 "endpoint": f"https://{digest(name, length=32).upper()}.gr7.{region}.eks.amazonaws.com",
                 "certificateAuthorities": [{"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="}],
                 "version": "1.33",
-                "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{digest(name, length=32).upper()}"}]}],
+                "identities": [
+                    {
+                        "oidcs": [
+                            {
+                                "issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{digest(name, length=32).upper()}"
+                            }
+                        ]
+                    }
+                ],
             }
         if token == "aws:ec2/getSubnet:getSubnet":
             subnet = given.get("id", "subnet-0")
             octet = int(digest(subnet, length=4), 16) % 250
-            network = ipaddress.ip_network(f"10.{int(digest(subnet, length=2), 16) % 200}.{octet}.0/24")
+            network = ipaddress.ip_network(
+                f"10.{int(digest(subnet, length=2), 16) % 200}.{octet}.0/24"
+            )
             zone = "abc"[int(digest(subnet, length=2), 16) % 3]
-            return {"id": subnet, "cidrBlock": str(network), "availabilityZone": f"{region}{zone}", "vpcId": "vpc-0"}
+            return {
+                "id": subnet,
+                "cidrBlock": str(network),
+                "availabilityZone": f"{region}{zone}",
+                "vpcId": "vpc-0",
+            }
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": account, "arn": f"arn:aws:iam::{account}:user/review", "userId": "AIDAREVIEW"}
+            return {
+                "accountId": account,
+                "arn": f"arn:aws:iam::{account}:user/review",
+                "userId": "AIDAREVIEW",
+            }
         if token == "aws:index/getRegion:getRegion":
-            return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+            return {
+                "name": region,
+                "region": region,
+                "id": region,
+                "endpoint": f"ec2.{region}.amazonaws.com",
+            }
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         if token == "aws:elb/getServiceAccount:getServiceAccount":

@@ -33,7 +33,9 @@ SECRET_PLACEHOLDER = "[secret]"
 EXIT_BAD_INPUT = 2
 
 
-def stack_config(project_dir: Path, stack: str, config_file: Path | None = None) -> tuple[str, dict[str, str], list[str]]:
+def stack_config(
+    project_dir: Path, stack: str, config_file: Path | None = None
+) -> tuple[str, dict[str, str], list[str]]:
     """(project name, config as the engine would pass it, secret keys)."""
     project_doc = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
     project = project_doc["name"]
@@ -86,7 +88,9 @@ def clean(value: Any) -> Any:
 
 
 def load_mocks_module() -> Any:
-    spec = importlib.util.spec_from_file_location("_review_mocks", Path(__file__).with_name("mocks.py"))
+    spec = importlib.util.spec_from_file_location(
+        "_review_mocks", Path(__file__).with_name("mocks.py")
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -123,6 +127,7 @@ def render(project_dir: Path, stack: str, config_file: Path | None) -> dict[str,
                     "parent": request.parent or None,
                     "custom": bool(request.custom),
                     "provider": request.provider or None,
+                    "version": request.version or None,
                     "inputs": clean(wire),
                     "dependencies": sorted(set(request.dependencies)),
                     "options": {
@@ -165,7 +170,11 @@ def render(project_dir: Path, stack: str, config_file: Path | None) -> dict[str,
     pulumi.runtime.set_all_config(config, secret_keys)
     os.chdir(project_dir)
     sys.path.insert(0, str(project_dir))
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")))
+
+    def program() -> None:
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+
+    _sync_await(run_pulumi_func(program))
 
     async def stack_exports() -> Any:
         # set_mocks registers the root stack's outputs before the program runs, so the
@@ -198,9 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     project_dir = args.project_dir.resolve()
     try:
-        result = render(project_dir, args.stack, args.config_file.resolve() if args.config_file else None)
+        result = render(
+            project_dir, args.stack, args.config_file.resolve() if args.config_file else None
+        )
     except FileNotFoundError as error:
-        result = {"error": f"{error.filename}: no such file; is {args.stack} a stack of this project?"}
+        result = {
+            "error": f"{error.filename}: no such file; is {args.stack} a stack of this project?"
+        }
     except Exception as error:
         import pulumi
 
