@@ -226,7 +226,11 @@ def write_blocks(path: Path, changes: Mapping[str, Mapping[str, str] | None]) ->
         if block is not None:
             text += yaml.safe_dump({key: dict(block)}, sort_keys=False, width=4096)
             expected[key] = dict(block)
-    if yaml.safe_load(text) != expected:
+    try:
+        reproduced = yaml.safe_load(text) == expected
+    except yaml.YAMLError:
+        reproduced = False
+    if not reproduced:
         text = yaml.safe_dump(expected, sort_keys=False, allow_unicode=True, width=4096)
     path.write_text(text)
 

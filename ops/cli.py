@@ -23,6 +23,7 @@ import typer
 from ops import __version__
 from ops.aws import AWS_ERRORS, cloudwatch_client, describe, s3_client
 from ops.backup_store import BackupStore
+from ops.catalog_signing import catalog_app
 from ops.errors import (
     EXIT_DRILL_MISMATCH,
     EXIT_FAILURE,
@@ -357,6 +358,7 @@ def version() -> None:
 # Sub-apps from other modules register here, one line each (plus its import), e.g.:
 #     from ops.catalog_signing import catalog_app
 #     app.add_typer(catalog_app, name="catalog")
+app.add_typer(catalog_app, name="catalog")
 
 
 def main() -> None:
