@@ -8,11 +8,13 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from catalog.provenance import provenance_annotations
+from components.backups import Backups, BackupsArgs
 from components.cluster_access import cluster_provider
 from components.fleet import McpServer, McpServerArgs
 from components.labels import SHARED_TENANT, TENANT, kubernetes_labels
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import load_balancer_cidrs
+from components.observability import Observability, ObservabilityArgs
 from stacks.fleet_plan import Settings, tenant_namespace
 
 READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
@@ -29,6 +31,8 @@ class Platform(pulumi.ComponentResource):
 
     servers: dict[str, McpServer]
     load_balancer: LoadBalancer
+    observability: Observability
+    backups: Backups
 
     def __init__(
         self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
@@ -64,12 +68,37 @@ class Platform(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self.observability = Observability(
+            f"{name}-observability",
+            ObservabilityArgs(
+                settings=settings,
+                load_balancer_arn_suffix=self.load_balancer.arn_suffix,
+                target_group_arn_suffixes={
+                    server: group.arn_suffix
+                    for server, group in self.load_balancer.target_groups.items()
+                },
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.backups = Backups(
+            f"{name}-backups",
+            BackupsArgs(
+                settings=settings,
+                kubernetes_provider=self.kubernetes,
+                # TODO(lead): the observability page topic, once Observability is wired here.
+                alarm_actions=[],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.register_outputs(
             {
                 "environment": settings.environment.value,
                 "namespaces": {t: ns.metadata.name for t, ns in self.namespaces.items()},
                 "servers": {n: s.service_name for n, s in self.servers.items()},
                 "load_balancer_dns": self.load_balancer.dns_name,
+                "page_topic_arn": self.observability.page_topic_arn,
+                "dashboards": list(self.observability.dashboards),
+                "backup_bucket": self.backups.bucket.bucket_name,
             }
         )
 

@@ -152,16 +152,55 @@ class PagingSettings(StackModel):
         default=(), description="pager webhook URLs (https://...)"
     )
 
+    @model_validator(mode="after")
+    def _endpoints_are_https(self) -> PagingSettings:
+        for endpoint in self.https_endpoints:
+            if not endpoint.startswith("https://"):
+                raise ValueError(
+                    f"{endpoint!r} is not an https:// URL; pages leave the account only over TLS"
+                )
+        for email in self.emails:
+            if "@" not in email.strip("@"):
+                raise ValueError(f"{email!r} is not an email address, like oncall@example.com")
+        return self
+
+
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653,
+)  # fmt: skip
+"""The only retention periods CloudWatch Logs accepts (PutRetentionPolicy)."""
+
 
 class ObservabilitySettings(StackModel):
     log_retention_days: int = Field(
-        default=30, description="CloudWatch Logs retention, one of CloudWatch's allowed values"
+        default=30,
+        description="CloudWatch Logs retention, one of CloudWatch's allowed values: "
+        + ", ".join(str(days) for days in LOG_RETENTION_DAYS),
+    )
+    saturation_percent: int = Field(
+        default=90,
+        ge=50,
+        le=100,
+        description="percent of a pod's CPU or memory limit that, sustained, raises a "
+        "saturation alarm (50-100)",
     )
     page: PagingSettings = Field(default=PagingSettings(), description="where pages go")
     ticket: PagingSettings = Field(default=PagingSettings(), description="where tickets go")
     page_from_dev: bool = Field(
         default=False, description="true to let dev alarms page; dev alarms only record otherwise"
     )
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention_cloudwatch_accepts(cls, days: int) -> int:
+        if days not in LOG_RETENTION_DAYS:
+            closest = min(LOG_RETENTION_DAYS, key=lambda allowed: abs(allowed - days))
+            raise ValueError(
+                f"CloudWatch Logs cannot keep logs for {days} days; the nearest allowed "
+                f"value is {closest}"
+            )
+        return days
 
 
 class BackupDependency(StackModel):

@@ -1,0 +1,331 @@
+"""BackupSchedule: one stateful dependency backed up once per RPO, and its age watched.
+
+Per dependency: an IAM role (IRSA) that may write only the dependency's own prefix and never
+delete, a ServiceAccount bound to it, a CronJob that runs ``python -m ops backup``, a second
+CronJob that republishes the backup age every few minutes, and the alarm on that age.
+
+Connection URLs reach the container only as environment variables read from Kubernetes
+Secrets (``OPS_POSTGRES_URL`` / ``OPS_REDIS_URL``, which ``ops`` reads itself). They are not
+put on the command line as ``$(VAR)`` either: an expanded argument is part of the process's
+argv, which ``ps`` and ``/proc/*/cmdline`` show to anything in the pod; an environment
+variable is not.
+
+The age publisher is a separate CronJob because a metric that only the backup job publishes
+stops when backups stop, exactly when it matters; with "missing data is breaching" the alarm
+would still page, but the publisher lets it say how old the backups are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.backup_age_alarm import backup_age_alarm
+from components.backup_iam import backup_writer_policy, irsa_trust_policy
+from components.labels import kubernetes_labels, standard_tags
+from stacks.backup_cadence import (
+    AGE_PUBLISH_ACTIVE_DEADLINE_SECONDS,
+    AGE_PUBLISH_SCHEDULE,
+    AGE_PUBLISH_STARTING_DEADLINE_SECONDS,
+    active_deadline_seconds,
+    backup_schedule,
+    starting_deadline_seconds,
+)
+from stacks.fleet_plan import Settings
+from stacks.settings import BackupDependency
+
+RUN_AS_USER = 65532
+"""The nonroot user of distroless images: any non-zero uid satisfies runAsNonRoot."""
+ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+CONFIG_MOUNT = "/config"
+DEPENDENCY_LABEL = "mcp-fleet.io/backup-dependency"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+SECRET_URL_KEY = "url"
+URL_VARIABLE = {"postgres": "OPS_POSTGRES_URL", "redis": "OPS_REDIS_URL"}
+"""Where ``ops`` reads a connection URL from when ``--postgres`` / ``--redis`` are not given."""
+OPS_COMMAND = ["python", "-m", "ops"]
+"""Spelled out rather than left to the image's entrypoint, so the manifest says what runs."""
+TIME_ZONE = "Etc/UTC"
+"""Explicit, so "hourly at :17" means the same in every cluster, whatever its controller's zone."""
+
+BACKOFF_LIMIT = 2
+"""Two retries inside the active deadline: a dropped connection should not cost a whole RPO."""
+JOB_HISTORY = 3
+FINISHED_JOB_TTL_SECONDS = 2 * 24 * 3600
+"""A failed job (and its pod's logs) stays two days: long enough to read after a weekend."""
+
+
+@dataclass(frozen=True)
+class BackupScheduleArgs:
+    settings: Settings
+    dependency: BackupDependency
+    namespace: pulumi.Input[str]
+    """The backups namespace (its resource's name, so the jobs wait for it to exist)."""
+    bucket_name: pulumi.Input[str]
+    bucket_arn: pulumi.Input[str]
+    key_arn: pulumi.Input[str]
+    kubernetes_provider: k8s.Provider
+    alarm_actions: Sequence[pulumi.Input[str]] = ()
+
+
+def backup_prefix(settings: Settings, dependency: BackupDependency) -> str:
+    """``<environment>/<dependency>``: the only part of the bucket this dependency may write."""
+    return f"{settings.environment.value}/{dependency.name}"
+
+
+def service_account_name(dependency: BackupDependency) -> str:
+    return f"backup-{dependency.name}"
+
+
+class BackupSchedule(pulumi.ComponentResource):
+    """IAM role, ServiceAccount, backup CronJob, backup-age CronJob, age alarm."""
+
+    role: aws.iam.Role
+    service_account: k8s.core.v1.ServiceAccount
+    backup_job: k8s.batch.v1.CronJob
+    age_job: k8s.batch.v1.CronJob
+    alarm: aws.cloudwatch.MetricAlarm
+
+    def __init__(
+        self, name: str, args: BackupScheduleArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mcp-fleet:backup_schedule:BackupSchedule", name, None, opts)
+        settings, dependency = args.settings, args.dependency
+        backups = settings.backups
+        prefix = backup_prefix(settings, dependency)
+        account = service_account_name(dependency)
+        child = pulumi.ResourceOptions(parent=self)
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider)
+        labels = kubernetes_labels(settings)
+        labels[DEPENDENCY_LABEL] = dependency.name
+
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            description=f"Writes {prefix} backups; assumed by {backups.namespace}/{account}",
+            assume_role_policy=irsa_trust_policy(
+                settings.cluster.oidc_provider_arn, backups.namespace, account
+            ),
+            tags=standard_tags(settings),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-role-policy",
+            role=self.role.id,
+            policy=backup_writer_policy(args.bucket_arn, prefix, args.key_arn),
+            opts=child,
+        )
+        self.service_account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=account,
+                namespace=args.namespace,
+                labels=labels,
+                annotations={ROLE_ARN_ANNOTATION: self.role.arn},
+            ),
+            # IRSA does not need the Kubernetes API token: the EKS pod identity webhook
+            # projects its own short-lived token (audience sts.amazonaws.com) into any pod
+            # of an annotated ServiceAccount. The jobs never talk to the Kubernetes API.
+            automount_service_account_token=False,
+            opts=on_cluster,
+        )
+
+        backup_args: list[pulumi.Input[str]] = ["backup"]
+        if dependency.kind == "config":
+            backup_args += ["--config", CONFIG_MOUNT]
+        self.backup_job = self._cron_job(
+            f"{name}-backup",
+            job_name=f"backup-{dependency.name}",
+            component="backup",
+            args=args,
+            labels=labels,
+            schedule=backup_schedule(backups.rpo_minutes, dependency.name),
+            starting_deadline=starting_deadline_seconds(backups.rpo_minutes),
+            active_deadline=active_deadline_seconds(backups.rpo_minutes),
+            command_args=[*backup_args, *self._target_args(args, prefix)],
+            env=self._connection_env(dependency),
+            config_map=dependency.config_map if dependency.kind == "config" else None,
+            resources=k8s.core.v1.ResourceRequirementsArgs(
+                requests={"cpu": "100m", "memory": "256Mi"},
+                limits={"cpu": "1", "memory": "1Gi"},
+            ),
+            opts=pulumi.ResourceOptions.merge(
+                on_cluster, pulumi.ResourceOptions(depends_on=[self.service_account])
+            ),
+        )
+        self.age_job = self._cron_job(
+            f"{name}-backup-age",
+            job_name=f"backup-age-{dependency.name}",
+            component="backup-age",
+            args=args,
+            labels=labels,
+            schedule=AGE_PUBLISH_SCHEDULE,
+            starting_deadline=AGE_PUBLISH_STARTING_DEADLINE_SECONDS,
+            active_deadline=AGE_PUBLISH_ACTIVE_DEADLINE_SECONDS,
+            command_args=["backup-age", *self._target_args(args, prefix)],
+            env=[],
+            config_map=None,
+            resources=k8s.core.v1.ResourceRequirementsArgs(
+                requests={"cpu": "50m", "memory": "128Mi"},
+                limits={"cpu": "500m", "memory": "256Mi"},
+            ),
+            opts=pulumi.ResourceOptions.merge(
+                on_cluster, pulumi.ResourceOptions(depends_on=[self.service_account])
+            ),
+        )
+        self.alarm = backup_age_alarm(
+            f"{name}-age-alarm", settings, dependency, args.alarm_actions, child
+        )
+        self.register_outputs(
+            {
+                "prefix": prefix,
+                "role_arn": self.role.arn,
+                "service_account": self.service_account.metadata.name,
+                "backup_cron_job": self.backup_job.metadata.name,
+                "age_cron_job": self.age_job.metadata.name,
+                "alarm": self.alarm.name,
+            }
+        )
+
+    @staticmethod
+    def _target_args(args: BackupScheduleArgs, prefix: str) -> list[pulumi.Input[str]]:
+        """Where backups go and which metric series the age lands in."""
+        return [
+            "--bucket",
+            args.bucket_name,
+            "--prefix",
+            prefix,
+            "--publish-metric",
+            "--environment",
+            args.settings.environment.value,
+            "--dependency",
+            args.dependency.name,
+        ]
+
+    @staticmethod
+    def _connection_env(dependency: BackupDependency) -> list[k8s.core.v1.EnvVarArgs]:
+        if dependency.kind == "config" or dependency.secret_name is None:
+            return []
+        return [
+            k8s.core.v1.EnvVarArgs(
+                name=URL_VARIABLE[dependency.kind],
+                value_from=k8s.core.v1.EnvVarSourceArgs(
+                    secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(
+                        name=dependency.secret_name, key=SECRET_URL_KEY, optional=False
+                    )
+                ),
+            )
+        ]
+
+    def _cron_job(
+        self,
+        name: str,
+        *,
+        job_name: str,
+        component: str,
+        args: BackupScheduleArgs,
+        labels: Mapping[str, str],
+        schedule: str,
+        starting_deadline: int,
+        active_deadline: int,
+        command_args: Sequence[pulumi.Input[str]],
+        env: Sequence[k8s.core.v1.EnvVarArgs],
+        config_map: str | None,
+        resources: k8s.core.v1.ResourceRequirementsArgs,
+        opts: pulumi.ResourceOptions,
+    ) -> k8s.batch.v1.CronJob:
+        settings = args.settings
+        job_labels = {**labels, COMPONENT_LABEL: component}
+        region = settings.region
+        volumes = [
+            k8s.core.v1.VolumeArgs(
+                name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="256Mi")
+            )
+        ]
+        mounts = [k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")]
+        if config_map is not None:
+            volumes.append(
+                k8s.core.v1.VolumeArgs(
+                    name="config",
+                    config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(
+                        name=config_map, optional=False
+                    ),
+                )
+            )
+            mounts.append(
+                k8s.core.v1.VolumeMountArgs(name="config", mount_path=CONFIG_MOUNT, read_only=True)
+            )
+        container = k8s.core.v1.ContainerArgs(
+            name=component,
+            image=settings.backups.ops_image,
+            image_pull_policy="IfNotPresent",
+            command=OPS_COMMAND,
+            args=list(command_args),
+            env=[
+                # The bucket and the alarm live in the stack's region; without these boto3
+                # would fall back to us-east-1 and publish the age where no alarm looks.
+                k8s.core.v1.EnvVarArgs(name="AWS_REGION", value=region),
+                k8s.core.v1.EnvVarArgs(name="AWS_DEFAULT_REGION", value=region),
+                k8s.core.v1.EnvVarArgs(name="AWS_STS_REGIONAL_ENDPOINTS", value="regional"),
+                k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
+                k8s.core.v1.EnvVarArgs(name="PYTHONDONTWRITEBYTECODE", value="1"),
+                k8s.core.v1.EnvVarArgs(name="PYTHONUNBUFFERED", value="1"),
+                *env,
+            ],
+            resources=resources,
+            security_context=k8s.core.v1.SecurityContextArgs(
+                allow_privilege_escalation=False,
+                read_only_root_filesystem=True,
+                run_as_non_root=True,
+                run_as_user=RUN_AS_USER,
+                run_as_group=RUN_AS_USER,
+                capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+            ),
+            volume_mounts=mounts,
+        )
+        pod = k8s.core.v1.PodSpecArgs(
+            service_account_name=service_account_name(args.dependency),
+            automount_service_account_token=False,
+            enable_service_links=False,
+            restart_policy="Never",
+            security_context=k8s.core.v1.PodSecurityContextArgs(
+                run_as_non_root=True,
+                run_as_user=RUN_AS_USER,
+                run_as_group=RUN_AS_USER,
+                fs_group=RUN_AS_USER,
+                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+            ),
+            containers=[container],
+            volumes=volumes,
+        )
+        return k8s.batch.v1.CronJob(
+            name,
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=job_name, namespace=args.namespace, labels=job_labels
+            ),
+            spec=k8s.batch.v1.CronJobSpecArgs(
+                schedule=schedule,
+                time_zone=TIME_ZONE,
+                concurrency_policy="Forbid",
+                starting_deadline_seconds=starting_deadline,
+                successful_jobs_history_limit=JOB_HISTORY,
+                failed_jobs_history_limit=JOB_HISTORY,
+                job_template=k8s.batch.v1.JobTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=job_labels),
+                    spec=k8s.batch.v1.JobSpecArgs(
+                        backoff_limit=BACKOFF_LIMIT,
+                        active_deadline_seconds=active_deadline,
+                        ttl_seconds_after_finished=FINISHED_JOB_TTL_SECONDS,
+                        template=k8s.core.v1.PodTemplateSpecArgs(
+                            metadata=k8s.meta.v1.ObjectMetaArgs(labels=job_labels),
+                            spec=pod,
+                        ),
+                    ),
+                ),
+            ),
+            opts=opts,
+        )
