@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from catalog import signing
 from ops.errors import EXIT_FAILURE, EXIT_USAGE
@@ -45,6 +43,14 @@ def _fail(message: str, code: int = EXIT_FAILURE) -> typer.Exit:
         traceback.print_exc()
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def _shown(path: Path) -> str:
+    """A path as the operator would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _private_key(path: Path) -> signing.PrivateKey:
@@ -153,22 +159,19 @@ def verify(
         publishers = signing.KeyRing.from_directory(keys / "publishers")
     except signing.SignatureProblem as error:
         raise _fail(f"{keys}: {error}", EXIT_USAGE) from None
-    table = Table("entry", "approval", "image signature")
     failed = 0
     for path in signing.catalog_files(files or ()):
         try:
             verified = signing.verify_file(path, ring, publishers)
         except (SettingsError, signing.SignatureProblem) as error:
             failed += 1
-            table.add_row(str(path), f"[red]FAILED[/red] {error}", "")
+            typer.echo(f"FAILED {_shown(path)}: {error}")
             continue
         approver = verified.approver
-        publisher = verified.publisher
-        table.add_row(
-            str(path),
-            f"ok: {approver.holder or 'key'} {approver.key_id} ({approver.algorithm})",
-            f"ok: {publisher.holder or 'key'} {publisher.key_id}" if publisher else "-",
-        )
-    Console(width=200).print(table)
+        line = f"ok     {_shown(path)}: approved by {approver.holder or 'key'} ({approver.key_id}, {approver.algorithm})"
+        if verified.publisher is not None:
+            publisher = verified.publisher
+            line += f"; image signed by {publisher.holder or 'key'} ({publisher.key_id})"
+        typer.echo(line)
     if failed:
         raise _fail(f"{failed} catalog entr{'y' if failed == 1 else 'ies'} failed verification")

@@ -301,6 +301,9 @@ def _check_image_signature(
             "requires; the publisher signs with `python -m ops catalog sign-image`",
             None,
         )
+    except signatures.UntrustedKeyError as error:
+        if required:  # not required: a publisher this stack doesn't know claims nothing here
+            report(f"catalog entry {entry.get('name')!r}: image signature: {error}", None)
     except signatures.SignatureProblem as error:
         report(f"catalog entry {entry.get('name')!r}: image signature: {error}", None)
 
