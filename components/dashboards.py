@@ -1,0 +1,397 @@
+"""The fleet dashboard as data: per server the four signals, its SLO, errors and saturation.
+
+Pure: takes resolved names (ARN suffixes, alarm ARNs) and returns dashboard bodies, so it
+can be tested on fleets far larger than the example stacks. CloudWatch refuses a dashboard
+with more than 500 widgets or 2,500 metrics; when a fleet outgrows one, the servers are
+split over several dashboards, each repeating the fleet overview.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from components.log_metrics import (
+    ENVIRONMENT_DIMENSION,
+    ERROR_CLASS_DIMENSION,
+    NAMESPACE,
+    SERVER_DIMENSION,
+    ErrorClass,
+    metric,
+)
+
+MAX_WIDGETS = 500
+MAX_METRICS = 2500
+MAX_ALARMS_PER_WIDGET = 100
+GRID_WIDTH = 24
+ALB = "AWS/ApplicationELB"
+CONTAINER_INSIGHTS = "ContainerInsights"
+
+Widget = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ServerPanel:
+    """What the dashboard needs to know about one server, every Output already resolved."""
+
+    name: str
+    tenant: str
+    namespace: str
+    tier: str
+    success_rate: float
+    p95_latency_ms: int
+    load_balancer: str
+    target_group: str
+
+
+@dataclass(frozen=True)
+class FleetView:
+    project: str
+    stack: str
+    environment: str
+    region: str
+    cluster: str
+    application_log_group: str
+    saturation_percent: int
+    alarm_arns: Sequence[str] = ()
+    """Alarms shown in the overview's status widget: the notifying ones."""
+    servers: Sequence[ServerPanel] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Section:
+    """Widgets laid out from y=0; placed one under another on a dashboard."""
+
+    widgets: list[Widget]
+
+    @property
+    def height(self) -> int:
+        return max((w["y"] + w["height"] for w in self.widgets), default=0)
+
+    @property
+    def metric_count(self) -> int:
+        return sum(metrics_in(w) for w in self.widgets)
+
+
+def metrics_in(widget: Widget) -> int:
+    """Metrics a widget adds to CloudWatch's per-dashboard count: each metrics-array entry."""
+    return len(widget.get("properties", {}).get("metrics", []))
+
+
+def dashboard_name(view: FleetView, page: int, pages: int) -> str:
+    base = f"{view.project}-{view.stack}-fleet"
+    return base if pages == 1 else f"{base}-{page}"
+
+
+def build_dashboards(view: FleetView) -> dict[str, dict[str, Any]]:
+    """Dashboard name -> body; one dashboard while the fleet fits, more when it does not."""
+    overview = overview_section(view)
+    sections = [server_section(view, server) for server in view.servers]
+    pages: list[list[Section]] = [[]]
+    for section in sections:
+        if (
+            section.metric_count + overview.metric_count > MAX_METRICS
+            or len(section.widgets) + len(overview.widgets) > MAX_WIDGETS
+        ):
+            raise ValueError("one server's section alone exceeds CloudWatch's dashboard limits")
+        candidate = [overview, *pages[-1], section]
+        if _widgets(candidate) > MAX_WIDGETS or _metrics(candidate) > MAX_METRICS:
+            pages.append([])
+        pages[-1].append(section)
+    bodies = {}
+    for index, page in enumerate(pages, start=1):
+        name = dashboard_name(view, index, len(pages))
+        bodies[name] = {"widgets": _place([overview, *page])}
+    return bodies
+
+
+def _widgets(sections: Sequence[Section]) -> int:
+    return sum(len(s.widgets) for s in sections)
+
+
+def _metrics(sections: Sequence[Section]) -> int:
+    return sum(s.metric_count for s in sections)
+
+
+def _place(sections: Sequence[Section]) -> list[Widget]:
+    placed: list[Widget] = []
+    top = 0
+    for section in sections:
+        for widget in section.widgets:
+            placed.append({**widget, "y": widget["y"] + top})
+        top += section.height
+    return placed
+
+
+# -- widgets -------------------------------------------------------------------------------
+
+
+def _text(markdown: str, y: int, height: int = 2) -> Widget:
+    return {
+        "type": "text",
+        "x": 0,
+        "y": y,
+        "width": GRID_WIDTH,
+        "height": height,
+        "properties": {"markdown": markdown},
+    }
+
+
+def _graph(
+    view: FleetView,
+    title: str,
+    metrics: list[list[Any]],
+    x: int,
+    y: int,
+    *,
+    stat: str = "Sum",
+    period: int = 60,
+    width: int = 6,
+    height: int = 6,
+    annotations: list[dict[str, Any]] | None = None,
+    left_label: str | None = None,
+    stacked: bool = False,
+) -> Widget:
+    properties: dict[str, Any] = {
+        "title": title,
+        "region": view.region,
+        "view": "timeSeries",
+        "stacked": stacked,
+        "stat": stat,
+        "period": period,
+        "metrics": metrics,
+    }
+    if annotations:
+        properties["annotations"] = {"horizontal": annotations}
+    axis: dict[str, Any] = {"min": 0}
+    if left_label:
+        axis["label"] = left_label
+    properties["yAxis"] = {"left": axis}
+    return {
+        "type": "metric",
+        "x": x,
+        "y": y,
+        "width": width,
+        "height": height,
+        "properties": properties,
+    }
+
+
+def _log_dims(view: FleetView, server: ServerPanel) -> list[str]:
+    return [ENVIRONMENT_DIMENSION, view.environment, SERVER_DIMENSION, server.name]
+
+
+def _tool(view: FleetView, server: ServerPanel, key: str, **options: Any) -> list[Any]:
+    entry: list[Any] = [NAMESPACE, metric(key).metric_name, *_log_dims(view, server)]
+    return [*entry, options] if options else entry
+
+
+def _alb(server: ServerPanel, metric_name: str, **options: Any) -> list[Any]:
+    entry: list[Any] = [
+        ALB, metric_name, "LoadBalancer", server.load_balancer, "TargetGroup", server.target_group,
+    ]  # fmt: skip
+    return [*entry, options] if options else entry
+
+
+def server_section(view: FleetView, server: ServerPanel) -> Section:
+    """Two rows per server: the four signals and the SLO, then why calls fail."""
+    slo_seconds = server.p95_latency_ms / 1000
+    header = _text(
+        f"## {server.name}\n"
+        f"tenant **{server.tenant}** · {server.tier} · SLO: tool success ≥ "
+        f"{server.success_rate:g} % (monthly), p95 ≤ {server.p95_latency_ms} ms",
+        y=0,
+        height=2,
+    )
+    latency = _graph(
+        view,
+        f"{server.name} latency (ALB p95/p99, s)",
+        [
+            _alb(server, "TargetResponseTime", stat="p95", label="p95"),
+            _alb(server, "TargetResponseTime", stat="p99", label="p99"),
+            _tool(view, server, "tool-latency", stat="p95", label="tool p95 (ms)", yAxis="right"),
+        ],
+        0,
+        2,
+        stat="p95",
+        annotations=[{"label": f"SLO p95 {server.p95_latency_ms} ms", "value": slo_seconds}],
+        left_label="seconds",
+    )
+    traffic = _graph(
+        view,
+        f"{server.name} traffic",
+        [
+            _alb(server, "RequestCount", label="HTTP requests"),
+            _tool(view, server, "tool-calls", label="tool calls"),
+        ],
+        6,
+        2,
+    )
+    errors = _graph(
+        view,
+        f"{server.name} errors",
+        [
+            _alb(server, "HTTPCode_Target_5XX_Count", label="HTTP 5xx"),
+            _tool(view, server, "tool-errors", label="tool errors (SLO)"),
+            _tool(view, server, "tool-rejections", label="rejected calls"),
+        ],
+        12,
+        2,
+    )
+    success = _graph(
+        view,
+        f"{server.name} tool success % vs SLO",
+        [
+            _tool(view, server, "tool-calls", id="calls", visible=False),
+            _tool(view, server, "tool-errors", id="errors", visible=False),
+            _tool(view, server, "tool-rejections", id="rejected", visible=False),
+            [
+                {
+                    "id": "success",
+                    "label": "tool success %",
+                    "expression": "100 * (1 - IF(calls - FILL(rejected, 0) > 0, "
+                    "FILL(errors, 0) / (calls - FILL(rejected, 0)), 0))",
+                }
+            ],
+        ],
+        18,
+        2,
+        period=300,
+        annotations=[{"label": f"SLO {server.success_rate:g} %", "value": server.success_rate}],
+        left_label="percent",
+    )
+    by_class = _graph(
+        view,
+        f"{server.name} errors by class",
+        [
+            [
+                NAMESPACE,
+                metric("tool-errors-by-class").metric_name,
+                *_log_dims(view, server),
+                ERROR_CLASS_DIMENSION,
+                error_class.value,
+                {"label": error_class.value},
+            ]
+            for error_class in ErrorClass
+        ],
+        0,
+        8,
+        period=300,
+        stacked=True,
+    )
+    policy = _graph(
+        view,
+        f"{server.name} policy denials and approvals",
+        [
+            _tool(view, server, "policy-denials", label="denied"),
+            _tool(view, server, "approvals", label="held for approval"),
+        ],
+        6,
+        8,
+        period=300,
+    )
+    pods = ["ClusterName", view.cluster, "Namespace", server.namespace, "PodName", server.name]
+    saturation = _graph(
+        view,
+        f"{server.name} saturation (% of pod limit)",
+        [
+            [CONTAINER_INSIGHTS, "pod_cpu_utilization_over_pod_limit", *pods, {"label": "CPU"}],
+            [
+                CONTAINER_INSIGHTS,
+                "pod_memory_utilization_over_pod_limit",
+                *pods,
+                {"label": "memory"},
+            ],
+        ],
+        12,
+        8,
+        stat="Average",
+        period=300,
+        annotations=[{"label": "saturation alarm", "value": view.saturation_percent}],
+        left_label="percent",
+    )
+    health = _graph(
+        view,
+        f"{server.name} targets and dependencies",
+        [
+            _alb(server, "HealthyHostCount", stat="Minimum", label="healthy targets"),
+            _alb(server, "UnHealthyHostCount", stat="Maximum", label="unhealthy targets"),
+            _tool(view, server, "dependency-failures", label="dependency checks failing"),
+        ],
+        18,
+        8,
+        stat="Maximum",
+    )
+    return Section(
+        [header, latency, traffic, errors, success, by_class, policy, saturation, health]
+    )
+
+
+def overview_section(view: FleetView) -> Section:
+    """The fleet at a glance: what is alarming, which dependencies fail, which errors dominate."""
+    group = view.application_log_group
+    widgets: list[Widget] = [
+        _text(
+            f"# {view.project} {view.stack}: MCP fleet\n"
+            "Per server: latency, traffic, errors and saturation (the four signals), tool "
+            "success against its SLO, errors by class, policy denials and approvals, target "
+            "and dependency health. Runbooks: `docs/runbooks/`.",
+            y=0,
+        )
+    ]
+    arns = list(view.alarm_arns)
+    chunks = [
+        arns[i : i + MAX_ALARMS_PER_WIDGET] for i in range(0, len(arns), MAX_ALARMS_PER_WIDGET)
+    ]
+    y = 2
+    for index, chunk in enumerate(chunks):
+        widgets.append(
+            {
+                "type": "alarm",
+                "x": 0,
+                "y": y,
+                "width": GRID_WIDTH,
+                "height": 4,
+                "properties": {
+                    "title": "Alarms that notify" + (f" ({index + 1})" if len(chunks) > 1 else ""),
+                    "alarms": chunk,
+                    "sortBy": "stateUpdatedTimestamp",
+                },
+            }
+        )
+        y += 4
+    for x, title, query in (
+        (
+            0,
+            "Failing dependencies (last checks)",
+            f"SOURCE '{group}' | filter log_processed.event = 'dependency_check' "
+            "and log_processed.status != 'up' "
+            "| stats count(*) as failures by log_processed.server, log_processed.dependency, "
+            "log_processed.status | sort failures desc | limit 50",
+        ),
+        (
+            12,
+            "Top error classes",
+            f"SOURCE '{group}' | filter log_processed.event = 'tool_call' "
+            "and log_processed.outcome != 'success' "
+            "| stats count(*) as calls by log_processed.server, log_processed.error_class "
+            "| sort calls desc | limit 50",
+        ),
+    ):
+        widgets.append(
+            {
+                "type": "log",
+                "x": x,
+                "y": y,
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": title,
+                    "region": view.region,
+                    "query": query,
+                    "view": "table",
+                },
+            }
+        )
+    return Section(widgets)

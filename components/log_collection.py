@@ -1,0 +1,235 @@
+"""FleetLogs: the fleet's container logs in CloudWatch, encrypted, kept as long as the stack says,
+and read into per-server metrics.
+
+The collector is the Amazon CloudWatch Observability EKS add-on (CloudWatch agent for
+Container Insights metrics, Fluent Bit for container logs) rather than a Fluent Bit this
+program configures itself: AWS maintains its configuration, it publishes the Container
+Insights saturation metrics the alarms need, and it is one resource to upgrade. Its Fluent
+Bit writes every container's stdout to ``/aws/containerinsights/<cluster>/application`` and
+creates that log group if it is missing, with no retention and no customer key. This
+component therefore creates the log groups first, under exactly those names, so retention and
+encryption are the program's.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.labels import standard_tags
+from components.log_metrics import LOG_METRICS, NAMESPACE, LogMetric
+from stacks.fleet_plan import Settings
+
+ADDON_NAME = "amazon-cloudwatch-observability"
+AGENT_NAMESPACE = "amazon-cloudwatch"
+AGENT_SERVICE_ACCOUNT = "cloudwatch-agent"
+"""The add-on's agent and Fluent Bit pods both run as this service account."""
+AGENT_POLICY = "CloudWatchAgentServerPolicy"
+
+CONTAINER_INSIGHTS_LOG_GROUPS = ("application", "dataplane", "host", "performance")
+"""The groups the add-on writes to; ``application`` holds the servers' own lines."""
+
+ADDON_CONFIGURATION = {
+    "agent": {
+        "config": {
+            "logs": {"metrics_collected": {"kubernetes": {"enhanced_container_insights": True}}}
+        }
+    },
+    "containerLogs": {"enabled": True},
+}
+"""Container Insights with enhanced observability and container logs; Application Signals
+(auto-instrumentation of workloads) stays off: the servers' own logs are the contract."""
+
+
+def log_group_name(cluster: str, kind: str = "application") -> str:
+    return f"/aws/containerinsights/{cluster}/{kind}"
+
+
+def oidc_issuer(provider_arn: str) -> str:
+    """``arn:aws:iam::1:oidc-provider/oidc.eks.R.amazonaws.com/id/X`` -> ``oidc.eks.R.../id/X``."""
+    marker = ":oidc-provider/"
+    if marker not in provider_arn:
+        raise ValueError(f"{provider_arn!r} is not an IAM OIDC provider ARN")
+    return provider_arn.split(marker, 1)[1]
+
+
+def agent_trust_policy(provider_arn: str) -> str:
+    """Only the add-on's service account, through the cluster's OIDC provider, may assume."""
+    issuer = oidc_issuer(provider_arn)
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": provider_arn},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            f"{issuer}:sub": f"system:serviceaccount:{AGENT_NAMESPACE}:{AGENT_SERVICE_ACCOUNT}",
+                            f"{issuer}:aud": "sts.amazonaws.com",
+                        }
+                    },
+                }
+            ],
+        },
+        sort_keys=True,
+    )
+
+
+@dataclass(frozen=True)
+class FleetLogsArgs:
+    settings: Settings
+
+
+class FleetLogs(pulumi.ComponentResource):
+    """KMS key, Container Insights log groups, the collecting add-on and the metric filters."""
+
+    application_log_group: aws.cloudwatch.LogGroup
+    metric_filters: dict[str, aws.cloudwatch.LogMetricFilter]
+
+    def __init__(
+        self, name: str, args: FleetLogsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mcp-fleet:observability:FleetLogs", name, None, opts)
+        settings = args.settings
+        tags = standard_tags(settings)
+        child = pulumi.ResourceOptions(parent=self)
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        cluster = settings.cluster.name
+
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=f"{settings.project} {settings.stack}: encrypts the fleet's container logs",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=self._key_policy(settings, identity.account_id, partition.partition),
+            tags=tags,
+            opts=child,
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=f"alias/{settings.project}-{settings.stack}-logs",
+            target_key_id=self.key.key_id,
+            opts=child,
+        )
+        self.log_groups = {
+            kind: aws.cloudwatch.LogGroup(
+                f"{name}-{kind}",
+                name=log_group_name(cluster, kind),
+                retention_in_days=settings.observability.log_retention_days,
+                kms_key_id=self.key.arn,
+                tags=tags,
+                opts=child,
+            )
+            for kind in CONTAINER_INSIGHTS_LOG_GROUPS
+        }
+        self.application_log_group = self.log_groups["application"]
+
+        self.agent_role = aws.iam.Role(
+            f"{name}-agent-role",
+            description=f"{ADDON_NAME} in {cluster}: publishes Container Insights metrics and logs",
+            assume_role_policy=agent_trust_policy(settings.cluster.oidc_provider_arn),
+            tags=tags,
+            opts=child,
+        )
+        agent_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-agent-policy",
+            role=self.agent_role.name,
+            policy_arn=pulumi.Output.concat(
+                "arn:", partition.partition, ":iam::aws:policy/", AGENT_POLICY
+            ),
+            opts=pulumi.ResourceOptions(parent=self.agent_role),
+        )
+        self.addon = aws.eks.Addon(
+            f"{name}-addon",
+            cluster_name=cluster,
+            addon_name=ADDON_NAME,
+            service_account_role_arn=self.agent_role.arn,
+            configuration_values=json.dumps(ADDON_CONFIGURATION, sort_keys=True),
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            tags=tags,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # The agent must find the program's log groups, not create its own.
+                depends_on=[*self.log_groups.values(), agent_policy],
+            ),
+        )
+        self.metric_filters = {
+            metric.key: self._metric_filter(name, settings, metric) for metric in LOG_METRICS
+        }
+        self.register_outputs(
+            {
+                "application_log_group": self.application_log_group.name,
+                "log_groups": {kind: group.name for kind, group in self.log_groups.items()},
+                "key_arn": self.key.arn,
+                "agent_role_arn": self.agent_role.arn,
+                "metric_filters": {key: f.name for key, f in self.metric_filters.items()},
+            }
+        )
+
+    def _metric_filter(
+        self, name: str, settings: Settings, metric: LogMetric
+    ) -> aws.cloudwatch.LogMetricFilter:
+        return aws.cloudwatch.LogMetricFilter(
+            f"{name}-{metric.key}",
+            name=f"{settings.project}-{settings.stack}-{metric.key}",
+            log_group_name=self.application_log_group.name,
+            pattern=metric.pattern,
+            metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
+                name=metric.metric_name,
+                namespace=NAMESPACE,
+                value=metric.value,
+                unit=metric.unit,
+                dimensions=metric.dimensions,
+            ),
+            opts=pulumi.ResourceOptions(parent=self.application_log_group),
+        )
+
+    @staticmethod
+    def _key_policy(
+        settings: Settings, account: pulumi.Output[str], partition: pulumi.Output[str]
+    ) -> pulumi.Output[str]:
+        """CloudWatch Logs may use the key only for this cluster's Container Insights groups."""
+        region = settings.region
+        groups = pulumi.Output.concat(
+            "arn:", partition, ":logs:", region, ":", account,
+            ":log-group:/aws/containerinsights/", settings.cluster.name, "/*",
+        )  # fmt: skip
+        return pulumi.Output.json_dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "AccountAdministersKey",
+                        "Effect": "Allow",
+                        "Principal": {
+                            "AWS": pulumi.Output.concat(
+                                "arn:", partition, ":iam::", account, ":root"
+                            )
+                        },
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    },
+                    {
+                        "Sid": "CloudWatchLogsEncryptsContainerInsights",
+                        "Effect": "Allow",
+                        "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                        "Action": [
+                            "kms:Encrypt*",
+                            "kms:Decrypt*",
+                            "kms:ReEncrypt*",
+                            "kms:GenerateDataKey*",
+                            "kms:Describe*",
+                        ],
+                        "Resource": "*",
+                        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": groups}},
+                    },
+                ],
+            }
+        )
