@@ -87,6 +87,7 @@ KUBERNETES_WORKLOADS = (
 )
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 
 # AWS resource types this fleet creates that take tags, for when a program leaves ``tags``
 # out of the inputs entirely (then the key is absent and can't reveal that the type is

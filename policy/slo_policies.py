@@ -174,6 +174,11 @@ def _server_deployments(resources: list[PolicyResource]) -> dict[str, PolicyReso
     return found
 
 
+def _n(value: float | None) -> str:
+    """A number as people write it: 99.5, 400 (not 400.0); '?' when not declared."""
+    return "?" if value is None else f"{value:g}"
+
+
 def _differs(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) > TOLERANCE
 
@@ -215,9 +220,9 @@ def _check_baseline(args: StackValidationArgs, report: ReportViolation) -> None:
             signed_p95 = views.as_number(slo.get("p95LatencyMs"))
             if _differs(declared.success_rate, signed_success) or _differs(declared.p95_ms, signed_p95):
                 report(
-                    f"server {declared.server!r} is labelled success {declared.success_rate}% / "
-                    f"p95 {declared.p95_ms} ms but its signed catalog entry declares "
-                    f"{signed_success}% / {signed_p95} ms",
+                    f"server {declared.server!r} is labelled success {_n(declared.success_rate)}% / "
+                    f"p95 {_n(declared.p95_ms)} ms but its signed catalog entry declares "
+                    f"{_n(signed_success)}% / {_n(signed_p95)} ms",
                     resource.urn,
                 )
         reference = declared_by_server.get(declared.server)
@@ -227,8 +232,8 @@ def _check_baseline(args: StackValidationArgs, report: ReportViolation) -> None:
         ):
             report(
                 f"{resource.resource_type} {resource.name!r} is tagged with SLO "
-                f"{declared.success_rate}% / {declared.p95_ms} ms but server "
-                f"{declared.server!r} declares {reference.success_rate}% / {reference.p95_ms} ms",
+                f"{_n(declared.success_rate)}% / {_n(declared.p95_ms)} ms but server "
+                f"{declared.server!r} declares {_n(reference.success_rate)}% / {_n(reference.p95_ms)} ms",
                 resource.urn,
             )
 
@@ -246,8 +251,8 @@ def _check_baseline(args: StackValidationArgs, report: ReportViolation) -> None:
         expires = views.parse_date(exception.get("expires")) if exception else None
         breach = (
             f"{resource.resource_type} {resource.name!r} of server {declared.server!r} declares "
-            f"success {declared.success_rate}% / p95 {declared.p95_ms} ms, outside the baseline "
-            f"(>= {min_success}%, <= {max_p95} ms)"
+            f"success {_n(declared.success_rate)}% / p95 {_n(declared.p95_ms)} ms, outside the "
+            f"baseline (>= {_n(min_success)}%, <= {_n(max_p95)} ms)"
         )
         if exception is None:
             report(
@@ -316,30 +321,53 @@ def _has_unknown_metric(alarm: Any) -> bool:
     )
 
 
+def _has_actions(alarm: PolicyResource) -> bool | None:
+    """Does the alarm notify anyone? None when that isn't known yet (preview)."""
+    actions = views.get(alarm.props, "alarmActions")
+    listed = list(views.items(actions))
+    if views.is_unknown(actions) or any(views.is_unknown(a) for a in listed):
+        return None
+    return any(listed)
+
+
 def _check_alarms(args: StackValidationArgs, report: ReportViolation) -> None:
     config = views.config_with_defaults(args, ALARMS_SCHEMA)
     metric = str(config.get("latencyMetric") or "TargetResponseTime")
     patterns = [str(item) for item in config.get("availabilityKinds") or []]
+    require_actions = bool(config.get("requireAlarmActions"))
     resources = list(args.resources)
 
     alarms_by_server: dict[str, list[tuple[PolicyResource, dict[str, Any]]]] = {}
     for resource in resources:
-        if resource.resource_type != views.METRIC_ALARM:
+        if resource.resource_type not in (views.METRIC_ALARM, views.COMPOSITE_ALARM):
             continue
         tags = views.tags_of(resource.props, resource.provider)
         server = tags.get(views.SERVER)
         if isinstance(server, str):
             alarms_by_server.setdefault(server, []).append((resource, tags))
 
+    def notifies(alarms: list[PolicyResource], server: str, what: str, urn: str) -> None:
+        verdicts = [_has_actions(alarm) for alarm in alarms]
+        if require_actions and alarms and True not in verdicts and None not in verdicts:
+            report(
+                f"no {what} alarm of server {server!r} has alarmActions: in this stage an SLO "
+                "breach must page or ticket someone",
+                urn,
+            )
+
     for server, deployment in _server_deployments(resources).items():
         declared = _declared(deployment, views.labels_of(deployment.props))
         if declared is None:
             continue
         alarms = alarms_by_server.get(server, [])
-        enforcing: list[PolicyResource] = []
 
         if declared.p95_ms is not None:
-            latency = [a for a, tags in alarms if tags.get(views.ALARM_KIND) == "latency-p95"]
+            latency = [
+                alarm
+                for alarm, tags in alarms
+                if alarm.resource_type == views.METRIC_ALARM
+                and tags.get(views.ALARM_KIND) == "latency-p95"
+            ]
             expected = declared.p95_ms / 1000
             matching = [
                 alarm
@@ -363,22 +391,14 @@ def _check_alarms(args: StackValidationArgs, report: ReportViolation) -> None:
                     f"{expected:g} s (its p95 SLO of {declared.p95_ms:g} ms)",
                     latency[0].urn,
                 )
-            enforcing.extend(matching)
+            notifies(matching, server, "latency", deployment.urn)
 
         if declared.success_rate is not None:
-            availability = [
-                (alarm, tags)
-                for alarm, tags in alarms
-                if isinstance(tags.get(views.ALARM_KIND), str)
-                and any(fnmatch.fnmatchcase(tags[views.ALARM_KIND], p) for p in patterns)
-            ]
-            if not availability:
-                report(
-                    f"server {server!r} declares tool success >= {declared.success_rate:g}% but "
-                    f"has no MetricAlarm of kind {', '.join(patterns)}",
-                    deployment.urn,
-                )
-            for alarm, tags in availability:
+            availability: list[PolicyResource] = []
+            for alarm, tags in alarms:
+                kind = tags.get(views.ALARM_KIND)
+                if not isinstance(kind, str) or not any(fnmatch.fnmatchcase(kind, p) for p in patterns):
+                    continue
                 tagged = views.as_number(tags.get(views.SLO_SUCCESS_RATE))
                 if _differs(tagged, declared.success_rate):
                     report(
@@ -387,20 +407,14 @@ def _check_alarms(args: StackValidationArgs, report: ReportViolation) -> None:
                         alarm.urn,
                     )
                 else:
-                    enforcing.append(alarm)
-
-        if config.get("requireAlarmActions"):
-            for alarm in enforcing:
-                actions = views.get(alarm.props, "alarmActions")
-                listed = list(views.items(actions))
-                if views.is_unknown(actions) or any(views.is_unknown(a) for a in listed):
-                    continue
-                if not any(listed):
-                    report(
-                        f"SLO alarm {alarm.name!r} of server {server!r} has no alarmActions: "
-                        "in this stage a breach must page or ticket someone",
-                        alarm.urn,
-                    )
+                    availability.append(alarm)
+            if not availability:
+                report(
+                    f"server {server!r} declares tool success >= {declared.success_rate:g}% but "
+                    f"has no alarm of kind {', '.join(patterns)} enforcing it",
+                    deployment.urn,
+                )
+            notifies(availability, server, "availability", deployment.urn)
 
 
 slo_alarms_present = StackValidationPolicy(
@@ -408,7 +422,7 @@ slo_alarms_present = StackValidationPolicy(
     description=(
         "Every server that declares an SLO has CloudWatch alarms enforcing it: a latency-p95 "
         "alarm on TargetResponseTime p95 at the declared threshold and an availability alarm, "
-        "with alarm actions where the stage requires them."
+        "and at least one alarm of each that notifies someone where the stage requires it."
     ),
     validate=_check_alarms,
     enforcement_level=EnforcementLevel.ADVISORY,
