@@ -414,6 +414,8 @@ def _check_rollout(props: Any, config: Mapping[str, Any], report: ReportViolatio
         value = get(strategy, "rollingUpdate", key)
         if value is None or is_unknown(value):
             continue  # Kubernetes defaults both to 25 %
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # the engine sends every number as a double
         percent = views.percent_of(value, replicas)
         if percent is None and not isinstance(value, str) and value not in (0, 1):
             report(
@@ -526,7 +528,9 @@ def _check_listener(args: ResourceValidationArgs, report: ReportViolation) -> No
     if protocol in ("HTTPS", "TLS"):
         prefix = str(config.get("sslPolicyPrefix"))
         policy = get(args.props, "sslPolicy")
-        if not is_unknown(policy) and not (isinstance(policy, str) and policy.startswith(prefix)):
+        if policy is None:
+            report(f"{protocol} listener sets no ssl policy (AWS's default allows TLS 1.0); use a {prefix}* policy", None)
+        elif not is_unknown(policy) and not (isinstance(policy, str) and policy.startswith(prefix)):
             report(f"{protocol} listener uses ssl policy {policy!r}; use a {prefix}* (TLS 1.3) policy", None)
     elif protocol == "HTTP":
         actions = get(args.props, "defaultActions")

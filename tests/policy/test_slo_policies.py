@@ -171,7 +171,7 @@ def test_every_resource_of_a_server_states_the_same_slo() -> None:
 # --- slo-alarms-present -----------------------------------------------------------------------
 
 
-def latency_alarm(threshold: float = 0.3, actions: Any = (TOPIC,), **extra: Any) -> dict[str, Any]:
+def latency_alarm(threshold: Any = 0.3, actions: Any = (TOPIC,), **extra: Any) -> dict[str, Any]:
     return {
         "metricName": "TargetResponseTime",
         "namespace": "AWS/ApplicationELB",
