@@ -9,8 +9,10 @@ store (moto, MinIO); boto3 also honours ``AWS_ENDPOINT_URL_S3`` and
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.exceptions
@@ -22,12 +24,13 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_s3 import S3Client
 
-_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 4},
-    connect_timeout=10,
-    read_timeout=120,
-    max_pool_connections=16,
-)
+def _config() -> Config:
+    """Standard retries (4 attempts) unless AWS_MAX_ATTEMPTS / AWS_RETRY_MODE say otherwise."""
+    retries = None
+    if not (os.environ.get("AWS_MAX_ATTEMPTS") or os.environ.get("AWS_RETRY_MODE")):
+        retries = {"mode": "standard", "max_attempts": 4}
+    return Config(retries=retries, connect_timeout=10, read_timeout=120,  # type: ignore[arg-type]
+                  max_pool_connections=16)
 
 
 def _session(region: str | None) -> boto3.session.Session:
@@ -38,12 +41,12 @@ def _session(region: str | None) -> boto3.session.Session:
 
 
 def s3_client(endpoint_url: str | None = None, region: str | None = None) -> S3Client:
-    return _session(region).client("s3", endpoint_url=endpoint_url, config=_CONFIG)
+    return _session(region).client("s3", endpoint_url=endpoint_url, config=_config())
 
 
 def cloudwatch_client(endpoint_url: str | None = None,
                       region: str | None = None) -> CloudWatchClient:
-    return _session(region).client("cloudwatch", endpoint_url=endpoint_url, config=_CONFIG)
+    return _session(region).client("cloudwatch", endpoint_url=endpoint_url, config=_config())
 
 
 def describe(exc: BaseException) -> str:
@@ -62,10 +65,20 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return "no AWS credentials (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile)"
     if isinstance(exc, botocore.exceptions.EndpointConnectionError):
-        return f"cannot reach {exc.kwargs.get('endpoint_url', 'the endpoint')}"
+        return f"cannot reach {_endpoint(exc)}"
+    if isinstance(exc, botocore.exceptions.ConnectionClosedError):
+        return f"connection to {_endpoint(exc)} closed before a response (endpoint down?)"
+    if isinstance(exc, botocore.exceptions.ConnectTimeoutError | botocore.exceptions.ReadTimeoutError):
+        return f"timed out talking to {_endpoint(exc)}"
     if isinstance(exc, botocore.exceptions.BotoCoreError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+def _endpoint(exc: botocore.exceptions.BotoCoreError) -> str:
+    url = str(getattr(exc, "kwargs", {}).get("endpoint_url", "")) or "the endpoint"
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
 
 AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)

@@ -16,13 +16,12 @@ import traceback
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
+import botocore.exceptions
 import typer
 
 from ops import __version__
-from ops.aws import AWS_ERRORS, cloudwatch_client, describe, s3_client
-from ops.backup_store import BackupStore
 from ops.catalog_signing import catalog_app
 from ops.errors import (
     EXIT_DRILL_MISMATCH,
@@ -33,11 +32,17 @@ from ops.errors import (
     UsageError,
 )
 from ops.objectives import DEFAULT_RPO, DEFAULT_RTO, format_duration, parse_duration
-from ops.progress import TransferProgress
-from ops.s3_stream import MIN_PART_SIZE, MiB
-from ops.sources import Source
 from ops.timeparse import parse_time, utcnow
 from ops.urls import parse_postgres_url, parse_redis_url
+
+# Heavy modules (boto3, pydantic, rich progress) are imported inside the commands, so bad
+# input is reported at once.
+if TYPE_CHECKING:
+    from ops.backup_store import BackupStore
+    from ops.sources import Source
+
+MiB = 1024 * 1024
+MIN_PART_SIZE = 5 * MiB
 
 app = typer.Typer(
     name="ops",
@@ -57,7 +62,9 @@ def reported_errors() -> Iterator[None]:
         _debug()
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
-    except AWS_ERRORS as exc:
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        from ops.aws import describe
+
         _debug()
         typer.echo(f"error: AWS: {describe(exc)}", err=True)
         raise typer.Exit(EXIT_FAILURE) from None
@@ -107,6 +114,9 @@ MetricsEndpoint = Annotated[str | None, typer.Option(
 
 
 def _store(bucket: str, prefix: str, endpoint_url: str | None, region: str | None) -> BackupStore:
+    from ops.aws import s3_client
+    from ops.backup_store import BackupStore
+
     if not bucket.strip():
         raise UsageError("--bucket: empty bucket name")
     return BackupStore(s3_client(endpoint_url, region), bucket.strip(), prefix)
@@ -137,6 +147,7 @@ def _sources(postgres: str | None, redis: str | None, config: str | None) -> lis
 
 def _publish(store: BackupStore, environment: str | None, dependency: str | None,
              endpoint: str | None, region: str | None, finished_at: datetime) -> str:
+    from ops.aws import cloudwatch_client
     from ops.metrics import NAMESPACE, check_dimensions, publish_backup_age
 
     env, dep = check_dimensions(environment, dependency or store.prefix or store.bucket)
@@ -165,6 +176,7 @@ def backup(
 ) -> None:
     """Back up PostgreSQL, Redis and/or a config directory to S3; the manifest is written last."""
     from ops.backup import run_backup
+    from ops.progress import TransferProgress
     from ops.report import print_json, show_backup, stdout
 
     with reported_errors():
@@ -208,6 +220,7 @@ def restore(
     json_output: JsonOpt = False,
 ) -> None:
     """Verify every object of a backup, then restore it and report RPO/RTO."""
+    from ops.progress import TransferProgress
     from ops.report import print_json, show_restore, stdout
     from ops.restore import RestoreTargets, run_restore
 
@@ -260,6 +273,7 @@ def drill(
 ) -> None:
     """Back up, restore into scratch targets, and compare content with the sources."""
     from ops.drill import DrillPlan, run_drill
+    from ops.progress import TransferProgress
     from ops.report import print_json, show_drill, stdout
     from ops.sources.config_dir import config_directory
 

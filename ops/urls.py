@@ -8,9 +8,13 @@ message shows the URL with the password masked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 from ops.errors import UsageError
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 
 def _split(url: str, option: str, schemes: tuple[str, ...]) -> SplitResult:
@@ -103,13 +107,17 @@ class RedisUrl:
     def same_database(self, other: RedisUrl) -> bool:
         return (self.host, self.port, self.db) == (other.host, other.port, other.db)
 
-    def client(self, timeout: float = 10.0):  # -> redis.Redis, imported lazily
+    def client(self, timeout: float = 10.0, retries: int = 3) -> Redis:
+        """A redis-py client; ``retries=0`` fails at once (reachability checks)."""
         import redis
+        from redis.backoff import ExponentialBackoff
+        from redis.retry import Retry
 
         return redis.Redis(
             host=self.host, port=self.port, db=self.db, username=self.username,
             password=self.password, ssl=self.tls, socket_timeout=timeout,
             socket_connect_timeout=timeout,
+            retry=Retry(ExponentialBackoff(cap=2.0, base=0.1), retries),
         )
 
 

@@ -45,7 +45,7 @@ LOAD_TIMEOUT = 600.0
 def check_reachable(url: RedisUrl, role: str) -> str:
     """PING the server; return its version. ``role`` names the URL in messages."""
     try:
-        with contextlib.closing(url.client()) as client:
+        with contextlib.closing(url.client(timeout=5, retries=0)) as client:
             client.ping()
             info: Any = client.info("server")
             return str(info.get("redis_version", "unknown"))
