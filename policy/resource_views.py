@@ -280,16 +280,17 @@ def key_ring(config: Mapping[str, Any], *, ids: str, directory: str, inline: str
     load it must hear about it, not silently trust nothing.
     """
     trusted_ids = [str(item) for item in config.get(ids) or []]
+    folder = pack_path(str(config.get(directory) or "."))
     try:
         inline_keys = signatures.KeyRing.from_pems(dict(config.get(inline) or {}))
-        found = signatures.KeyRing.from_directory(pack_path(str(config.get(directory) or ".")))
+        found = signatures.KeyRing.from_directory(folder)
     except signatures.SignatureProblem as error:
         raise TrustConfigError(f"policy config: {error}") from None
     missing = [key for key in trusted_ids if key not in found and key not in inline_keys]
     if missing:
         raise TrustConfigError(
             f"policy config: {ids} lists {', '.join(missing)} but no such key is in "
-            f"{pack_path(str(config.get(directory)))} (files are named <key-id>.pem)"
+            f"{folder} (files are named <key-id>.pem)"
         )
     return found.restricted_to(trusted_ids).merged(inline_keys)
 
