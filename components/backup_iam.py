@@ -206,9 +206,7 @@ def replication_policy(
             "Effect": "Allow",
             "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
             "Resource": replica_key_arn,
-            "Condition": {
-                "StringEquals": {"kms:ViaService": f"s3.{replica_region}.amazonaws.com"}
-            },
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{replica_region}.amazonaws.com"}},
         },
     ]
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})

@@ -17,7 +17,9 @@ BACKUPS = "mcp-fleet:backups:Backups"
 BUCKET = "aws:s3/bucket:Bucket"
 KEY = "aws:kms/key:Key"
 ALIAS = "aws:kms/alias:Alias"
-ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
 PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"

@@ -10,7 +10,9 @@ from tests.stacks.stack_config import structured, with_value
 
 def error_for(backups: dict[str, object]) -> str:
     with pytest.raises(SettingsError) as raised:
-        load_settings(with_value("prod", "mcp-fleet:backups", backups), project="mcp-fleet", stack="prod")
+        load_settings(
+            with_value("prod", "mcp-fleet:backups", backups), project="mcp-fleet", stack="prod"
+        )
     return str(raised.value)
 
 

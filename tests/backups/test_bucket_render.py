@@ -75,7 +75,12 @@ def test_bucket_is_private_owner_enforced_and_versioned(
 ) -> None:
     result = rendered(stack)
     block = of_bucket(result, PUBLIC_ACCESS, bucket)["inputs"]
-    for setting in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+    for setting in (
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+    ):
         assert block[setting] is True, setting
     ownership = of_bucket(result, OWNERSHIP, bucket)["inputs"]["rule"]
     assert ownership == {"objectOwnership": "BucketOwnerEnforced"}
@@ -84,7 +89,9 @@ def test_bucket_is_private_owner_enforced_and_versioned(
 
 
 @pytest.mark.parametrize(("stack", "bucket"), cases())
-def test_every_configuration_targets_its_bucket(rendered: Rendered, stack: str, bucket: str) -> None:
+def test_every_configuration_targets_its_bucket(
+    rendered: Rendered, stack: str, bucket: str
+) -> None:
     result = rendered(stack)
     name = the_bucket(result, bucket)["outputs"]["bucket"]
     for type_token in BUCKET_CONFIGURATION:
@@ -114,9 +121,7 @@ def test_policy_denies_plain_http_old_tls_and_foreign_encryption(
 
     assert found["DenyInsecureTransport"]["Action"] == "s3:*"
     assert found["DenyInsecureTransport"]["Resource"] == everything
-    assert found["DenyInsecureTransport"]["Condition"] == {
-        "Bool": {"aws:SecureTransport": "false"}
-    }
+    assert found["DenyInsecureTransport"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert found["DenyTlsBelow12"]["Resource"] == everything
     assert found["DenyTlsBelow12"]["Condition"] == {"NumericLessThan": {"s3:TlsVersion": "1.2"}}
 
@@ -252,7 +257,9 @@ def test_replication_role_may_only_replicate(rendered: Rendered) -> None:
     assert replication["inputs"]["role"] == role["outputs"]["arn"]
 
     (policy,) = [
-        p for p in owned(result, ROLE_POLICY) if p["name"] == "mcp-backups-bucket-replication-policy"
+        p
+        for p in owned(result, ROLE_POLICY)
+        if p["name"] == "mcp-backups-bucket-replication-policy"
     ]
     found = statements(policy)
     primary, replica = bucket_arn(result, PRIMARY), bucket_arn(result, REPLICA)
@@ -286,7 +293,9 @@ def test_buckets_and_keys_are_protected_outside_dev(rendered: Rendered, stack: s
     assert len(stateful) == 2 * len(BUCKETS[stack])
     for resource in stateful:
         options = resource["options"]
-        assert (options["protect"], options["retainOnDelete"]) == PROTECTION[stack], resource["name"]
+        assert (options["protect"], options["retainOnDelete"]) == PROTECTION[stack], resource[
+            "name"
+        ]
     for bucket in owned(result, BUCKET):
         assert bucket["inputs"]["forceDestroy"] is (stack == "dev")
     for key in owned(result, KEY):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from components.backup_lifecycle import (
@@ -46,8 +48,13 @@ def test_a_transition_always_pays_its_minimum(retention: int) -> None:
 
 
 def test_rules_expire_clean_up_and_abort() -> None:
-    rules = {rule.id: rule for rule in lifecycle_rules(30)}
-    assert set(rules) == {"expire-backups", "abort-incomplete-uploads", "remove-expired-delete-markers"}
+    built: list[Any] = lifecycle_rules(30)  # Args classes type every field as an Input
+    rules = {rule.id: rule for rule in built}
+    assert set(rules) == {
+        "expire-backups",
+        "abort-incomplete-uploads",
+        "remove-expired-delete-markers",
+    }
     expire = rules["expire-backups"]
     assert expire.expiration.days == 30
     assert expire.transitions is None
@@ -59,6 +66,7 @@ def test_rules_expire_clean_up_and_abort() -> None:
 
 
 def test_long_retention_rules_carry_the_transition() -> None:
-    (expire,) = [rule for rule in lifecycle_rules(180) if rule.id == "expire-backups"]
+    built: list[Any] = lifecycle_rules(180)
+    (expire,) = [rule for rule in built if rule.id == "expire-backups"]
     (transition,) = expire.transitions
     assert (transition.storage_class, transition.days) == ("GLACIER_IR", 30)
