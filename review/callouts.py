@@ -50,9 +50,6 @@ STATEFUL_TYPES = {
     "aws:s3/bucket:Bucket": "its objects (the backups) are not carried over",
     "aws:kms/key:Key": "data encrypted under it can no longer be decrypted once it is deleted",
     "aws:cloudwatch/logGroup:LogGroup": "its log history is lost",
-    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": (
-        "the bucket's default retention lock goes away"
-    ),
     "kubernetes:core/v1:Namespace": "every object in the namespace is deleted with it",
     "kubernetes:core/v1:PersistentVolumeClaim": "the volume's data may be released",
     "kubernetes:core/v1:Secret": "the secret's value must be provided again",
@@ -118,7 +115,10 @@ SLO_LABELS = {
 }
 """label -> (what it is, the direction that loosens it)."""
 
-ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm"
+ALARM_TYPES = (
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+)
 
 
 def callouts(diff: StackDiff) -> list[Callout]:
@@ -165,23 +165,32 @@ def _data_loss(change: ResourceChange) -> Iterator[Callout]:
     )
 
 
+PROTECTION_EFFECTS = {
+    "protect": "Pulumi refuses to {verb} a protected resource: the update fails until "
+    "someone removes the protection on purpose",
+    "retainOnDelete": "retainOnDelete leaves the old one in the account, no longer managed",
+}
+
+
 def _protection(change: ResourceChange) -> Iterator[Callout]:
     before = (change.before or {}).get("options") or {}
     after = (change.after or {}).get("options") or {}
-    for option in ("protect", "retainOnDelete"):
+    for option, effect in PROTECTION_EFFECTS.items():
         if not before.get(option):
             continue
         if change.kind in (ChangeKind.DELETED, ChangeKind.REPLACED):
+            verb = "delete" if change.kind is ChangeKind.DELETED else "replace"
             yield Callout(
                 CalloutKind.PROTECTION,
-                f"{_label(change)} has `{option}` set and will be {change.kind.value}",
+                f"{_label(change)}{_where(change)} will be {change.kind.value}: "
+                + effect.format(verb=verb),
                 change.urn,
                 change.server,
             )
         elif change.kind is ChangeKind.CHANGED and not after.get(option):
             yield Callout(
                 CalloutKind.PROTECTION,
-                f"{_label(change)} loses its `{option}` option",
+                f"{_label(change)}{_where(change)} loses its `{option}` option",
                 change.urn,
                 change.server,
             )
@@ -344,7 +353,7 @@ LOOSER_WHEN_HIGHER = ("GreaterThan", "LessThanLowerOrGreaterThanUpper")
 
 
 def _alarm(change: ResourceChange) -> Iterator[Callout]:
-    if change.type != ALARM_TYPE:
+    if change.type not in ALARM_TYPES:
         return
     if change.kind is ChangeKind.DELETED:
         yield Callout(

@@ -390,6 +390,8 @@ def _option_changes(before: Resource, after: Resource) -> list[PropertyChange]:
 
 
 _ABSENT = object()
+LIST_ITEM_KEYS = ("name", "id")
+"""Keys that identify a list item (containers and env vars by name, lifecycle rules by id)."""
 
 
 def property_changes(before: Any, after: Any, path: str = "") -> list[PropertyChange]:
@@ -422,14 +424,15 @@ def property_changes(before: Any, after: Any, path: str = "") -> list[PropertyCh
 
 
 def _keyed_list(value: Any) -> dict[str, Any] | None:
-    """A list of objects keyed by their ``name`` (or by position), to diff item by item."""
+    """A list of objects keyed by ``name`` or ``id`` (or by position), to diff item by item."""
     if value is _ABSENT or not isinstance(value, list) or not value:
         return None
     if not all(isinstance(item, dict) for item in value):
         return None
-    names = [item.get("name") for item in value]
-    if all(isinstance(n, str) for n in names) and len(set(names)) == len(names):
-        return {str(n): item for n, item in zip(names, value, strict=True)}
+    for key in LIST_ITEM_KEYS:
+        names = [item.get(key) for item in value]
+        if all(isinstance(n, str) for n in names) and len(set(names)) == len(names):
+            return {str(n): item for n, item in zip(names, value, strict=True)}
     return {str(i): item for i, item in enumerate(value)}
 
 

@@ -28,6 +28,9 @@ BUCKET = "aws:s3/bucket:Bucket"
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 CRONJOB = "kubernetes:batch/v1:CronJob"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+NOBODY = "(nobody)"
+ALARM_IN_RULE = re.compile(r'ALARM\(\s*"?([^")]+?)"?\s*\)')
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 SERVER_LABEL = "mcp-fleet.io/server"
@@ -255,19 +258,28 @@ def _component(resource: Resource) -> str | None:
 
 
 def _alarms(stack: RenderedStack, by_urn: Mapping[str, Resource], ids: _Ids) -> list[str]:
-    alarms = stack.of_type(ALARM)
+    """Alarms per server, with edges to the topics they notify and how many go there.
+
+    A metric alarm that only feeds a composite alarm (a burn-rate window, say) notifies
+    through the composite, so it is counted but drawn no edge of its own.
+    """
+    alarms = stack.of_type(ALARM) + stack.of_type(COMPOSITE)
     if not alarms:
         return []
+    feeding = _feeding_composites(stack)
+    totals: Counter[str] = Counter()
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     for alarm in alarms:
         server = _server(alarm) or "fleet"
+        totals[server] += 1
         topics = sorted(u for u in _deps(alarm, "alarmActions") if u in by_urn)
-        for topic in topics or ["(nobody)"]:
+        if not topics and alarm["urn"] in feeding:
+            continue
+        for topic in topics or [NOBODY]:
             groups[server][topic] += 1
     lines = [f"  subgraph {ids('group', 'alarms')}[{_label('alarms')}]"]
-    for server in sorted(groups):
-        total = sum(1 for a in alarms if (_server(a) or "fleet") == server)
-        lines.append(f"    {ids('alarms', server)}[{_label(f'{server}: {total} alarm(s)')}]")
+    for server in sorted(totals):
+        lines.append(f"    {ids('alarms', server)}[{_label(f'{server}: {totals[server]} alarms')}]")
     lines.append("  end")
     topics_drawn: set[str] = set()
     for server in sorted(groups):
@@ -278,6 +290,17 @@ def _alarms(stack: RenderedStack, by_urn: Mapping[str, Resource], ids: _Ids) -> 
                 lines.append(f"  {target}{{{{{_topic_label(topic, stack, by_urn)}}}}}")
             lines.append(f"  {ids('alarms', server)} -->|{count}| {target}")
     return lines
+
+
+def _feeding_composites(stack: RenderedStack) -> set[str]:
+    """Metric alarms a composite alarm's rule names (``ALARM("name")``), by URN."""
+    by_name = {_name(alarm): alarm["urn"] for alarm in stack.of_type(ALARM)}
+    named = {
+        name
+        for composite in stack.of_type(COMPOSITE)
+        for name in ALARM_IN_RULE.findall(str(_inputs(composite).get("alarmRule") or ""))
+    }
+    return {by_name[name] for name in named if name in by_name}
 
 
 def _topic_label(topic_urn: str, stack: RenderedStack, by_urn: Mapping[str, Resource]) -> str:
