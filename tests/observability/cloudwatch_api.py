@@ -166,9 +166,13 @@ _session = botocore.session.get_session()
 def check_against_model(service: str, operation: str, params: Mapping[str, Any]) -> list[str]:
     """Every enum, max and pattern the model states for ``params``; [] when all hold."""
     shape = _session.get_service_model(service).operation_model(operation).input_shape
+    assert shape is not None
     problems: list[str] = []
     _check(shape, params, operation, problems)
     return problems
+
+
+NUMBERS = ("integer", "long", "double", "float")
 
 
 def _check(shape: Shape, value: Any, where: str, problems: list[str]) -> None:
@@ -190,15 +194,15 @@ def _check(shape: Shape, value: Any, where: str, problems: list[str]) -> None:
             _check(shape.value, item, f"{where}[{key}]", problems)
         return
     if shape.type_name == "string":
-        if shape.enum and value not in shape.enum:
-            problems.append(f"{where}: {value!r} is not one of {shape.enum}")
+        enum = getattr(shape, "enum", None)
+        if enum and value not in enum:
+            problems.append(f"{where}: {value!r} is not one of {enum}")
         if "max" in meta and len(value) > meta["max"]:
             problems.append(f"{where}: {len(value)} characters, at most {meta['max']}")
         if "pattern" in meta and not re.fullmatch(meta["pattern"], value, re.DOTALL):
             problems.append(f"{where}: {value!r} does not match {meta['pattern']}")
-    elif shape.type_name in ("integer", "long", "double", "float"):
-        if "max" in meta and value > meta["max"]:
-            problems.append(f"{where}: {value} is above {meta['max']}")
+    elif shape.type_name in NUMBERS and "max" in meta and value > meta["max"]:
+        problems.append(f"{where}: {value} is above {meta['max']}")
 
 
 METRIC_ID = re.compile(r"^[a-z][A-Za-z0-9_]*$")

@@ -93,7 +93,9 @@ def _test_metric_filter(self: Any) -> str:
     return json.dumps({"matches": matches})
 
 
-def _publish_metric_filters(backend: Any, log_group_name: str, events: list[dict[str, Any]]) -> None:
+def _publish_metric_filters(
+    backend: Any, log_group_name: str, events: list[dict[str, Any]]
+) -> None:
     """What CloudWatch Logs does after ingesting events: each matching filter adds a datapoint."""
     filters = backend.filters.get_matching_filters(log_group_name=log_group_name)
     metrics = cloudwatch_backends[backend.account_id][backend.region_name]
@@ -112,7 +114,10 @@ def _publish_metric_filters(backend: Any, log_group_name: str, events: list[dict
                     "MetricName": transformation["metricName"],
                     "Value": value,
                     "Dimensions": [{"Name": k, "Value": v} for k, v in sorted(dimensions.items())],
-                    "Timestamp": datetime.fromtimestamp(event["timestamp"] / 1000, tz=UTC),
+                    # moto keeps metric timestamps as naive UTC (its utcnow()).
+                    "Timestamp": datetime.fromtimestamp(event["timestamp"] / 1000, tz=UTC).replace(
+                        tzinfo=None
+                    ),
                 }
                 if transformation.get("unit"):
                     datum["Unit"] = transformation["unit"]
