@@ -72,8 +72,7 @@ def test_each_stack_config_configures_every_policy_validly(stack: str) -> None:
 def test_catalog_and_slo_policies_are_mandatory_in_staging_and_prod(stack: str) -> None:
     document = config_document(stack)
     for policy in [*catalog_policies.POLICIES, *slo_policies.POLICIES]:
-        expected = "advisory" if policy.name == "slo-alarms-present" else "mandatory"
-        assert document[policy.name]["enforcementLevel"] == expected, policy.name
+        assert document[policy.name]["enforcementLevel"] == "mandatory", policy.name
 
 
 @pytest.mark.parametrize("stack", STACKS)
