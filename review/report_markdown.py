@@ -143,7 +143,7 @@ def _blocking(finding: PolicyFindingEntry) -> bool:
 
 def _policy_block(section: StackSection) -> str:
     review, changes = section.review, section.changes
-    if review.policy_run is None or review.policy_run.skipped:
+    if review.policy_run is None:
         return "**Policy:** not checked in this run."
     blocking = review.mandatory_violations
     advisory = len(review.policy) - len(blocking)
