@@ -228,9 +228,12 @@ def moto_binary() -> str:
 
 
 @contextlib.contextmanager
-def moto_server(port: int | None = None) -> Iterator[MotoServer]:
+def moto_server(port: int | None = None, tmpdir: str | None = None) -> Iterator[MotoServer]:
+    """moto_server on loopback; ``tmpdir`` is where it spools object bodies over 1 MiB."""
     port = port or free_port()
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    if tmpdir:
+        env["TMPDIR"] = tmpdir
     process = subprocess.Popen(
         [moto_binary(), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
