@@ -257,13 +257,26 @@ class RunningPack:
 
 
 def _read_port(process: subprocess.Popen[bytes], timeout: float) -> bytes | None:
-    """The first line the pack prints (its port), or None if it exits or stays silent."""
-    assert process.stdout is not None
+    """The first line the pack prints (its port): ``b""`` when it closed stdout (it exited),
+    None when it printed nothing within ``timeout``."""
+    stdout = process.stdout
+    assert stdout is not None
     lines: list[bytes] = []
-    reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout)
-    return lines[0] if lines and lines[0] else None
+    return lines[0] if lines else None
+
+
+def _startup_failure(process: subprocess.Popen[bytes], line: bytes | None) -> str:
+    if line:
+        return f"printed {line!r} instead of its port"
+    if line is None:
+        return f"printed no port within {STARTUP_TIMEOUT_SECONDS:.0f} s"
+    try:
+        return f"exited with status {process.wait(timeout=10)}"
+    except subprocess.TimeoutExpired:
+        return "closed its stdout without printing its port"
 
 
 def _drain(stream: IO[bytes]) -> None:
@@ -292,14 +305,7 @@ def running_pack(
             line = _read_port(process, STARTUP_TIMEOUT_SECONDS)
             port = line.strip() if line else b""
             if not port.isdigit():
-                exited = process.poll()
-                why = (
-                    f"exited with status {exited}"
-                    if exited is not None
-                    else f"printed {line!r} instead of its port"
-                    if line
-                    else f"printed no port within {STARTUP_TIMEOUT_SECONDS:.0f} s"
-                )
+                why = _startup_failure(process, line)
                 raise PolicyPackError(
                     f"policy pack {pack_dir} failed to start: it {why}.\n"
                     f"pack stderr:\n{_tail(stderr)}"

@@ -1,0 +1,106 @@
+"""The review as composable steps: render, plan, check policy, build the report model.
+
+Each step is a plain function of the request and the steps before it, so a caller (the
+CLI, a comparison against a base revision, a test) can run any of them alone or swap one.
+Every failure a user can cause ends in ``ReviewInputError`` with one clear message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from review.analyze import (
+    PolicyDiagnostic,
+    PolicyPackError,
+    PolicyReport,
+    analyze_stack,
+    load_stack_config,
+)
+from review.model import Review
+from review.policy_config import PolicyConfigError
+from review.render import PROJECT_DIR, RenderedStack, RenderError, render_stack
+from review.report import build_review
+from stacks.errors import SettingsError
+from stacks.fleet_plan import Settings
+
+
+class ReviewInputError(Exception):
+    """The review cannot run with what it was given; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    stack: str
+    project_dir: Path = PROJECT_DIR
+    config_file: Path | None = None
+    """A stack file to use instead of ``Pulumi.<stack>.yaml`` in the project."""
+    pack_dir: Path | None = None
+    """The policy pack; ``policy/`` in the project when not given."""
+    policy_config_file: Path | None = None
+    """The pack's config; ``<pack>/config/<stack>.json`` when not given."""
+    check_policy: bool = True
+
+    @property
+    def pack(self) -> Path:
+        return self.pack_dir or self.project_dir / "policy"
+
+    @property
+    def policy_config(self) -> Path:
+        return self.policy_config_file or self.pack / "config" / f"{self.stack}.json"
+
+
+def render(request: ReviewRequest) -> RenderedStack:
+    try:
+        return render_stack(request.stack, request.project_dir, request.config_file)
+    except RenderError as error:
+        raise ReviewInputError(str(error)) from None
+
+
+def plan(request: ReviewRequest) -> Settings:
+    """The stack's settings and capacity plan, validated as the program validates them."""
+    from review.render_worker import stack_config
+    from stacks import load_settings
+
+    try:
+        project, config, _ = stack_config(request.project_dir, request.stack, request.config_file)
+        return load_settings(
+            config,
+            project=project,
+            stack=request.stack,
+            catalog_dir=request.project_dir / "catalog" / "servers",
+        )
+    except FileNotFoundError as error:
+        raise ReviewInputError(f"{error.filename}: no such file") from None
+    except SettingsError as error:
+        raise ReviewInputError(str(error)) from None
+
+
+def check_policy(rendered: RenderedStack, request: ReviewRequest) -> PolicyReport | None:
+    """The pack's verdict over the analyzer protocol; None when the request skips policy."""
+    if not request.check_policy:
+        return None
+    config_file = request.policy_config
+    if request.policy_config_file is not None and not config_file.exists():
+        raise ReviewInputError(f"{config_file}: no such policy config file")
+    try:
+        stack_config = load_stack_config(request.project_dir, request.stack, request.config_file)
+        return analyze_stack(rendered, stack_config, request.pack, config_file)
+    except (PolicyPackError, PolicyConfigError) as error:
+        raise ReviewInputError(str(error)) from None
+
+
+def policy_diagnostics(rendered: RenderedStack, project_dir: Path) -> tuple[PolicyDiagnostic, ...]:
+    """The diagnostics of ``project_dir``'s own pack and config for a rendered stack."""
+    report = check_policy(rendered, ReviewRequest(rendered.stack, project_dir=project_dir))
+    return report.diagnostics if report else ()
+
+
+def run_review(request: ReviewRequest) -> Review:
+    """Render, plan, check policy and build the report model."""
+    rendered = render(request)
+    settings = plan(request)
+    policy = check_policy(rendered, request)
+    return build_review(
+        rendered, settings, policy, request.policy_config if policy is not None else None
+    )

@@ -1,0 +1,209 @@
+"""Build the report model from a render, the stack's capacity plan and the policy results.
+
+Per-server facts are read from the rendered resources, found by the ``mcp-fleet.io/server``
+tag or label that every server's resources carry: the Deployment's image and namespace, the
+autoscaler's bounds, the target group, its TargetGroupBinding, the listener rule that routes
+to it and the alarms guarding it. Only the capacity plan and the SLO come from the settings,
+because cores, memory and nodes are sizing decisions no resource records.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from review.analyze import PolicyReport
+from review.model import (
+    Alarm,
+    Capacity,
+    PolicyResult,
+    PolicyRun,
+    Replicas,
+    ResourceAmounts,
+    ResourceEntry,
+    Review,
+    Route,
+    Server,
+    Slo,
+    Summary,
+)
+from review.render import RenderedStack
+from stacks.fleet_plan import PlannedServer, Settings
+
+SERVER_KEY = "mcp-fleet.io/server"
+ALARM_KIND_KEY = "mcp-fleet.io/alarm-kind"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+AUTOSCALER = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
+ALARM_TYPES = {
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "metric",
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": "composite",
+}
+
+
+def identity_of(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A resource's AWS tags or Kubernetes labels: where its server is named."""
+    inputs = record.get("inputs") or {}
+    tags = inputs.get("tags")
+    if isinstance(tags, dict):
+        return tags
+    labels = (inputs.get("metadata") or {}).get("labels")
+    return labels if isinstance(labels, dict) else {}
+
+
+def server_of(record: Mapping[str, Any]) -> str | None:
+    value = identity_of(record).get(SERVER_KEY)
+    return value if isinstance(value, str) else None
+
+
+def _is_binding(record: Mapping[str, Any]) -> bool:
+    return record["type"].endswith(":TargetGroupBinding")
+
+
+def _first(records: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    return next(iter(records), None)
+
+
+def _image(deployment: Mapping[str, Any] | None) -> str | None:
+    if deployment is None:
+        return None
+    spec = ((deployment["inputs"].get("spec") or {}).get("template") or {}).get("spec") or {}
+    containers = spec.get("containers") or []
+    return containers[0].get("image") if containers else None
+
+
+def _route(rule: Mapping[str, Any] | None) -> Route | None:
+    if rule is None:
+        return None
+    hosts = [
+        host
+        for condition in rule["inputs"].get("conditions") or []
+        for host in (condition.get("hostHeader") or {}).get("values") or []
+    ]
+    priority = rule["inputs"].get("priority")
+    return Route(
+        hosts=hosts,
+        priority=int(priority) if isinstance(priority, int | float) else None,
+        listener_rule=rule["urn"],
+    )
+
+
+def _alarm(record: Mapping[str, Any]) -> Alarm:
+    inputs = record["inputs"]
+    name = inputs.get("name") or inputs.get("alarmName") or record["name"]
+    kind = identity_of(record).get(ALARM_KIND_KEY)
+    return Alarm(
+        name=str(name),
+        kind=str(kind) if kind is not None else None,
+        type=ALARM_TYPES[record["type"]],
+        urn=record["urn"],
+    )
+
+
+def _capacity(server: PlannedServer) -> Capacity:
+    plan = server.capacity
+    return Capacity(
+        peak_rps=server.peak_rps,
+        cores_needed=plan.cores_needed,
+        memory_needed_mb=plan.memory_needed_mb,
+        nodes=plan.nodes,
+        requests=ResourceAmounts(cpu=plan.cpu_request, memory=plan.memory_request),
+        limits=ResourceAmounts(cpu=plan.cpu_limit, memory=plan.memory_limit),
+        min_replicas=plan.min_replicas,
+        max_replicas=plan.max_replicas,
+    )
+
+
+def _server(server: PlannedServer, records: list[Mapping[str, Any]]) -> Server:
+    def of(type_token: str) -> list[Mapping[str, Any]]:
+        return [r for r in records if r["type"] == type_token]
+
+    deployment = _first(of(DEPLOYMENT))
+    autoscaler = _first(of(AUTOSCALER))
+    hpa_spec = (autoscaler["inputs"].get("spec") or {}) if autoscaler else {}
+    target_group = _first(of(TARGET_GROUP))
+    binding = _first(r for r in records if _is_binding(r))
+    metadata = (deployment["inputs"].get("metadata") or {}) if deployment else {}
+    return Server(
+        name=server.name,
+        tenant=server.tenant,
+        namespace=metadata.get("namespace"),
+        image=_image(deployment),
+        hostname=server.hostname,
+        replicas=Replicas(min=hpa_spec.get("minReplicas"), max=hpa_spec.get("maxReplicas")),
+        capacity=_capacity(server),
+        slo=Slo(
+            tool_success_rate=server.slo.tool_success_rate,
+            p95_latency_ms=server.slo.p95_latency_ms,
+            error_budget=server.slo.error_budget,
+            exception=server.slo.has_exception,
+        ),
+        alarms=[_alarm(r) for r in records if r["type"] in ALARM_TYPES],
+        target_group=target_group["urn"] if target_group else None,
+        binding=binding["urn"] if binding else None,
+        route=_route(_first(of(LISTENER_RULE))),
+    )
+
+
+def _policy_results(report: PolicyReport | None) -> list[PolicyResult]:
+    if report is None:
+        return []
+    return [
+        PolicyResult(
+            policy=d.policy,
+            pack=d.pack,
+            level=d.severity,
+            enforcement=d.enforcement,
+            urn=d.urn,
+            message=d.message,
+        )
+        for d in report.diagnostics
+    ]
+
+
+def build_review(
+    rendered: RenderedStack,
+    settings: Settings,
+    policy: PolicyReport | None = None,
+    policy_config_file: Path | None = None,
+) -> Review:
+    """The report model of one rendered stack (and its policy results, when checked)."""
+    by_server: dict[str, list[Mapping[str, Any]]] = {}
+    for record in rendered.resources:
+        name = server_of(record)
+        if name is not None:
+            by_server.setdefault(name, []).append(record)
+    resources = [
+        ResourceEntry(
+            urn=r["urn"],
+            type=r["type"],
+            name=r["name"],
+            parent=r.get("parent"),
+            inputs=r.get("inputs") or {},
+            dependencies=list(r.get("dependencies") or []),
+        )
+        for r in rendered.resources
+    ]
+    counts = Counter(r.type for r in resources)
+    return Review(
+        project=rendered.project,
+        stack=rendered.stack,
+        resources=resources,
+        summary=Summary(total=len(resources), by_type=dict(sorted(counts.items()))),
+        servers=[_server(s, by_server.get(s.name, [])) for s in settings.servers],
+        policy=_policy_results(policy),
+        policy_run=(
+            PolicyRun(
+                pack=policy.pack,
+                version=policy.version,
+                config_file=str(policy_config_file) if policy_config_file else None,
+                policies={p.name: p.description for p in policy.policies},
+            )
+            if policy is not None
+            else None
+        ),
+        exports=rendered.exports,
+    )
