@@ -15,6 +15,7 @@ from components.labels import SHARED_TENANT, TENANT, kubernetes_labels
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import load_balancer_cidrs
 from components.observability import Observability, ObservabilityArgs
+from components.slo_math import Severity
 from stacks.fleet_plan import Settings, tenant_namespace
 
 READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
@@ -85,8 +86,8 @@ class Platform(pulumi.ComponentResource):
             BackupsArgs(
                 settings=settings,
                 kubernetes_provider=self.kubernetes,
-                # TODO(lead): the observability page topic, once Observability is wired here.
-                alarm_actions=[],
+                # A stale backup pages (nobody in dev unless observability.pageFromDev).
+                alarm_actions=self.observability.alarm_actions(Severity.PAGE),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

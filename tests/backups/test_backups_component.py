@@ -1,7 +1,6 @@
-"""Backups built in-process under Pulumi's mocks: what the renders of the stacks cannot show.
+"""Backups built in-process under Pulumi's mocks, on its own, without a Platform around it.
 
-Platform passes no alarm actions until the observability component is wired, so the page
-topic reaching every age alarm is checked here with an explicit topic.
+Whatever ``alarm_actions`` a caller passes reaches every age alarm, for alarm and recovery.
 """
 
 from __future__ import annotations

@@ -318,7 +318,8 @@ def test_writer_may_use_only_its_own_prefix_and_key_and_never_delete(
 def test_age_alarm_pages_when_the_newest_backup_is_older_than_rpo_plus_margin(
     rendered: Rendered, stack: str, dependency: str
 ) -> None:
-    alarm = only(in_schedule(rendered(stack), dependency, ALARM))["inputs"]
+    result = rendered(stack)
+    alarm = only(in_schedule(result, dependency, ALARM))["inputs"]
     rpo = RPO[stack]
     assert alarm["namespace"] == "McpFleet/Backups"
     assert alarm["metricName"] == "BackupAgeSeconds"
@@ -331,8 +332,12 @@ def test_age_alarm_pages_when_the_newest_backup_is_older_than_rpo_plus_margin(
     assert alarm["period"] == 300
     assert alarm["evaluationPeriods"] == alarm["datapointsToAlarm"] == 2
     assert alarm["name"] == f"mcp-fleet-{stack}-backup-age-{dependency}"
-    # The lead connects the page topic; until then Platform passes no actions.
-    assert alarm["alarmActions"] == alarm["okActions"] == []
+    (platform,) = result.of_type("mcp-fleet:platform:Platform")
+    page_topic = platform["outputs"]["page_topic_arn"]
+    assert page_topic.endswith(f":mcp-fleet-{stack}-page")
+    # Dev records only (observability.pageFromDev is off); staging and prod page.
+    expected = [] if stack == "dev" else [page_topic]
+    assert alarm["alarmActions"] == alarm["okActions"] == expected
     assert "docs/runbooks/backup-age.md" in alarm["alarmDescription"]
     assert alarm["tags"]["mcp-fleet.io/alarm-kind"] == "backup-age"
     assert set(REQUIRED_KEYS) <= set(alarm["tags"])
