@@ -245,7 +245,9 @@ def sign_file(path: Path, key: PrivateKey, signer: str) -> dict[str, str]:
     return block
 
 
-def sign_image_file(path: Path, key: PrivateKey, publisher_key_id: str | None = None) -> tuple[dict[str, str], bool]:
+def sign_image_file(
+    path: Path, key: PrivateKey, publisher_key_id: str | None = None
+) -> tuple[dict[str, str], bool]:
     """Add a publisher's image signature; returns it and whether an approval was removed."""
     entry = load_entry(path)
     actual = key_id(key.public_key())

@@ -33,7 +33,9 @@ catalog_app = typer.Typer(
 KeyOption = Annotated[
     Path, typer.Option("--key", help="PEM private key (Ed25519 or ECDSA P-256, unencrypted).")
 ]
-Files = Annotated[list[Path], typer.Argument(help="Catalog entry files (catalog/servers/NAME.yaml).")]
+Files = Annotated[
+    list[Path], typer.Argument(help="Catalog entry files (catalog/servers/NAME.yaml).")
+]
 
 
 def _fail(message: str, code: int = EXIT_FAILURE) -> typer.Exit:
@@ -74,7 +76,9 @@ def keygen(
     """Make a key pair: OUT/<key-id>.pem (public, to commit) and OUT/<key-id>.private.pem."""
     chosen = algorithm or (signing.ECDSA_P256_SHA256 if publisher else signing.ED25519)
     if chosen not in signing.ALGORITHMS:
-        raise _fail(f"--algorithm {chosen!r}: use one of {', '.join(signing.ALGORITHMS)}", EXIT_USAGE)
+        raise _fail(
+            f"--algorithm {chosen!r}: use one of {', '.join(signing.ALGORITHMS)}", EXIT_USAGE
+        )
     key = signing.generate_private_key(chosen)
     key_id = signing.key_id(key.public_key())
     out.mkdir(parents=True, exist_ok=True)
@@ -147,7 +151,8 @@ def verify(
         list[Path] | None, typer.Argument(help="Entries to check; default: all of catalog/servers.")
     ] = None,
     keys: Annotated[
-        Path, typer.Option("--keys", help="Trusted approver keys (<key-id>.pem; publishers/ below).")
+        Path,
+        typer.Option("--keys", help="Trusted approver keys (<key-id>.pem; publishers/ below)."),
     ] = signing.KEYS_DIR,
     trusted: Annotated[
         list[str] | None, typer.Option("--trusted", help="Trust only these key ids (repeatable).")

@@ -38,7 +38,10 @@ get, UNKNOWN, is_unknown = views.get, views.UNKNOWN, views.is_unknown
 # --- backup-bucket-hardened -------------------------------------------------------------------
 
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
-VERSIONING_TYPES = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
+VERSIONING_TYPES = (
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketVersioningV2:BucketVersioningV2",
+)
 ENCRYPTION_TYPES = (
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
@@ -61,7 +64,12 @@ SIDE_TYPES = (
     *LIFECYCLE_TYPES,
     *OBJECT_LOCK_TYPES,
 )
-PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+PUBLIC_ACCESS_FLAGS = (
+    "blockPublicAcls",
+    "blockPublicPolicy",
+    "ignorePublicAcls",
+    "restrictPublicBuckets",
+)
 
 BACKUP_BUCKET_SCHEMA = PolicyConfigSchema(
     properties={
@@ -128,7 +136,9 @@ def _truthy(value: Any) -> bool:
 def _versioning_ok(facts: BucketFacts) -> bool | None:
     if _truthy(get(facts.bucket.props, "versioning", "enabled")):
         return True
-    statuses = [get(r.props, "versioningConfiguration", "status") for r in facts.of(VERSIONING_TYPES)]
+    statuses = [
+        get(r.props, "versioningConfiguration", "status") for r in facts.of(VERSIONING_TYPES)
+    ]
     if "Enabled" in statuses:
         return True
     return None if any(is_unknown(s) for s in statuses) else False
@@ -136,8 +146,13 @@ def _versioning_ok(facts: BucketFacts) -> bool | None:
 
 def _encryption_ok(facts: BucketFacts, algorithms: list[str]) -> bool | None:
     found = [
-        get(facts.bucket.props, "serverSideEncryptionConfiguration", "rule",
-            "applyServerSideEncryptionByDefault", "sseAlgorithm")
+        get(
+            facts.bucket.props,
+            "serverSideEncryptionConfiguration",
+            "rule",
+            "applyServerSideEncryptionByDefault",
+            "sseAlgorithm",
+        )
     ]
     for resource in facts.of(ENCRYPTION_TYPES):
         rules = get(resource.props, "rules")
@@ -179,7 +194,10 @@ def _denies_insecure_transport(policy: Any) -> bool | None:
             continue
         condition = get(statement, "Condition", "Bool", "aws:SecureTransport")
         values = list(views.items(condition)) if isinstance(condition, list) else [condition]
-        if any(value is False or (isinstance(value, str) and value.lower() == "false") for value in values):
+        if any(
+            value is False or (isinstance(value, str) and value.lower() == "false")
+            for value in values
+        ):
             return True
     return False
 
@@ -213,7 +231,8 @@ def _lifecycle_ok(facts: BucketFacts) -> tuple[bool | None, bool | None]:
                 continue
             expiration = get(rule, "expiration")
             expires.append(
-                None if is_unknown(expiration)
+                None
+                if is_unknown(expiration)
                 else bool(get(expiration, "days") or get(expiration, "date"))
             )
             abort = get(rule, "abortIncompleteMultipartUpload", "daysAfterInitiation")
@@ -241,7 +260,8 @@ def _object_lock_ok(facts: BucketFacts) -> bool | None:
     if any(is_unknown(item) for item in retention):
         return None
     has_retention = any(
-        isinstance(item, Mapping) and (get(item, "days") or get(item, "years")) for item in retention
+        isinstance(item, Mapping) and (get(item, "days") or get(item, "years"))
+        for item in retention
     )
     return bucket_locked and has_retention
 
@@ -272,21 +292,27 @@ def _check_backup_buckets(args: StackValidationArgs, report: ReportViolation) ->
         if _versioning_ok(facts) is False:
             fail("versioning is not Enabled (add a BucketVersioning with status Enabled)")
         if _encryption_ok(facts, algorithms) is False:
-            fail(f"default encryption is not {' or '.join(algorithms)} (add a "
-                 "BucketServerSideEncryptionConfiguration with a KMS key)")
+            fail(
+                f"default encryption is not {' or '.join(algorithms)} (add a "
+                "BucketServerSideEncryptionConfiguration with a KMS key)"
+            )
         public_ok, open_flags = _public_access_ok(facts)
         if public_ok is False:
             fail(f"public access is not fully blocked: {', '.join(open_flags)} must be true")
         if _policy_ok(facts) is False:
-            fail("no bucket policy denies requests without TLS (Deny when aws:SecureTransport is false)")
+            fail(
+                "no bucket policy denies requests without TLS (Deny when aws:SecureTransport is false)"
+            )
         expires, aborts = _lifecycle_ok(facts)
         if expires is False:
             fail("no enabled lifecycle rule expires old backups")
         if aborts is False:
             fail("no enabled lifecycle rule aborts incomplete multipart uploads")
         if config.get("requireObjectLock") and _object_lock_ok(facts) is False:
-            fail("Object Lock is required here: create the bucket with objectLockEnabled and "
-                 "a BucketObjectLockConfiguration with a default retention")
+            fail(
+                "Object Lock is required here: create the bucket with objectLockEnabled and "
+                "a BucketObjectLockConfiguration with a default retention"
+            )
 
 
 backup_bucket_hardened = StackValidationPolicy(
@@ -305,7 +331,13 @@ backup_bucket_hardened = StackValidationPolicy(
 
 # --- workload-restricted ----------------------------------------------------------------------
 
-RESTRICTED_TYPES = (views.DEPLOYMENT, views.STATEFUL_SET, views.DAEMON_SET, views.JOB, views.CRON_JOB)
+RESTRICTED_TYPES = (
+    views.DEPLOYMENT,
+    views.STATEFUL_SET,
+    views.DAEMON_SET,
+    views.JOB,
+    views.CRON_JOB,
+)
 LONG_RUNNING = (views.DEPLOYMENT, views.STATEFUL_SET, views.DAEMON_SET)
 SECCOMP_PROFILES = ("RuntimeDefault", "Localhost")
 
@@ -369,7 +401,9 @@ def _container_problems(
             problems.append(f"no {'/'.join(map(str, missing))} limit")
     if long_running and container.kind == "containers":
         missing_probes = [
-            str(probe) for probe in config.get("requiredProbes") or [] if get(spec, str(probe)) is None
+            str(probe)
+            for probe in config.get("requiredProbes") or []
+            if get(spec, str(probe)) is None
         ]
         if missing_probes:
             problems.append(f"no {', '.join(missing_probes)}")
@@ -424,7 +458,9 @@ def _check_rollout(props: Any, config: Mapping[str, Any], report: ReportViolatio
                 None,
             )
         elif percent is not None and limit is not None and percent > limit and value != 1:
-            report(f"rollingUpdate.{key}={value!r} replaces more than {limit:g}% of pods at once", None)
+            report(
+                f"rollingUpdate.{key}={value!r} replaces more than {limit:g}% of pods at once", None
+            )
 
 
 workload_restricted = ResourceValidationPolicy(
@@ -529,9 +565,15 @@ def _check_listener(args: ResourceValidationArgs, report: ReportViolation) -> No
         prefix = str(config.get("sslPolicyPrefix"))
         policy = get(args.props, "sslPolicy")
         if policy is None:
-            report(f"{protocol} listener sets no ssl policy (AWS's default allows TLS 1.0); use a {prefix}* policy", None)
+            report(
+                f"{protocol} listener sets no ssl policy (AWS's default allows TLS 1.0); use a {prefix}* policy",
+                None,
+            )
         elif not is_unknown(policy) and not (isinstance(policy, str) and policy.startswith(prefix)):
-            report(f"{protocol} listener uses ssl policy {policy!r}; use a {prefix}* (TLS 1.3) policy", None)
+            report(
+                f"{protocol} listener uses ssl policy {policy!r}; use a {prefix}* (TLS 1.3) policy",
+                None,
+            )
     elif protocol == "HTTP":
         actions = get(args.props, "defaultActions")
         if is_unknown(actions):
@@ -541,8 +583,10 @@ def _check_listener(args: ResourceValidationArgs, report: ReportViolation) -> No
             action
             for action in listed
             if is_unknown(action)
-            or (get(action, "type") == "redirect"
-                and str(get(action, "redirect", "protocol", default="")).upper() == "HTTPS")
+            or (
+                get(action, "type") == "redirect"
+                and str(get(action, "redirect", "protocol", default="")).upper() == "HTTPS"
+            )
         ]
         if not listed or len(redirects) != len(listed):
             report("the HTTP listener must only redirect to HTTPS (defaultActions: redirect)", None)
@@ -584,7 +628,9 @@ def _check_target_group(args: ResourceValidationArgs, report: ReportViolation) -
             None,
         )
     elif seconds > limit:
-        report(f"deregistrationDelay is {seconds:g} s; the fleet drains in at most {limit:g} s", None)
+        report(
+            f"deregistrationDelay is {seconds:g} s; the fleet drains in at most {limit:g} s", None
+        )
 
 
 lb_target_group_drain = ResourceValidationPolicy(
@@ -617,7 +663,11 @@ def _check_load_balancer(args: ResourceValidationArgs, report: ReportViolation) 
         if not is_unknown(enabled) and (enabled is not True or (bucket is None)):
             report("access logs are not enabled (accessLogs.enabled with a bucket)", None)
     protection = get(args.props, "enableDeletionProtection")
-    if config.get("requireDeletionProtection") and not is_unknown(protection) and protection is not True:
+    if (
+        config.get("requireDeletionProtection")
+        and not is_unknown(protection)
+        and protection is not True
+    ):
         report("deletion protection is off (enableDeletionProtection: true)", None)
 
 

@@ -140,15 +140,17 @@ def _check_stage_promoted(args: ResourceValidationArgs, report: ReportViolation)
     label = labels.get(views.ENVIRONMENT)
     if source == "policy config" and isinstance(label, str) and label and label != stage:
         report(
-            f"the Deployment is labelled {views.ENVIRONMENT}={label!r} but this stack is "
-            f"{stage!r}",
+            f"the Deployment is labelled {views.ENVIRONMENT}={label!r} but this stack is {stage!r}",
             None,
         )
     evidence = _evidence(args, config)
     if evidence.reason == "unknown":
         return
     if not evidence.verified:
-        report(f"promotion can't be confirmed without a verified catalog entry: {evidence.problem}", None)
+        report(
+            f"promotion can't be confirmed without a verified catalog entry: {evidence.problem}",
+            None,
+        )
         return
     entry = evidence.entry or {}
     if not stage:
@@ -239,10 +241,14 @@ def _check_artifact(entry: Mapping[str, Any], field: str, report: ReportViolatio
     if not isinstance(uri, str) or not uri:
         report(f"catalog entry {entry.get('name')!r} has no {field} (uri and sha256)", None)
     elif not isinstance(digest, str) or not SHA256.match(digest):
-        report(f"catalog entry {entry.get('name')!r}: {field}.sha256 is not a sha256 hex digest", None)
+        report(
+            f"catalog entry {entry.get('name')!r}: {field}.sha256 is not a sha256 hex digest", None
+        )
 
 
-def _check_scan(entry: Mapping[str, Any], config: Mapping[str, Any], report: ReportViolation) -> None:
+def _check_scan(
+    entry: Mapping[str, Any], config: Mapping[str, Any], report: ReportViolation
+) -> None:
     name = entry.get("name")
     scan = entry.get("scan")
     if not isinstance(scan, Mapping):
@@ -316,7 +322,10 @@ def _check_supply_chain(args: ResourceValidationArgs, report: ReportViolation) -
     if evidence.reason == "unknown":
         return
     if not evidence.verified:
-        report(f"supply chain can't be checked without a verified catalog entry: {evidence.problem}", None)
+        report(
+            f"supply chain can't be checked without a verified catalog entry: {evidence.problem}",
+            None,
+        )
         return
     entry = evidence.entry or {}
     _check_scan(entry, config, report)

@@ -273,7 +273,9 @@ class TrustConfigError(Exception):
     """The policy config names keys that can't be loaded; reported, never crashed on."""
 
 
-def key_ring(config: Mapping[str, Any], *, ids: str, directory: str, inline: str) -> signatures.KeyRing:
+def key_ring(
+    config: Mapping[str, Any], *, ids: str, directory: str, inline: str
+) -> signatures.KeyRing:
     """The keys a policy trusts: ``ids`` looked up in ``directory``, plus ``inline`` PEMs.
 
     A key id listed but not found is an error: a stack that means to trust a key and can't
@@ -352,7 +354,9 @@ def pod_spec_of(resource_type: str, props: Any) -> Any:
 
 def pod_labels_of(resource_type: str, props: Any) -> dict[str, Any]:
     if resource_type == CRON_JOB:
-        return string_map(get(props, "spec", "jobTemplate", "spec", "template", "metadata", "labels"))
+        return string_map(
+            get(props, "spec", "jobTemplate", "spec", "template", "metadata", "labels")
+        )
     return string_map(get(props, "spec", "template", "metadata", "labels"))
 
 
@@ -368,7 +372,11 @@ class Container:
 
     @property
     def label(self) -> str:
-        return f"{self.kind[:-1]} {self.name!r}" if self.kind != "containers" else f"container {self.name!r}"
+        return (
+            f"{self.kind[:-1]} {self.name!r}"
+            if self.kind != "containers"
+            else f"container {self.name!r}"
+        )
 
 
 def containers_of(pod_spec: Any) -> list[Container]:

@@ -174,10 +174,14 @@ def _canonical(value: Any, path: str) -> str:
         for key in sorted(value, key=lambda k: _utf16_order(k) if isinstance(k, str) else b""):
             if not isinstance(key, str):
                 raise MalformedError(f"{path or '.'}: key {key!r} is not a string")
-            members.append(json.dumps(key, ensure_ascii=False) + ":" + _canonical(value[key], f"{path}.{key}"))
+            members.append(
+                json.dumps(key, ensure_ascii=False) + ":" + _canonical(value[key], f"{path}.{key}")
+            )
         return "{" + ",".join(members) + "}"
     if isinstance(value, list | tuple):
-        return "[" + ",".join(_canonical(item, f"{path}[{i}]") for i, item in enumerate(value)) + "]"
+        return (
+            "[" + ",".join(_canonical(item, f"{path}[{i}]") for i, item in enumerate(value)) + "]"
+        )
     raise MalformedError(f"{path or '.'}: a {type(value).__name__} has no canonical JSON form")
 
 
@@ -233,9 +237,7 @@ def load_public_key(pem: str | bytes) -> PublicKey:
         return key
     if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
         return key
-    raise MalformedError(
-        f"{type(key).__name__} keys are not accepted; use Ed25519 or ECDSA P-256"
-    )
+    raise MalformedError(f"{type(key).__name__} keys are not accepted; use Ed25519 or ECDSA P-256")
 
 
 def holder_of(pem: str) -> str:
@@ -411,7 +413,9 @@ def verify_image_signature(
     payload = _decode_base64(image_signature.get("payload"), "imageSignature.payload")
     signature = _decode_base64(image_signature.get("signature"), "imageSignature.signature")
     if not verify_bytes(key.public_key, signature, payload):
-        raise TamperedError(f"the image signature does not verify with publisher key {publisher_id}")
+        raise TamperedError(
+            f"the image signature does not verify with publisher key {publisher_id}"
+        )
     try:
         claims = json.loads(payload)
         critical = claims["critical"]
@@ -419,12 +423,12 @@ def verify_image_signature(
         digest = critical["image"]["docker-manifest-digest"]
         kind = critical["type"]
     except (ValueError, KeyError, TypeError):
-        raise MalformedError("the image signature payload is not cosign simple-signing JSON") from None
+        raise MalformedError(
+            "the image signature payload is not cosign simple-signing JSON"
+        ) from None
     if kind != COSIGN_SIGNATURE_TYPE:
         raise MalformedError(f"the image signature payload has type {kind!r}")
     repository, image_digest = split_image(image)
     if digest != image_digest or reference != repository:
-        raise TamperedError(
-            f"the image signature is for {reference}@{digest}, not for {image}"
-        )
+        raise TamperedError(f"the image signature is for {reference}@{digest}, not for {image}")
     return key

@@ -218,7 +218,9 @@ def _check_baseline(args: StackValidationArgs, report: ReportViolation) -> None:
         if resource.resource_type == views.DEPLOYMENT and entry:
             signed_success = views.as_number(slo.get("toolSuccessRate"))
             signed_p95 = views.as_number(slo.get("p95LatencyMs"))
-            if _differs(declared.success_rate, signed_success) or _differs(declared.p95_ms, signed_p95):
+            if _differs(declared.success_rate, signed_success) or _differs(
+                declared.p95_ms, signed_p95
+            ):
                 report(
                     f"server {declared.server!r} is labelled success {_n(declared.success_rate)}% / "
                     f"p95 {_n(declared.p95_ms)} ms but its signed catalog entry declares "
@@ -226,9 +228,13 @@ def _check_baseline(args: StackValidationArgs, report: ReportViolation) -> None:
                     resource.urn,
                 )
         reference = declared_by_server.get(declared.server)
-        if reference is not None and reference.urn != declared.urn and (
-            _differs(declared.success_rate, reference.success_rate)
-            or _differs(declared.p95_ms, reference.p95_ms)
+        if (
+            reference is not None
+            and reference.urn != declared.urn
+            and (
+                _differs(declared.success_rate, reference.success_rate)
+                or _differs(declared.p95_ms, reference.p95_ms)
+            )
         ):
             report(
                 f"{resource.resource_type} {resource.name!r} is tagged with SLO "
@@ -243,7 +249,9 @@ def _check_baseline(args: StackValidationArgs, report: ReportViolation) -> None:
             and declared.success_rate < min_success - TOLERANCE
         )
         too_slow = (
-            declared.p95_ms is not None and max_p95 is not None and declared.p95_ms > max_p95 + TOLERANCE
+            declared.p95_ms is not None
+            and max_p95 is not None
+            and declared.p95_ms > max_p95 + TOLERANCE
         )
         if not too_low and not too_slow:
             continue
@@ -261,7 +269,9 @@ def _check_baseline(args: StackValidationArgs, report: ReportViolation) -> None:
                 resource.urn,
             )
         elif expires is None or expires < today:
-            report(f"{breach}; its SLO exception expired on {exception.get('expires')}", resource.urn)
+            report(
+                f"{breach}; its SLO exception expired on {exception.get('expires')}", resource.urn
+            )
 
 
 slo_within_baseline = StackValidationPolicy(
@@ -397,7 +407,9 @@ def _check_alarms(args: StackValidationArgs, report: ReportViolation) -> None:
             availability: list[PolicyResource] = []
             for alarm, tags in alarms:
                 kind = tags.get(views.ALARM_KIND)
-                if not isinstance(kind, str) or not any(fnmatch.fnmatchcase(kind, p) for p in patterns):
+                if not isinstance(kind, str) or not any(
+                    fnmatch.fnmatchcase(kind, p) for p in patterns
+                ):
                     continue
                 tagged = views.as_number(tags.get(views.SLO_SUCCESS_RATE))
                 if _differs(tagged, declared.success_rate):

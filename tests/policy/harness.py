@@ -215,11 +215,17 @@ def deployment(
         "selector": {"matchLabels": selector},
         "strategy": dict(strategy)
         if strategy is not None
-        else {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}},
+        else {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"},
+        },
         "template": {
             "metadata": {"labels": {**all_labels, **selector}},
             "spec": {
-                "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+                "securityContext": {
+                    "runAsNonRoot": True,
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                },
                 "containers": containers if containers is not None else [container(image)],
             },
         },
@@ -241,4 +247,3 @@ def deployment(
 
 def with_config(base: Mapping[str, Any], **overrides: Any) -> dict[str, Any]:
     return {**base, **overrides}
-

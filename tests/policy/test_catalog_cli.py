@@ -25,7 +25,9 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def keygen(directory: Path, *extra: str) -> str:
-    result = runner.invoke(catalog_app, ["keygen", "--out", str(directory), "--signer", "Jane Doe", *extra])
+    result = runner.invoke(
+        catalog_app, ["keygen", "--out", str(directory), "--signer", "Jane Doe", *extra]
+    )
     assert result.exit_code == 0, result.output
     key_id = result.stdout.strip().splitlines()[0]
     assert (directory / f"{key_id}.pem").is_file()
@@ -38,7 +40,9 @@ def test_keygen_sign_and_verify(workspace: Path) -> None:
     approver = keygen(keys)
     assert "Approver: Jane Doe" in (keys / f"{approver}.pem").read_text()
     files = [str(workspace / "servers" / name) for name in ("jira.yaml", "slack.yaml")]
-    signed = runner.invoke(catalog_app, ["sign", "--key", str(keys / f"{approver}.private.pem"), *files])
+    signed = runner.invoke(
+        catalog_app, ["sign", "--key", str(keys / f"{approver}.private.pem"), *files]
+    )
     assert signed.exit_code == 0, signed.output
     assert f"with key {approver} (ed25519)" in signed.stdout
     verified = runner.invoke(catalog_app, ["verify", "--keys", str(keys), *files])
@@ -63,7 +67,9 @@ def test_verify_trusts_only_the_ids_given(workspace: Path) -> None:
     approver = keygen(keys)
     jira = str(workspace / "servers" / "jira.yaml")
     runner.invoke(catalog_app, ["sign", "--key", str(keys / f"{approver}.private.pem"), jira])
-    result = runner.invoke(catalog_app, ["verify", "--keys", str(keys), "--trusted", "0123456789abcdef", jira])
+    result = runner.invoke(
+        catalog_app, ["verify", "--keys", str(keys), "--trusted", "0123456789abcdef", jira]
+    )
     assert result.exit_code == 1 and "not trusted here" in result.stdout
 
 
@@ -75,8 +81,14 @@ def test_sign_image_then_approve(workspace: Path) -> None:
     runner.invoke(catalog_app, ["sign", "--key", str(keys / f"{approver}.private.pem"), jira])
     imaged = runner.invoke(
         catalog_app,
-        ["sign-image", "--key", str(keys / "publishers" / f"{publisher}.private.pem"),
-         "--publisher-key-id", publisher, jira],
+        [
+            "sign-image",
+            "--key",
+            str(keys / "publishers" / f"{publisher}.private.pem"),
+            "--publisher-key-id",
+            publisher,
+            jira,
+        ],
     )
     assert imaged.exit_code == 0, imaged.output
     assert "approval signature was removed" in imaged.stderr
@@ -90,9 +102,14 @@ def test_sign_image_then_approve(workspace: Path) -> None:
 def test_a_bad_key_file_is_bad_input(workspace: Path) -> None:
     bad = workspace / "not-a-key.pem"
     bad.write_text("hello")
-    result = runner.invoke(catalog_app, ["sign", "--key", str(bad), str(workspace / "servers" / "jira.yaml")])
+    result = runner.invoke(
+        catalog_app, ["sign", "--key", str(bad), str(workspace / "servers" / "jira.yaml")]
+    )
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: ") and "not an unencrypted PEM private key" in result.stderr
+    assert (
+        result.stderr.startswith("error: ")
+        and "not an unencrypted PEM private key" in result.stderr
+    )
 
 
 def test_the_ops_cli_verifies_the_committed_catalog() -> None:

@@ -46,7 +46,12 @@ def test_key() -> signing.PrivateKey:
 def trusting(key: signing.PrivateKey, **extra: Any) -> dict[str, Any]:
     """Config trusting only ``key`` (inline PEM), for entries signed in the test."""
     pem = signing.public_key_pem(key.public_key())
-    return {"trustedKeys": {signing.key_id(key.public_key()): pem}, "stage": "prod", "now": NOW, **extra}
+    return {
+        "trustedKeys": {signing.key_id(key.public_key()): pem},
+        "stage": "prod",
+        "now": NOW,
+        **extra,
+    }
 
 
 # --- catalog-approved-image -------------------------------------------------------------------
@@ -63,11 +68,15 @@ def test_a_deployment_of_a_signed_prod_entry_passes_every_catalog_policy(server:
 
 
 def test_a_deployment_without_catalog_annotations_is_not_from_the_catalog() -> None:
-    [message] = check(catalog_approved_image, deployment({}, image="ghcr.io/x/y@sha256:" + "0" * 64))
+    [message] = check(
+        catalog_approved_image, deployment({}, image="ghcr.io/x/y@sha256:" + "0" * 64)
+    )
     assert "not deployed from an approved catalog entry" in message
 
 
-def test_unsigned_tampered_and_untrusted_are_distinct_failures(test_key: signing.PrivateKey) -> None:
+def test_unsigned_tampered_and_untrusted_are_distinct_failures(
+    test_key: signing.PrivateKey,
+) -> None:
     document = entry_document("github")
     unsigned = check(catalog_approved_image, deployment(annotations_for(document, None)))
     assert len(unsigned) == 1 and "is unsigned" in unsigned[0]
@@ -97,8 +106,12 @@ def test_with_no_trusted_keys_configured_nothing_is_trusted() -> None:
 
 
 def test_a_trusted_key_id_that_cannot_be_found_is_a_config_error() -> None:
-    [message] = check(catalog_approved_image, deployment(), config={"trustedKeyIds": ["0123456789abcdef"]})
-    assert message.startswith("Deployment 'github': policy config: trustedKeyIds lists 0123456789abcdef")
+    [message] = check(
+        catalog_approved_image, deployment(), config={"trustedKeyIds": ["0123456789abcdef"]}
+    )
+    assert message.startswith(
+        "Deployment 'github': policy config: trustedKeyIds lists 0123456789abcdef"
+    )
 
 
 def test_an_image_by_tag_fails() -> None:
@@ -123,7 +136,11 @@ def test_every_container_counts_including_init_containers() -> None:
 
 
 def test_a_tenant_the_entry_does_not_allow_fails() -> None:
-    props = deployment(signed_annotations("jira"), server="jira", deployment_labels=labels("jira", tenant="research"))
+    props = deployment(
+        signed_annotations("jira"),
+        server="jira",
+        deployment_labels=labels("jira", tenant="research"),
+    )
     [message] = check(catalog_approved_image, props)
     assert "tenant 'research' is not one the signed entry 'jira' is approved for" in message
 
@@ -147,8 +164,11 @@ def test_other_resource_types_are_ignored() -> None:
 
 
 def test_an_entry_not_promoted_to_the_stage_fails() -> None:
-    props = deployment(signed_annotations("k8s-readonly"), server="k8s-readonly",
-                       deployment_labels=labels("k8s-readonly", tenant="research"))
+    props = deployment(
+        signed_annotations("k8s-readonly"),
+        server="k8s-readonly",
+        deployment_labels=labels("k8s-readonly", tenant="research"),
+    )
     [message] = check(catalog_stage_promoted, props)
     assert "promoted to dev, staging, not prod (policy config)" in message
     staging = {**PROD, "stage": "staging"}
@@ -157,16 +177,24 @@ def test_an_entry_not_promoted_to_the_stage_fails() -> None:
 
 
 def test_the_configured_stage_wins_over_the_resources_own_label() -> None:
-    props = deployment(signed_annotations("k8s-readonly"), server="k8s-readonly",
-                       deployment_labels=labels("k8s-readonly", tenant="research", environment="staging"))
+    props = deployment(
+        signed_annotations("k8s-readonly"),
+        server="k8s-readonly",
+        deployment_labels=labels("k8s-readonly", tenant="research", environment="staging"),
+    )
     found = check(catalog_stage_promoted, props)
-    assert any("labelled mcp-fleet.io/environment='staging' but this stack is 'prod'" in m for m in found)
+    assert any(
+        "labelled mcp-fleet.io/environment='staging' but this stack is 'prod'" in m for m in found
+    )
     assert any("not prod" in m for m in found)
 
 
 def test_without_a_configured_stage_the_environment_label_is_used() -> None:
-    props = deployment(signed_annotations("k8s-readonly"), server="k8s-readonly",
-                       deployment_labels=labels("k8s-readonly", tenant="research", environment="prod"))
+    props = deployment(
+        signed_annotations("k8s-readonly"),
+        server="k8s-readonly",
+        deployment_labels=labels("k8s-readonly", tenant="research", environment="prod"),
+    )
     config = {"trustedKeyIds": [APPROVER_KEY_ID]}
     [message] = check(catalog_stage_promoted, props, config)
     assert "not prod (label mcp-fleet.io/environment)" in message
@@ -188,8 +216,11 @@ def test_a_stale_scan_fails(test_key: signing.PrivateKey) -> None:
     assert "is 31 days old (at most 30)" in message
     document = entry_document("jira")
     document["scan"]["date"] = "2027-01-01"
-    [future] = check(catalog_supply_chain, deployment(annotations_for(document, test_key), server="jira"),
-                     trusting(test_key))
+    [future] = check(
+        catalog_supply_chain,
+        deployment(annotations_for(document, test_key), server="jira"),
+        trusting(test_key),
+    )
     assert "after today" in future
 
 
@@ -199,9 +230,15 @@ def test_findings_above_the_configured_limits_fail(test_key: signing.PrivateKey)
     document["scan"]["high"] = 7
     props = deployment(annotations_for(document, test_key), server="jira")
     found = check(catalog_supply_chain, props, trusting(test_key))
-    assert found == ["catalog entry 'jira': the scan found 1 critical vulnerabilities (at most 0 allowed)"]
-    found = check(catalog_supply_chain, props, trusting(test_key, maxFindings={"critical": 1, "high": 5}))
-    assert found == ["catalog entry 'jira': the scan found 7 high vulnerabilities (at most 5 allowed)"]
+    assert found == [
+        "catalog entry 'jira': the scan found 1 critical vulnerabilities (at most 0 allowed)"
+    ]
+    found = check(
+        catalog_supply_chain, props, trusting(test_key, maxFindings={"critical": 1, "high": 5})
+    )
+    assert found == [
+        "catalog entry 'jira': the scan found 7 high vulnerabilities (at most 5 allowed)"
+    ]
 
 
 def test_sbom_and_provenance_must_be_present(test_key: signing.PrivateKey) -> None:
@@ -216,16 +253,24 @@ def test_sbom_and_provenance_must_be_present(test_key: signing.PrivateKey) -> No
 
 
 def test_image_signatures_when_required() -> None:
-    required = {**stack_config("prod", "catalog-supply-chain"), "now": NOW, "requireImageSignature": True}
+    required = {
+        **stack_config("prod", "catalog-supply-chain"),
+        "now": NOW,
+        "requireImageSignature": True,
+    }
     assert check(catalog_supply_chain, deployment(signed_annotations("github")), required) == []
-    [message] = check(catalog_supply_chain, deployment(signed_annotations("jira"), server="jira"), required)
+    [message] = check(
+        catalog_supply_chain, deployment(signed_annotations("jira"), server="jira"), required
+    )
     assert "has no image signature, which this stack requires" in message
     untrusting = {**required, "trustedPublisherKeyIds": []}
     [message] = check(catalog_supply_chain, deployment(signed_annotations("github")), untrusting)
     assert "image signature: image signed by publisher key" in message and "not trusted" in message
 
 
-def test_an_image_signature_for_another_digest_fails_even_when_not_required(test_key: signing.PrivateKey) -> None:
+def test_an_image_signature_for_another_digest_fails_even_when_not_required(
+    test_key: signing.PrivateKey,
+) -> None:
     publisher = signing.generate_private_key(signing.ECDSA_P256_SHA256)
     document = entry_document("jira")
     other = document["image"].split("@")[0] + "@sha256:" + "e" * 64
@@ -237,7 +282,10 @@ def test_an_image_signature_for_another_digest_fails_even_when_not_required(test
     [message] = check(catalog_supply_chain, props, config)
     assert "image signature: the image signature is for" in message
     # and a forged payload for the right digest doesn't verify
-    block = {**block, "payload": base64.b64encode(signatures.simple_signing_payload(document["image"])).decode()}
+    block = {
+        **block,
+        "payload": base64.b64encode(signatures.simple_signing_payload(document["image"])).decode(),
+    }
     document["imageSignature"] = block
     props = deployment(annotations_for(document, test_key), server="jira")
     [message] = check(catalog_supply_chain, props, config)

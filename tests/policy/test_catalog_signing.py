@@ -40,8 +40,10 @@ def ring(*keys: signing.PrivateKey) -> signing.KeyRing:
 
 
 def test_canonical_json_sorts_keys_drops_whitespace_and_writes_unicode_raw() -> None:
-    value = {"b": [1, True, None], "a": {"z": "é\n\"", "y": 2}, "A": "x"}
-    assert signatures.canonical_json(value) == '{"A":"x","a":{"y":2,"z":"é\\n\\""},"b":[1,true,null]}'
+    value = {"b": [1, True, None], "a": {"z": 'é\n"', "y": 2}, "A": "x"}
+    assert (
+        signatures.canonical_json(value) == '{"A":"x","a":{"y":2,"z":"é\\n\\""},"b":[1,true,null]}'
+    )
 
 
 @pytest.mark.parametrize(
@@ -67,13 +69,17 @@ def test_numbers_are_written_as_ecmascript_does(number: float, text: str) -> Non
 def test_keys_sort_by_utf16_code_units() -> None:
     # U+1F600 is the surrogate pair D83D DE00 in UTF-16, so it sorts before U+FB01 there,
     # though after it by code point (RFC 8785 3.2.3 sorts by UTF-16 code units).
-    assert signatures.canonical_json({"\ufb01": 2, "\U0001f600": 1}) == '{"\U0001f600":1,"\ufb01":2}'
+    assert (
+        signatures.canonical_json({"\ufb01": 2, "\U0001f600": 1}) == '{"\U0001f600":1,"\ufb01":2}'
+    )
 
 
 def test_dates_and_timestamps_are_iso_text() -> None:
     moment = dt.datetime(2026, 11, 19, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     document = {"date": dt.date(2026, 11, 19), "at": moment}
-    assert signatures.canonical_json(document) == '{"at":"2026-11-19T10:00:00Z","date":"2026-11-19"}'
+    assert (
+        signatures.canonical_json(document) == '{"at":"2026-11-19T10:00:00Z","date":"2026-11-19"}'
+    )
     assert signatures.canonical_json({"date": "2026-11-19"}) == '{"date":"2026-11-19"}'
 
 
@@ -102,7 +108,9 @@ def test_key_id_is_sha256_of_the_raw_public_key() -> None:
     raw = ed.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     assert signing.key_id(ed) == hashlib.sha256(raw).hexdigest()[:16]
     ec = signing.generate_private_key(signing.ECDSA_P256_SHA256).public_key()
-    point = ec.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    point = ec.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     assert len(point) == 65
     assert signing.key_id(ec) == hashlib.sha256(point).hexdigest()[:16]
 
@@ -114,10 +122,14 @@ def test_a_key_file_must_be_named_by_its_own_id(tmp_path: Path) -> None:
         signing.KeyRing.from_directory(tmp_path)
 
 
-def test_key_files_name_their_holder_and_private_keys_are_not_read_as_trusted(tmp_path: Path) -> None:
+def test_key_files_name_their_holder_and_private_keys_are_not_read_as_trusted(
+    tmp_path: Path,
+) -> None:
     key = signing.generate_private_key()
     kid = signing.key_id(key.public_key())
-    (tmp_path / f"{kid}.pem").write_text(signing.public_key_pem(key.public_key(), holder="Jane Doe"))
+    (tmp_path / f"{kid}.pem").write_text(
+        signing.public_key_pem(key.public_key(), holder="Jane Doe")
+    )
     (tmp_path / f"{kid}.private.pem").write_bytes(signing.private_key_pem(key))
     keys = signing.KeyRing.from_directory(tmp_path)
     assert keys.key_ids == (kid,)
@@ -154,7 +166,7 @@ def test_signing_keeps_every_other_line_as_written(entry_file: Path) -> None:
     signing.sign_file(entry_file, signing.generate_private_key(), "Jane Doe")
     after = entry_file.read_text()
     assert after.startswith(before)
-    assert after[len(before):].startswith("signature:\n  keyId: ")
+    assert after[len(before) :].startswith("signature:\n  keyId: ")
     # signing again replaces the block rather than adding a second one
     signing.sign_file(entry_file, signing.generate_private_key(), "John Roe")
     again = entry_file.read_text()
@@ -183,7 +195,9 @@ def test_an_unsigned_entry_is_refused(entry_file: Path) -> None:
 def test_a_signature_claiming_another_algorithm_is_refused(entry_file: Path) -> None:
     key = signing.generate_private_key(signing.ED25519)
     signing.sign_file(entry_file, key, "Jane Doe")
-    entry_file.write_text(entry_file.read_text().replace("algorithm: ed25519", "algorithm: ecdsa-p256-sha256"))
+    entry_file.write_text(
+        entry_file.read_text().replace("algorithm: ed25519", "algorithm: ecdsa-p256-sha256")
+    )
     with pytest.raises(signatures.TamperedError, match="algorithm"):
         signing.verify_file(entry_file, ring(key))
 
@@ -231,14 +245,19 @@ def test_image_signature_round_trip_and_failures() -> None:
     publisher = signing.generate_private_key(signing.ECDSA_P256_SHA256)
     block = signing.image_signature_block(IMAGE, publisher)
     trusted = ring(publisher)
-    assert signatures.verify_image_signature(IMAGE, block, trusted).key_id == block["publisherKeyId"]
+    assert (
+        signatures.verify_image_signature(IMAGE, block, trusted).key_id == block["publisherKeyId"]
+    )
 
     other_image = IMAGE.replace("ab" * 32, "cd" * 32)
     with pytest.raises(signatures.TamperedError, match="not for"):
         signatures.verify_image_signature(other_image, block, trusted)
     with pytest.raises(signatures.UntrustedKeyError):
         signatures.verify_image_signature(IMAGE, block, ring(signing.generate_private_key()))
-    forged = {**block, "payload": base64.b64encode(signatures.simple_signing_payload(other_image)).decode()}
+    forged = {
+        **block,
+        "payload": base64.b64encode(signatures.simple_signing_payload(other_image)).decode(),
+    }
     with pytest.raises(signatures.TamperedError, match="does not verify"):
         signatures.verify_image_signature(other_image, forged, trusted)
     with pytest.raises(signatures.UnsignedError):
@@ -251,7 +270,9 @@ def test_the_committed_image_signatures_verify_against_the_publisher_keys() -> N
     for name in ("github", "postgres-query"):
         entry = load_entry(CATALOG_DIR / f"{name}.yaml")
         assert entry.image_signature is not None
-        key = signatures.verify_image_signature(entry.image, entry.document["imageSignature"], publishers)
+        key = signatures.verify_image_signature(
+            entry.image, entry.document["imageSignature"], publishers
+        )
         assert key.algorithm == signing.ECDSA_P256_SHA256
 
 
@@ -281,7 +302,10 @@ def test_provenance_annotations_carry_exactly_what_was_signed() -> None:
     annotations = provenance_annotations(entry)
     assert set(annotations) == {CATALOG_ENTRY, CATALOG_SIGNATURE}
     assert annotations[CATALOG_ENTRY].encode() == signatures.signed_message(entry.document)
-    document = {**json.loads(annotations[CATALOG_ENTRY]), "signature": json.loads(annotations[CATALOG_SIGNATURE])}
+    document = {
+        **json.loads(annotations[CATALOG_ENTRY]),
+        "signature": json.loads(annotations[CATALOG_SIGNATURE]),
+    }
     trusted = signing.KeyRing.from_directory(signing.KEYS_DIR)
     assert signatures.verify_entry(document, trusted).key_id == APPROVER_KEY_ID
     assert json.loads(annotations[CATALOG_SIGNATURE])["signedAt"].endswith("Z")

@@ -31,7 +31,11 @@ from tests.policy.harness import (
     violations,
 )
 
-POLICIES: list[Policy] = [*catalog_policies.POLICIES, *slo_policies.POLICIES, *baseline_policies.POLICIES]
+POLICIES: list[Policy] = [
+    *catalog_policies.POLICIES,
+    *slo_policies.POLICIES,
+    *baseline_policies.POLICIES,
+]
 STACKS = ("dev", "staging", "prod")
 PACK_DIR = REPO / "policy"
 
@@ -61,8 +65,11 @@ def test_each_stack_config_configures_every_policy_validly(stack: str) -> None:
         assert policy.config_schema is not None
         given = dict(document[policy.name])
         assert given.pop("enforcementLevel") in ("advisory", "mandatory", "disabled")
-        schema = {"type": "object", "properties": policy.config_schema.properties,
-                  "additionalProperties": False}
+        schema = {
+            "type": "object",
+            "properties": policy.config_schema.properties,
+            "additionalProperties": False,
+        }
         jsonschema.validate(given, schema)
         stage = given.get("stage")
         assert stage in (None, stack)
@@ -86,8 +93,12 @@ def test_the_trusted_key_ids_resolve_from_the_pack_directory(stack: str) -> None
             ring = key_ring(given, ids="trustedKeyIds", directory="keysDir", inline="trustedKeys")
             assert ring.key_ids == tuple(sorted(given["trustedKeyIds"]))
         if "trustedPublisherKeyIds" in given:
-            ring = key_ring(given, ids="trustedPublisherKeyIds", directory="publisherKeysDir",
-                            inline="trustedPublisherKeys")
+            ring = key_ring(
+                given,
+                ids="trustedPublisherKeyIds",
+                directory="publisherKeysDir",
+                inline="trustedPublisherKeys",
+            )
             assert ring.key_ids == tuple(sorted(given["trustedPublisherKeyIds"]))
 
 
@@ -116,7 +127,9 @@ def analyzer() -> Iterator[Any]:
     try:
         assert process.stdout is not None
         line = process.stdout.readline().strip()
-        assert line.isdigit(), f"the pack printed {line!r}; stderr: {process.stderr.read() if process.stderr else ''}"
+        assert line.isdigit(), (
+            f"the pack printed {line!r}; stderr: {process.stderr.read() if process.stderr else ''}"
+        )
         channel = grpc.insecure_channel(f"127.0.0.1:{line}")
         yield proto.AnalyzerStub(channel)
         channel.close()
@@ -138,7 +151,9 @@ def configure(analyzer: Any, stack: str, **overrides: dict[str, Any]) -> None:
         properties = {k: v for k, v in given.items() if k != "enforcementLevel"}
         properties.update(overrides.get(name, {}))
         request.policyConfig[name].CopyFrom(
-            proto.PolicyConfig(enforcementLevel=levels[given["enforcementLevel"]], properties=struct(properties))
+            proto.PolicyConfig(
+                enforcementLevel=levels[given["enforcementLevel"]], properties=struct(properties)
+            )
         )
     analyzer.Configure(request)
 
@@ -152,19 +167,29 @@ def test_the_pack_serves_the_analyzer_protocol(analyzer: Any) -> None:
     kind = "kubernetes:apps/v1:Deployment"
     urn = "urn:pulumi:prod::mcp-fleet::" + kind + "::github"
 
-    good = analyzer.Analyze(proto.AnalyzeRequest(type=kind, urn=urn, name="github", properties=struct(deployment())))
+    good = analyzer.Analyze(
+        proto.AnalyzeRequest(type=kind, urn=urn, name="github", properties=struct(deployment()))
+    )
     assert [d.message for d in good.diagnostics] == []
 
     unsigned = deployment({}, image="ghcr.io/acme/rogue:latest")
-    bad = analyzer.Analyze(proto.AnalyzeRequest(type=kind, urn=urn, name="github", properties=struct(unsigned)))
+    bad = analyzer.Analyze(
+        proto.AnalyzeRequest(type=kind, urn=urn, name="github", properties=struct(unsigned))
+    )
     catalog = [d for d in bad.diagnostics if d.policyName == "catalog-approved-image"]
     assert {d.enforcementLevel for d in catalog} == {proto.MANDATORY}
     messages = " | ".join(d.message for d in catalog)
     assert "not deployed from an approved catalog entry" in messages and "by tag" in messages
 
-    stack = analyzer.AnalyzeStack(proto.AnalyzeStackRequest(resources=[
-        proto.AnalyzerResource(type=kind, urn=urn, name="github", properties=struct(deployment()))
-    ]))
+    stack = analyzer.AnalyzeStack(
+        proto.AnalyzeStackRequest(
+            resources=[
+                proto.AnalyzerResource(
+                    type=kind, urn=urn, name="github", properties=struct(deployment())
+                )
+            ]
+        )
+    )
     found = {d.policyName for d in stack.diagnostics}
     assert found == {"workload-disruption-budget", "slo-alarms-present"}
 
@@ -187,7 +212,8 @@ def judge(resources: list[dict[str, Any]], stack: str) -> list[str]:
         else:
             assert isinstance(policy, StackValidationPolicy)
             by_urn: dict[str, PolicyResource] = {
-                r["urn"]: resource(r["type"], r.get("outputs") or r["inputs"], name=r["name"]) for r in resources
+                r["urn"]: resource(r["type"], r.get("outputs") or r["inputs"], name=r["name"])
+                for r in resources
             }
             for r in resources:
                 mine = by_urn[r["urn"]]
@@ -197,7 +223,10 @@ def judge(resources: list[dict[str, Any]], stack: str) -> list[str]:
                     key: [by_urn[d] for d in urns if d in by_urn]
                     for key, urns in (r.get("propertyDependencies") or {}).items()
                 }
-            found += [f"{policy.name}: {m}" for m in violations(policy, stack_args(list(by_urn.values()), config))]
+            found += [
+                f"{policy.name}: {m}"
+                for m in violations(policy, stack_args(list(by_urn.values()), config))
+            ]
     return found
 
 
@@ -206,9 +235,15 @@ def test_the_example_stacks_pass_the_pack(stack: str, rendered: Callable[[str], 
     assert judge(rendered(stack).resources, stack) == []
 
 
-def test_the_pack_catches_a_tampered_catalog_entry_in_a_rendered_stack(rendered: Callable[[str], Any]) -> None:
+def test_the_pack_catches_a_tampered_catalog_entry_in_a_rendered_stack(
+    rendered: Callable[[str], Any],
+) -> None:
     resources = json.loads(json.dumps(rendered("prod").resources))
-    github = next(r for r in resources if r["type"] == "kubernetes:apps/v1:Deployment" and r["name"].endswith("-github-deployment"))
+    github = next(
+        r
+        for r in resources
+        if r["type"] == "kubernetes:apps/v1:Deployment" and r["name"].endswith("-github-deployment")
+    )
     annotations = github["inputs"]["metadata"]["annotations"]
     entry = json.loads(annotations["mcp-fleet.io/catalog-entry"])
     entry["stages"] = ["dev", "staging", "prod", "sandbox"]
@@ -217,10 +252,11 @@ def test_the_pack_catches_a_tampered_catalog_entry_in_a_rendered_stack(rendered:
     assert any(m.startswith("catalog-approved-image:") and "was tampered with" in m for m in found)
 
 
-def test_the_rendered_prod_deployments_carry_the_signed_entries(rendered: Callable[[str], Any]) -> None:
+def test_the_rendered_prod_deployments_carry_the_signed_entries(
+    rendered: Callable[[str], Any],
+) -> None:
     deployments = rendered("prod").of_type("kubernetes:apps/v1:Deployment")
     assert deployments
     for r in deployments:
         annotations = r["inputs"]["metadata"]["annotations"]
         assert {"mcp-fleet.io/catalog-entry", "mcp-fleet.io/catalog-signature"} <= set(annotations)
-

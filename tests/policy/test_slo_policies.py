@@ -44,7 +44,12 @@ def tags(server: str = "github", **changes: Any) -> dict[str, str]:
 
 
 def test_a_fully_tagged_aws_resource_and_kubernetes_workload_pass() -> None:
-    assert violations(slo_tags_present, resource_args(TARGET_GROUP, {"tags": tags()}, {"stage": "prod"})) == []
+    assert (
+        violations(
+            slo_tags_present, resource_args(TARGET_GROUP, {"tags": tags()}, {"stage": "prod"})
+        )
+        == []
+    )
     service = {"metadata": {"name": "github", "labels": labels()}}
     assert violations(slo_tags_present, resource_args("kubernetes:core/v1:Service", service)) == []
 
@@ -60,24 +65,40 @@ def test_a_taggable_type_without_any_tags_input_fails() -> None:
     [message] = violations(slo_tags_present, resource_args("aws:sns/topic:Topic", {"name": "page"}))
     assert message.startswith("missing tags: mcp-fleet.io/environment")
     hpa = {"metadata": {"name": "github"}}
-    [message] = violations(slo_tags_present, resource_args("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", hpa))
+    [message] = violations(
+        slo_tags_present, resource_args("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", hpa)
+    )
     assert message.startswith("missing labels: mcp-fleet.io/environment")
 
 
 def test_resources_that_take_no_tags_are_not_judged() -> None:
-    assert violations(slo_tags_present, resource_args("aws:s3/bucketPolicy:BucketPolicy", {"bucket": "b"})) == []
-    assert violations(slo_tags_present, resource_args("kubernetes:core/v1:Namespace", {"metadata": {}})) == []
+    assert (
+        violations(
+            slo_tags_present, resource_args("aws:s3/bucketPolicy:BucketPolicy", {"bucket": "b"})
+        )
+        == []
+    )
+    assert (
+        violations(
+            slo_tags_present, resource_args("kubernetes:core/v1:Namespace", {"metadata": {}})
+        )
+        == []
+    )
 
 
 def test_provider_default_tags_count() -> None:
-    provider = Provider({"region": "eu-west-1", "defaultTags": '{"tags": ' + __import__("json").dumps(tags()) + "}"})
+    provider = Provider(
+        {"region": "eu-west-1", "defaultTags": '{"tags": ' + __import__("json").dumps(tags()) + "}"}
+    )
     args = resource_args(TARGET_GROUP, {"name": "tg"}, provider=provider)
     assert violations(slo_tags_present, args) == []
 
 
 def test_bad_values_are_explained() -> None:
     bad = tags(slo_success_rate="100.5", slo_p95_ms="fast", tier="gold", environment="staging")
-    found = violations(slo_tags_present, resource_args(TARGET_GROUP, {"tags": bad}, {"stage": "prod"}))
+    found = violations(
+        slo_tags_present, resource_args(TARGET_GROUP, {"tags": bad}, {"stage": "prod"})
+    )
     assert found == [
         "mcp-fleet.io/slo-success-rate='100.5' is not a percentage below 100",
         "mcp-fleet.io/slo-p95-ms='fast' is not a whole number of milliseconds",
@@ -91,7 +112,10 @@ def test_unknown_tags_during_preview_are_not_violations() -> None:
     partly = {**tags(), "mcp-fleet.io/owner": UNKNOWN}
     assert violations(slo_tags_present, resource_args(TARGET_GROUP, {"tags": partly})) == []
     unknown_labels = {"metadata": {"name": "x", "labels": UNKNOWN}}
-    assert violations(slo_tags_present, resource_args("kubernetes:core/v1:Service", unknown_labels)) == []
+    assert (
+        violations(slo_tags_present, resource_args("kubernetes:core/v1:Service", unknown_labels))
+        == []
+    )
 
 
 # --- slo-within-baseline ----------------------------------------------------------------------
@@ -105,7 +129,10 @@ def approver() -> signing.PrivateKey:
 
 
 def trusting(key: signing.PrivateKey) -> dict[str, Any]:
-    return {"trustedKeys": {signing.key_id(key.public_key()): signing.public_key_pem(key.public_key())}, "now": NOW}
+    return {
+        "trustedKeys": {signing.key_id(key.public_key()): signing.public_key_pem(key.public_key())},
+        "now": NOW,
+    }
 
 
 def slow_server(key: signing.PrivateKey, exception: dict[str, Any] | None) -> list[PolicyResource]:
@@ -115,46 +142,83 @@ def slow_server(key: signing.PrivateKey, exception: dict[str, Any] | None) -> li
     if exception is not None:
         document["slo"]["exception"] = exception
     server_labels = labels("jira", success="99.0", p95="800")
-    props = deployment(annotations_for(document, key), server="jira", deployment_labels=server_labels)
+    props = deployment(
+        annotations_for(document, key), server="jira", deployment_labels=server_labels
+    )
     return [
         resource(DEPLOYMENT, props, name="jira"),
-        resource(TARGET_GROUP, {"tags": tags("jira", slo_success_rate="99.0", slo_p95_ms="800")}, name="jira-tg"),
+        resource(
+            TARGET_GROUP,
+            {"tags": tags("jira", slo_success_rate="99.0", slo_p95_ms="800")},
+            name="jira-tg",
+        ),
     ]
 
 
 def test_declared_slos_within_the_baseline_pass() -> None:
     github = resource(DEPLOYMENT, deployment(), name="github")
     tg = resource(TARGET_GROUP, {"tags": tags()}, name="github-tg")
-    fleet = resource("aws:lb/loadBalancer:LoadBalancer", {"tags": tags("fleet", slo_success_rate="99.0", slo_p95_ms="400")}, name="alb")
+    fleet = resource(
+        "aws:lb/loadBalancer:LoadBalancer",
+        {"tags": tags("fleet", slo_success_rate="99.0", slo_p95_ms="400")},
+        name="alb",
+    )
     assert violations(slo_within_baseline, stack_args([github, tg, fleet], BASELINE)) == []
 
 
 def test_an_slo_outside_the_baseline_needs_a_signed_exception(approver: signing.PrivateKey) -> None:
-    found = violations(slo_within_baseline, stack_args(slow_server(approver, None), trusting(approver)))
+    found = violations(
+        slo_within_baseline, stack_args(slow_server(approver, None), trusting(approver))
+    )
     assert len(found) == 2
-    assert all("outside the baseline (>= 99%, <= 400 ms)" in m and "slo.exception" in m for m in found)
+    assert all(
+        "outside the baseline (>= 99%, <= 400 ms)" in m and "slo.exception" in m for m in found
+    )
 
 
 def test_an_unexpired_signed_exception_allows_it(approver: signing.PrivateKey) -> None:
-    exception = {"reason": "Jira Cloud API is slow", "approvedBy": "sre-lead", "expires": "2027-03-31"}
-    assert violations(slo_within_baseline, stack_args(slow_server(approver, exception), trusting(approver))) == []
+    exception = {
+        "reason": "Jira Cloud API is slow",
+        "approvedBy": "sre-lead",
+        "expires": "2027-03-31",
+    }
+    assert (
+        violations(
+            slo_within_baseline, stack_args(slow_server(approver, exception), trusting(approver))
+        )
+        == []
+    )
 
 
 def test_an_expired_exception_does_not(approver: signing.PrivateKey) -> None:
-    exception = {"reason": "Jira Cloud API is slow", "approvedBy": "sre-lead", "expires": "2026-11-01"}
-    found = violations(slo_within_baseline, stack_args(slow_server(approver, exception), trusting(approver)))
+    exception = {
+        "reason": "Jira Cloud API is slow",
+        "approvedBy": "sre-lead",
+        "expires": "2026-11-01",
+    }
+    found = violations(
+        slo_within_baseline, stack_args(slow_server(approver, exception), trusting(approver))
+    )
     assert len(found) == 2 and all("expired on 2026-11-01" in m for m in found)
 
 
-def test_an_exception_in_an_untrusted_entry_counts_for_nothing(approver: signing.PrivateKey) -> None:
-    exception = {"reason": "Jira Cloud API is slow", "approvedBy": "sre-lead", "expires": "2027-03-31"}
+def test_an_exception_in_an_untrusted_entry_counts_for_nothing(
+    approver: signing.PrivateKey,
+) -> None:
+    exception = {
+        "reason": "Jira Cloud API is slow",
+        "approvedBy": "sre-lead",
+        "expires": "2027-03-31",
+    }
     found = violations(slo_within_baseline, stack_args(slow_server(approver, exception), BASELINE))
     assert len(found) == 2 and all("needs an approved slo.exception" in m for m in found)
 
 
 def test_labels_must_state_the_signed_entrys_slo() -> None:
     props = deployment(deployment_labels=labels(success="99.0", p95="300"))
-    found = violations(slo_within_baseline, stack_args([resource(DEPLOYMENT, props, name="github")], BASELINE))
+    found = violations(
+        slo_within_baseline, stack_args([resource(DEPLOYMENT, props, name="github")], BASELINE)
+    )
     assert found == [
         "server 'github' is labelled success 99% / p95 300 ms but its signed catalog entry "
         "declares 99.5% / 300 ms"
@@ -165,7 +229,9 @@ def test_every_resource_of_a_server_states_the_same_slo() -> None:
     github = resource(DEPLOYMENT, deployment(), name="github")
     alarm = resource(METRIC_ALARM, {"tags": tags(slo_p95_ms="350")}, name="github-latency")
     [message] = violations(slo_within_baseline, stack_args([github, alarm], BASELINE))
-    assert "is tagged with SLO 99.5% / 350 ms but server 'github' declares 99.5% / 300 ms" in message
+    assert (
+        "is tagged with SLO 99.5% / 350 ms but server 'github' declares 99.5% / 300 ms" in message
+    )
 
 
 # --- slo-alarms-present -----------------------------------------------------------------------
@@ -185,11 +251,21 @@ def latency_alarm(threshold: Any = 0.3, actions: Any = (TOPIC,), **extra: Any) -
 
 
 def availability_alarms() -> list[PolicyResource]:
-    window = {"metricName": "ToolErrors", "threshold": 0.072, "alarmActions": [],
-              "tags": {**tags(), "mcp-fleet.io/alarm-kind": "burn-rate-1h"}}
-    page = {"alarmRule": "ALARM(x)", "alarmActions": [TOPIC],
-            "tags": {**tags(), "mcp-fleet.io/alarm-kind": "burn-rate-page"}}
-    return [resource(METRIC_ALARM, window, name="github-burn-1h"), resource(COMPOSITE_ALARM, page, name="github-burn-page")]
+    window = {
+        "metricName": "ToolErrors",
+        "threshold": 0.072,
+        "alarmActions": [],
+        "tags": {**tags(), "mcp-fleet.io/alarm-kind": "burn-rate-1h"},
+    }
+    page = {
+        "alarmRule": "ALARM(x)",
+        "alarmActions": [TOPIC],
+        "tags": {**tags(), "mcp-fleet.io/alarm-kind": "burn-rate-page"},
+    }
+    return [
+        resource(METRIC_ALARM, window, name="github-burn-1h"),
+        resource(COMPOSITE_ALARM, page, name="github-burn-page"),
+    ]
 
 
 def stack(*alarms: PolicyResource) -> list[PolicyResource]:
@@ -200,7 +276,9 @@ REQUIRE_ACTIONS = {"requireAlarmActions": True}
 
 
 def test_a_server_with_matching_alarms_that_notify_passes() -> None:
-    resources = stack(resource(METRIC_ALARM, latency_alarm(), name="github-latency"), *availability_alarms())
+    resources = stack(
+        resource(METRIC_ALARM, latency_alarm(), name="github-latency"), *availability_alarms()
+    )
     assert violations(slo_alarms_present, stack_args(resources, REQUIRE_ACTIONS)) == []
 
 
@@ -215,7 +293,9 @@ def test_missing_alarms_are_reported() -> None:
 
 def test_a_latency_alarm_at_the_wrong_threshold_or_statistic_fails() -> None:
     for alarm in (latency_alarm(threshold=0.4), latency_alarm(extendedStatistic="p99")):
-        resources = stack(resource(METRIC_ALARM, alarm, name="github-latency"), *availability_alarms())
+        resources = stack(
+            resource(METRIC_ALARM, alarm, name="github-latency"), *availability_alarms()
+        )
         [message] = violations(slo_alarms_present, stack_args(resources))
         assert "no latency-p95 alarm watches TargetResponseTime p95 with threshold 0.3 s" in message
 
@@ -223,15 +303,22 @@ def test_a_latency_alarm_at_the_wrong_threshold_or_statistic_fails() -> None:
 def test_metric_math_latency_alarms_count() -> None:
     alarm = latency_alarm()
     del alarm["metricName"], alarm["extendedStatistic"]
-    alarm["metricQueries"] = [{"id": "p95", "returnData": True,
-                               "metric": {"metricName": "TargetResponseTime", "stat": "p95", "period": 60}}]
+    alarm["metricQueries"] = [
+        {
+            "id": "p95",
+            "returnData": True,
+            "metric": {"metricName": "TargetResponseTime", "stat": "p95", "period": 60},
+        }
+    ]
     resources = stack(resource(METRIC_ALARM, alarm, name="github-latency"), *availability_alarms())
     assert violations(slo_alarms_present, stack_args(resources, REQUIRE_ACTIONS)) == []
 
 
 def test_alarms_that_notify_nobody_fail_only_where_required() -> None:
     silent = copy.deepcopy(availability_alarms())
-    resources = stack(resource(METRIC_ALARM, latency_alarm(actions=()), name="github-latency"), silent[0])
+    resources = stack(
+        resource(METRIC_ALARM, latency_alarm(actions=()), name="github-latency"), silent[0]
+    )
     assert violations(slo_alarms_present, stack_args(resources)) == []
     found = violations(slo_alarms_present, stack_args(resources, REQUIRE_ACTIONS))
     assert found == [
@@ -241,15 +328,26 @@ def test_alarms_that_notify_nobody_fail_only_where_required() -> None:
 
 
 def test_an_availability_alarm_for_another_slo_fails() -> None:
-    wrong = {"metricName": "HTTPCode_Target_5XX_Count", "threshold": 0.01, "alarmActions": [TOPIC],
-             "tags": {**tags(slo_success_rate="99.0"), "mcp-fleet.io/alarm-kind": "error-rate-5xx"}}
-    resources = stack(resource(METRIC_ALARM, latency_alarm(), name="github-latency"),
-                      resource(METRIC_ALARM, wrong, name="github-5xx"), *availability_alarms())
+    wrong = {
+        "metricName": "HTTPCode_Target_5XX_Count",
+        "threshold": 0.01,
+        "alarmActions": [TOPIC],
+        "tags": {**tags(slo_success_rate="99.0"), "mcp-fleet.io/alarm-kind": "error-rate-5xx"},
+    }
+    resources = stack(
+        resource(METRIC_ALARM, latency_alarm(), name="github-latency"),
+        resource(METRIC_ALARM, wrong, name="github-5xx"),
+        *availability_alarms(),
+    )
     [message] = violations(slo_alarms_present, stack_args(resources))
     assert message == "alarm 'github-5xx' enforces success 99% but server 'github' declares 99.5%"
 
 
 def test_unknown_thresholds_and_actions_are_not_violations() -> None:
-    resources = stack(resource(METRIC_ALARM, latency_alarm(threshold=UNKNOWN, actions=UNKNOWN), name="github-latency"),
-                      *availability_alarms())
+    resources = stack(
+        resource(
+            METRIC_ALARM, latency_alarm(threshold=UNKNOWN, actions=UNKNOWN), name="github-latency"
+        ),
+        *availability_alarms(),
+    )
     assert violations(slo_alarms_present, stack_args(resources, REQUIRE_ACTIONS)) == []
