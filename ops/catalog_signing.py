@@ -85,9 +85,14 @@ def keygen(
     public_path = out / f"{key_id}.pem"
     private_path = out / f"{key_id}.private.pem"
     role = "Publisher" if publisher else "Approver"
-    public_path.write_text(signing.public_key_pem(key.public_key(), holder=signer, role=role))
-    private_path.touch(mode=0o600)
-    private_path.write_bytes(signing.private_key_pem(key))
+    try:  # never overwrite a key: the private half may be the only copy
+        descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as private_file:
+            private_file.write(signing.private_key_pem(key))
+        with public_path.open("x") as public_file:
+            public_file.write(signing.public_key_pem(key.public_key(), holder=signer, role=role))
+    except FileExistsError as error:
+        raise _fail(f"{error.filename} already exists; not overwriting a key", EXIT_USAGE) from None
     typer.echo(key_id)
     typer.echo(
         f"public key: {public_path} (commit it to trust the key)\n"

@@ -116,3 +116,11 @@ def test_the_ops_cli_verifies_the_committed_catalog() -> None:
     result = runner.invoke(ops_app, ["catalog", "verify"])
     assert result.exit_code == 0, result.output
     assert result.stdout.count("approved by Example Approver") >= 6
+
+
+def test_keygen_refuses_unknown_algorithms(tmp_path: Path) -> None:
+    result = runner.invoke(
+        catalog_app, ["keygen", "--out", str(tmp_path), "--signer", "x", "--algorithm", "rsa"]
+    )
+    assert result.exit_code == 2 and "use one of ed25519, ecdsa-p256-sha256" in result.stderr
+    assert list(tmp_path.iterdir()) == []
