@@ -25,7 +25,7 @@ from review.diff import (
 
 class CalloutKind(StrEnum):
     DATA_LOSS = "data-loss"
-    PROTECTION = "protection-removed"
+    PROTECTION = "protected-resource"
     SECURITY = "security-weakened"
     SLO = "slo-loosened"
     ALARM = "alarm-loosened"

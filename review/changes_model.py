@@ -51,7 +51,7 @@ class ResourceChangeEntry(_Frozen):
 
 class CalloutEntry(_Frozen):
     kind: str
-    """data-loss, protection-removed, security-weakened, slo-loosened or alarm-loosened."""
+    """data-loss, protected-resource, security-weakened, slo-loosened or alarm-loosened."""
     message: str
     server: str
     urn: str | None = None

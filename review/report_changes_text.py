@@ -18,7 +18,7 @@ from review.diff import SECRET_NOT_SHOWN, short_value
 CHANGE_STYLES = {"added": "green", "deleted": "red", "replaced": "magenta", "changed": "yellow"}
 CALLOUT_LABELS = {
     "data-loss": "DATA LOSS",
-    "protection-removed": "PROTECTION",
+    "protected-resource": "PROTECTED",
     "security-weakened": "SECURITY",
     "slo-loosened": "SLO",
     "alarm-loosened": "ALARM",

@@ -32,7 +32,7 @@ GITHUB_COMMENT_LIMIT = 65_536
 CHANGE_SYMBOLS = {"added": "🆕", "deleted": "🗑️", "replaced": "♻️", "changed": "✏️"}
 CALLOUT_TITLES = {
     "data-loss": "🛑 **Data loss**",
-    "protection-removed": "🛑 **Protection removed**",
+    "protected-resource": "🛡️ **Protected resource**",
     "security-weakened": "🔓 **Security weakened**",
     "slo-loosened": "📉 **SLO loosened**",
     "alarm-loosened": "🔕 **Alarm loosened**",
@@ -93,7 +93,7 @@ class _Block:
 
 def _counts_line(changes: StackChanges) -> str:
     if changes.base_missing:
-        return f"{changes.base_missing.capitalize()}: everything it declares is new."
+        return f"{changes.base_missing[:1].upper()}{changes.base_missing[1:]}: everything it declares is new."
     counts = changes.counts
     parts = [
         f"**{counts.get(kind, 0)}** to {verb}"
