@@ -1,0 +1,68 @@
+"""Finding a server's alarms in a rendered stack, the way a policy or the review would: by tags."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from components.alarms import ALARM_KIND, ALARM_SEVERITY, RUNBOOK
+from components.labels import SERVER
+from review.render import RenderedStack
+from stacks import load_settings
+from stacks.fleet_plan import Settings
+from tests.observability.cloudwatch_api import COMPOSITE_ALARM, METRIC_ALARM
+from tests.stacks.stack_config import raw_config
+
+Resource = dict[str, Any]
+STACKS = ("dev", "staging", "prod")
+
+WINDOW_KINDS = {f"burn-rate-{w}" for w in ("5m", "30m", "1h", "2h", "6h", "1d")}
+NOTIFYING_KINDS = {
+    "latency-p95",
+    "error-rate-5xx",
+    "unhealthy-targets",
+    "saturation-cpu",
+    "saturation-memory",
+    "tool-success",
+    "burn-rate-page",
+    "burn-rate-ticket",
+}
+EVERY_KIND = NOTIFYING_KINDS | WINDOW_KINDS
+
+
+@cache
+def settings_of(stack: str) -> Settings:
+    return load_settings(raw_config(stack), project="mcp-fleet", stack=stack)
+
+
+def alarms(result: RenderedStack) -> list[Resource]:
+    return [*result.of_type(METRIC_ALARM), *result.of_type(COMPOSITE_ALARM)]
+
+
+def alarms_of(result: RenderedStack, server: str) -> dict[str, Resource]:
+    """Alarm kind -> alarm, for the server's SLO alarms."""
+    found = {}
+    for alarm in alarms(result):
+        tags = alarm["inputs"].get("tags") or {}
+        if tags.get(SERVER) == server and ALARM_KIND in tags:
+            kind = tags[ALARM_KIND]
+            assert kind not in found, f"two {kind} alarms for {server}"
+            found[kind] = alarm
+    return found
+
+
+def kind(alarm: Resource) -> str:
+    return str(alarm["inputs"]["tags"][ALARM_KIND])
+
+
+def severity(alarm: Resource) -> str:
+    return str(alarm["inputs"]["tags"][ALARM_SEVERITY])
+
+
+def runbook(alarm: Resource) -> str:
+    return str(alarm["inputs"]["tags"][RUNBOOK])
+
+
+def name(alarm: Resource) -> str:
+    inputs = alarm["inputs"]
+    return str(inputs.get("name") or inputs["alarmName"])

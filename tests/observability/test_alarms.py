@@ -1,0 +1,237 @@
+"""Under mocks, every server of every stack gets every alarm, with thresholds from its SLO."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from components.labels import SERVER, SLO_P95_MS, SLO_SUCCESS_RATE
+from components.slo_math import tier_thresholds, window_thresholds
+from review.render import RenderedStack, render_stack
+from tests.observability.rendered_alarms import (
+    EVERY_KIND,
+    NOTIFYING_KINDS,
+    STACKS,
+    WINDOW_KINDS,
+    alarms,
+    alarms_of,
+    kind,
+    name,
+    runbook,
+    settings_of,
+    severity,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+Rendered = Callable[[str], RenderedStack]
+
+
+def _target_group_suffix(result: RenderedStack, server: str) -> str:
+    (group,) = [
+        g
+        for g in result.of_type("aws:lb/targetGroup:TargetGroup")
+        if g["inputs"]["tags"][SERVER] == server
+    ]
+    return str(group["outputs"]["arnSuffix"])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_server_has_every_alarm(stack: str, rendered: Rendered) -> None:
+    result = rendered(stack)
+    for server in settings_of(stack).servers:
+        assert set(alarms_of(result, server.name)) == EVERY_KIND, server.name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_latency_alarm_watches_alb_p95_at_the_slo_in_seconds(
+    stack: str, rendered: Rendered
+) -> None:
+    result = rendered(stack)
+    (alb,) = result.of_type("aws:lb/loadBalancer:LoadBalancer")
+    for server in settings_of(stack).servers:
+        latency = alarms_of(result, server.name)["latency-p95"]["inputs"]
+        assert latency["namespace"] == "AWS/ApplicationELB"
+        assert latency["metricName"] == "TargetResponseTime"
+        assert latency["extendedStatistic"] == "p95"
+        assert latency["threshold"] == pytest.approx(server.slo.p95_latency_ms / 1000)
+        assert latency["comparisonOperator"] == "GreaterThanThreshold"
+        assert latency["dimensions"] == {
+            "LoadBalancer": alb["outputs"]["arnSuffix"],
+            "TargetGroup": _target_group_suffix(result, server.name),
+        }
+        assert latency["treatMissingData"] == "notBreaching"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_burn_rate_windows_use_the_servers_error_budget(stack: str, rendered: Rendered) -> None:
+    result = rendered(stack)
+    seen_targets = set()
+    for server in settings_of(stack).servers:
+        found = alarms_of(result, server.name)
+        expected = {
+            f"burn-rate-{w.label}": t
+            for w, t in window_thresholds(server.slo.tool_success_rate).items()
+        }
+        seen_targets.add(server.slo.tool_success_rate)
+        for window_kind, threshold in expected.items():
+            inputs = found[window_kind]["inputs"]
+            assert inputs["threshold"] == pytest.approx(threshold), (server.name, window_kind)
+            assert inputs["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
+            assert inputs["treatMissingData"] == "notBreaching"
+            periods = {q["metric"]["period"] for q in inputs["metricQueries"] if "metric" in q}
+            label = window_kind.removeprefix("burn-rate-")
+            seconds = {"m": 60, "h": 3600, "d": 86_400}[label[-1]] * int(label[:-1])
+            assert periods == {seconds}
+            assert [q["id"] for q in inputs["metricQueries"] if q.get("returnData")] == ["ratio"]
+        assert found["tool-success"]["inputs"]["threshold"] == pytest.approx(
+            server.slo.tool_success_rate / 100
+        )
+        # The thresholds for 99.0 are the brief's 0.144 / 0.06 / 0.03.
+        if server.slo.tool_success_rate == 99.0:
+            assert sorted(set(expected.values())) == pytest.approx([0.03, 0.06, 0.144])
+    assert len(seen_targets) >= 2, "the example stacks exercise several SLO targets"
+
+
+def test_thresholds_follow_a_changed_stack_default(tmp_path: Path) -> None:
+    """jira and k8s-readonly declare no SLO in the catalog: the stack's default holds them."""
+    document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    document["config"]["mcp-fleet:slo"] = {"toolSuccessRate": 99.9, "p95LatencyMs": 250}
+    document["config"]["mcp-fleet:observability"]["pageFromDev"] = True
+    changed = tmp_path / "Pulumi.dev.yaml"
+    changed.write_text(yaml.safe_dump(document))
+    result = render_stack("dev", config_file=changed)
+    jira = alarms_of(result, "jira")
+    assert jira["latency-p95"]["inputs"]["threshold"] == pytest.approx(0.25)
+    assert jira["burn-rate-1h"]["inputs"]["threshold"] == pytest.approx(0.0144)
+    assert jira["burn-rate-6h"]["inputs"]["threshold"] == pytest.approx(0.006)
+    assert jira["burn-rate-1d"]["inputs"]["threshold"] == pytest.approx(0.003)
+    assert jira["burn-rate-page"]["inputs"]["tags"][SLO_SUCCESS_RATE] == "99.9"
+    # github keeps its catalog SLO (99.5 %, 300 ms).
+    github = alarms_of(result, "github")
+    assert github["burn-rate-1h"]["inputs"]["threshold"] == pytest.approx(0.072)
+    # pageFromDev: dev alarms notify.
+    assert jira["burn-rate-page"]["inputs"]["alarmActions"] == [
+        "arn:aws:sns:eu-west-1:777788889999:mcp-fleet-dev-page"
+    ]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_composites_pair_long_and_short_windows_and_suppress_the_ticket(
+    stack: str, rendered: Rendered
+) -> None:
+    result = rendered(stack)
+    for server in settings_of(stack).servers:
+        found = alarms_of(result, server.name)
+        n = {k: name(a) for k, a in found.items()}
+        page, ticket = found["burn-rate-page"]["inputs"], found["burn-rate-ticket"]["inputs"]
+        assert page["alarmRule"] == (
+            f'(ALARM("{n["burn-rate-1h"]}") AND ALARM("{n["burn-rate-5m"]}")) OR '
+            f'(ALARM("{n["burn-rate-6h"]}") AND ALARM("{n["burn-rate-30m"]}"))'
+        )
+        assert (
+            ticket["alarmRule"]
+            == f'(ALARM("{n["burn-rate-1d"]}") AND ALARM("{n["burn-rate-2h"]}"))'
+        )
+        assert ticket["actionsSuppressor"] == {
+            "alarm": n["burn-rate-page"],
+            "waitPeriod": 300,
+            "extensionPeriod": 3600,
+        }
+        assert "actionsSuppressor" not in page
+        assert set(tier_thresholds(server.slo.tool_success_rate).values()) == {
+            found[k]["inputs"]["threshold"] for k in WINDOW_KINDS
+        }
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_staging_and_prod_alarms_all_notify(stack: str, rendered: Rendered) -> None:
+    result = rendered(stack)
+    page = f"arn:aws:sns:eu-west-1:{_account(stack)}:mcp-fleet-{stack}-page"
+    ticket = f"arn:aws:sns:eu-west-1:{_account(stack)}:mcp-fleet-{stack}-ticket"
+    composites = [a for a in alarms(result) if "alarmRule" in a["inputs"]]
+    for server in settings_of(stack).servers:
+        for alarm_kind, alarm in alarms_of(result, server.name).items():
+            inputs = alarm["inputs"]
+            if alarm_kind in WINDOW_KINDS:
+                # Notifies through the composite that reads it, which has actions.
+                readers = [c for c in composites if f'"{name(alarm)}"' in c["inputs"]["alarmRule"]]
+                assert len(readers) == 1 and readers[0]["inputs"]["alarmActions"], name(alarm)
+                assert inputs["alarmActions"] == [] and severity(alarm) == "composite-input"
+                continue
+            expected = page if severity(alarm) == "page" else ticket
+            assert inputs["alarmActions"] == [expected], name(alarm)
+            assert inputs["okActions"] == [expected], name(alarm)
+            assert inputs["actionsEnabled"] is True
+
+
+def _account(stack: str) -> str:
+    arn = settings_of(stack).cluster.oidc_provider_arn
+    return arn.split(":")[4]
+
+
+def test_tier_three_servers_never_page(rendered: Rendered) -> None:
+    for stack in ("staging",):
+        result = rendered(stack)
+        k8s = alarms_of(result, "k8s-readonly")
+        assert {severity(a) for k, a in k8s.items() if k in NOTIFYING_KINDS} == {"ticket"}
+        github = alarms_of(result, "github")
+        assert severity(github["burn-rate-page"]) == "page"
+
+
+def test_dev_alarms_record_but_notify_nobody(rendered: Rendered) -> None:
+    result = rendered("dev")
+    assert settings_of("dev").observability.page_from_dev is False
+    for alarm in alarms(result):
+        if "mcp-fleet.io/alarm-kind" in (alarm["inputs"].get("tags") or {}):
+            assert not alarm["inputs"].get("alarmActions"), name(alarm)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_description_names_an_existing_runbook_and_tags_carry_the_slo(
+    stack: str, rendered: Rendered
+) -> None:
+    result = rendered(stack)
+    for server in settings_of(stack).servers:
+        for alarm in alarms_of(result, server.name).values():
+            inputs = alarm["inputs"]
+            match = re.search(
+                r"Runbook: (docs/runbooks/[a-z0-9-]+\.md)$", inputs["alarmDescription"]
+            )
+            assert match and match.group(1) == runbook(alarm), name(alarm)
+            assert (ROOT / match.group(1)).is_file()
+            assert len(inputs["alarmDescription"]) <= 1024
+            assert inputs["tags"][SLO_SUCCESS_RATE] == f"{server.slo.tool_success_rate:g}" or (
+                inputs["tags"][SLO_SUCCESS_RATE] == f"{server.slo.tool_success_rate:.1f}"
+            )
+            assert inputs["tags"][SLO_P95_MS] == str(server.slo.p95_latency_ms)
+            assert name(alarm) == f"mcp-fleet-{stack}-{server.name}-{kind(alarm)}"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_saturation_watches_container_insights_against_the_stack_setting(
+    stack: str, rendered: Rendered
+) -> None:
+    result = rendered(stack)
+    settings = settings_of(stack)
+    for server in settings.servers:
+        found = alarms_of(result, server.name)
+        for alarm_kind, metric_name in (
+            ("saturation-cpu", "pod_cpu_utilization_over_pod_limit"),
+            ("saturation-memory", "pod_memory_utilization_over_pod_limit"),
+        ):
+            inputs = found[alarm_kind]["inputs"]
+            assert inputs["namespace"] == "ContainerInsights"
+            assert inputs["metricName"] == metric_name
+            assert inputs["threshold"] == settings.observability.saturation_percent
+            assert inputs["dimensions"] == {
+                "ClusterName": settings.cluster.name,
+                "Namespace": server.namespace,
+                "PodName": server.name,
+            }
+        five_xx = found["error-rate-5xx"]["inputs"]
+        assert five_xx["threshold"] == pytest.approx(0.01)
+        assert found["unhealthy-targets"]["inputs"]["metricName"] == "UnHealthyHostCount"
