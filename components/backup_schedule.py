@@ -38,8 +38,8 @@ from stacks.backup_cadence import (
 from stacks.fleet_plan import Settings
 from stacks.settings import BackupDependency
 
-RUN_AS_USER = 65532
-"""The nonroot user of distroless images: any non-zero uid satisfies runAsNonRoot."""
+RUN_AS_USER = 10001
+"""The ops image's own non-root user (``USER 10001`` in ops/Dockerfile)."""
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 CONFIG_MOUNT = "/config"
 DEPENDENCY_LABEL = "mcp-fleet.io/backup-dependency"

@@ -206,6 +206,7 @@ def test_job_pods_meet_the_restricted_pod_security_standard(
         job = cron_job(result, dependency, component_name)
         pod = pod_spec(job)
         assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] == 10001, "the ops image's own user"
         assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
         assert pod["automountServiceAccountToken"] is False
         security = container(job)["securityContext"]
