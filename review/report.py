@@ -164,6 +164,16 @@ def _policy_results(report: PolicyReport | None) -> list[PolicyResult]:
     ]
 
 
+def _shown(path: Path) -> str:
+    """A path as a person would type it here: relative to the working directory if inside."""
+    here = Path.cwd()
+    return (
+        str(path.relative_to(here))
+        if path.is_absolute() and path.is_relative_to(here)
+        else str(path)
+    )
+
+
 def build_review(
     rendered: RenderedStack,
     settings: Settings,
@@ -199,7 +209,7 @@ def build_review(
             PolicyRun(
                 pack=policy.pack,
                 version=policy.version,
-                config_file=str(policy_config_file) if policy_config_file else None,
+                config_file=_shown(policy_config_file) if policy_config_file else None,
                 policies={p.name: p.description for p in policy.policies},
             )
             if policy is not None

@@ -134,11 +134,11 @@ def _detail(result: PolicyResult, description: str | None) -> str:
 def policy_table(review: Review) -> Table:
     descriptions = review.policy_run.policies if review.policy_run else {}
     table = Table(title="Policy results", title_justify="left")
-    table.add_column("Enforcement")
-    table.add_column("Level")
-    table.add_column("Policy")
-    table.add_column("Resource")
-    table.add_column("Message", overflow="fold")
+    table.add_column("Enforcement", no_wrap=True)
+    table.add_column("Level", no_wrap=True)
+    table.add_column("Policy", no_wrap=True)
+    table.add_column("Resource", max_width=40, overflow="fold")
+    table.add_column("Message", overflow="fold", ratio=1)
     ordered = sorted(review.policy, key=lambda r: (not r.blocking, r.policy, r.urn))
     for result in ordered:
         style = "bold red" if result.blocking else "yellow"
