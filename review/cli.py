@@ -1,5 +1,9 @@
 """``python -m review STACK``: render a stack offline, check the policy pack, report.
 
+``--all`` reviews every stack; ``--base REF`` also compares each stack with the git revision
+REF (rendered from a temporary worktree with its own code) and reports what changes, the
+changes a reviewer must not miss first. ``--format markdown`` is the pull request comment.
+
 Exit status: 0 the stack renders and no mandatory policy is violated; 1 a mandatory policy
 is violated; 2 the review could not run (unknown stack, bad settings, bad policy config, a
 policy pack that does not start), with one message on stderr and no traceback.
@@ -7,6 +11,7 @@ policy pack that does not start), with one message on stderr and no traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -16,10 +21,12 @@ import typer
 from rich.console import Console
 
 from review.model import Review
-from review.pipeline import ReviewInputError, ReviewRequest, run_review
+from review.pipeline import ReviewInputError, ReviewRequest
 from review.render import PROJECT_DIR
-from review.report_json import render_json
+from review.report_json import render_json, review_document
+from review.report_markdown import render_markdown
 from review.report_text import print_text, render_text
+from review.stack_reviews import StackReview, project_stacks, review_stacks
 
 EXIT_OK = 0
 EXIT_POLICY_VIOLATION = 1
@@ -29,6 +36,7 @@ EXIT_BAD_INPUT = 2
 class OutputFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
+    MARKDOWN = "markdown"
 
 
 app = typer.Typer(
@@ -57,11 +65,53 @@ def exit_status(review: Review) -> int:
     return EXIT_POLICY_VIOLATION if review.mandatory_violations else EXIT_OK
 
 
+def write_reports(
+    reviewed: list[StackReview], output_format: OutputFormat, output: Path | None
+) -> None:
+    """One stack as before; several as one document (markdown: one pull request comment)."""
+    if output_format is OutputFormat.MARKDOWN:
+        text = render_markdown([r.section() for r in reviewed])
+    elif len(reviewed) == 1:
+        write_report(reviewed[0].review, output_format, output)
+        return
+    elif output_format is OutputFormat.JSON:
+        text = json.dumps({"stacks": [review_document(r.review) for r in reviewed]}, indent=2)
+        text += "\n"
+    elif output is None:
+        console = Console()
+        for r in reviewed:
+            console.rule(r.review.stack)
+            print_text(r.review, console)
+        return
+    else:
+        text = "\n".join(render_text(r.review) for r in reviewed)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
+
+
 @app.command()
 def review(
-    stack: Annotated[str, typer.Argument(help="The stack to review: dev, staging, prod, ...")],
+    stack: Annotated[
+        str | None, typer.Argument(help="The stack to review: dev, staging, prod, ...")
+    ] = None,
+    all_stacks: Annotated[
+        bool, typer.Option("--all", help="Review every stack (every Pulumi.STACK.yaml).")
+    ] = False,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            help="Also compare with this git revision (branch, tag or commit), "
+            "e.g. the merge base: git merge-base HEAD main.",
+        ),
+    ] = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="text for people, json for machines")
+        OutputFormat,
+        typer.Option(
+            "--format", help="text for people, json for machines, markdown for a pull request"
+        ),
     ] = OutputFormat.TEXT,
     output: Annotated[
         Path | None, typer.Option("--output", help="Write the report here instead of stdout.")
@@ -83,25 +133,41 @@ def review(
         bool, typer.Option("--skip-policy", help="Render and report without the policy pack.")
     ] = False,
     project_dir: Annotated[
-        Path, typer.Option("--project-dir", help="The Pulumi project to review.")
+        Path,
+        typer.Option(
+            "--project-dir",
+            help="The Pulumi project to review (default: this repository).",
+            show_default=False,
+        ),
     ] = PROJECT_DIR,
 ) -> None:
     """Render STACK with Pulumi's mock runtime, run the policy pack over it, and report."""
-    request = ReviewRequest(
-        stack=stack,
-        project_dir=project_dir.resolve(),
-        config_file=config_file.resolve() if config_file else None,
-        pack_dir=policy_pack.resolve() if policy_pack else None,
-        policy_config_file=policy_config.resolve() if policy_config else None,
-        check_policy=not skip_policy,
-    )
+    if (stack is None) == (not all_stacks):
+        typer.echo("error: name one STACK or give --all (not both)", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if all_stacks and (config_file or policy_config):
+        typer.echo("error: --config-file and --policy-config name one stack's files", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    project = project_dir.resolve()
+    stacks = project_stacks(project) if all_stacks else [str(stack)]
+    requests = [
+        ReviewRequest(
+            stack=name,
+            project_dir=project,
+            config_file=config_file.resolve() if config_file else None,
+            pack_dir=policy_pack.resolve() if policy_pack else None,
+            policy_config_file=policy_config.resolve() if policy_config else None,
+            check_policy=not skip_policy,
+        )
+        for name in stacks
+    ]
     try:
-        result = run_review(request)
+        reviewed = review_stacks(requests, base)
     except ReviewInputError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    write_report(result, output_format, output)
-    raise typer.Exit(exit_status(result))
+    write_reports(reviewed, output_format, output)
+    raise typer.Exit(max(exit_status(r.review) for r in reviewed))
 
 
 def main() -> None:

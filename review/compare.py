@@ -54,8 +54,13 @@ def compare(
     project_dir: Path = PROJECT_DIR,
     analyze: Analyze | None = None,
     heads: dict[str, RenderedStack] | None = None,
+    head_diagnostics: dict[str, Sequence[Any]] | None = None,
 ) -> list[StackComparison]:
-    """Every stack at ``base_ref`` against ``project_dir``; ``heads`` reuses renders done."""
+    """Every stack at ``base_ref`` against ``project_dir``.
+
+    ``heads`` and ``head_diagnostics`` reuse the working tree's renders and policy results
+    when the caller already has them.
+    """
     known = dict(heads or {})
     with (
         worktree.checkout(base_ref, project_dir) as base_dir,
@@ -76,7 +81,15 @@ def compare(
                 StackComparison(
                     diff=diff,
                     callouts=tuple(callouts(diff)),
-                    policy=_policy(diff, base, head, base_dir, project_dir, analyze),
+                    policy=_policy(
+                        diff,
+                        base,
+                        head,
+                        base_dir,
+                        project_dir,
+                        analyze,
+                        (head_diagnostics or {}).get(stack),
+                    ),
                     head=head,
                 )
             )
@@ -90,12 +103,19 @@ def _policy(
     base_dir: Path,
     project_dir: Path,
     analyze: Analyze | None,
+    head_diagnostics: Sequence[Any] | None,
 ) -> PolicyDiff | None:
     if analyze is None:
         return None
-    head_diagnostics = analyze(head, project_dir)
+    if head_diagnostics is None:
+        head_diagnostics = analyze(head, project_dir)
     base_diagnostics = None
     if base is not None and (base_dir / "policy" / "PulumiPolicy.yaml").exists():
-        base_diagnostics = analyze(base, base_dir)
+        try:
+            base_diagnostics = analyze(base, base_dir)
+        except Exception:
+            # A base pack that cannot judge this stack (no config for it, a pack that does
+            # not start) leaves nothing to compare with: reported as unavailable.
+            base_diagnostics = None
     renames = {c.base_urn: c.urn for c in diff.changes if c.base_urn}
     return policy_diff(base_diagnostics, head_diagnostics, renames)

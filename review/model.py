@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from review.changes_model import StackChanges
+
 
 class ReportModel(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -138,6 +140,8 @@ class Review(ReportModel):
     policy_run: PolicyRun | None = None
     """How the policy results came about; None when the pack was not run."""
     exports: dict[str, Any] = {}
+    changes: StackChanges | None = None
+    """The comparison with a base revision (``--base``); None when there was none."""
 
     @property
     def mandatory_violations(self) -> list[PolicyResult]:

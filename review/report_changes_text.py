@@ -44,7 +44,7 @@ def _must_not_miss(changes: StackChanges) -> Iterator[Text]:
     if changes.policy is None:
         return
     if not changes.policy.base_checked:
-        yield Text("  (the base revision has no policy pack: every result counts as new)")
+        yield Text("  (no policy results at base: every result counts as new)")
     for finding in changes.policy.new:
         blocking = finding.enforcement in ("mandatory", "remediate")
         line = Text(
@@ -92,24 +92,26 @@ def _rows(change: ResourceChangeEntry) -> Iterator[tuple[str, str, str, str, str
         first = False
 
 
-def changes_table(changes: StackChanges) -> Table:
-    table = Table(title="Changes by server and component", title_justify="left", expand=False)
-    for column in ("Change", "Resource", "Type", "Property", "Before -> after"):
-        table.add_column(column, overflow="fold")
-    group = None
+def changes_tables(changes: StackChanges) -> Iterator[Table]:
+    """One table per server and component, in the diff's order (fleet-wide first)."""
+    groups: dict[tuple[str, str], list[ResourceChangeEntry]] = {}
     for change in changes.changes:
-        if (change.server, change.component) != group:
-            group = (change.server, change.component)
-            table.add_row(
-                Text(f"{change.server} / {change.component}", style="bold"), "", "", "", ""
-            )
-        for row in _rows(change):
-            table.add_row(Text(row[0], style=CHANGE_STYLES.get(change.change, "")), *row[1:])
-    return table
+        groups.setdefault((change.server, change.component), []).append(change)
+    for (server, component), entries in groups.items():
+        table = Table(title=Text(f"{server} / {component}", style="bold"), title_justify="left")
+        for column in ("Change", "Resource", "Type", "Property", "Before -> after"):
+            table.add_column(column, overflow="fold")
+        for change in entries:
+            for row in _rows(change):
+                # Text cells: a path like containers[backup] is not rich markup.
+                table.add_row(
+                    Text(row[0], style=CHANGE_STYLES.get(change.change, "")),
+                    *(Text(cell) for cell in row[1:]),
+                )
+        yield table
 
 
 def changes_renderables(changes: StackChanges) -> Iterable[RenderableType]:
     yield _counts(changes)
     yield from _must_not_miss(changes)
-    if changes.changes:
-        yield changes_table(changes)
+    yield from changes_tables(changes)

@@ -17,7 +17,10 @@ _NOT_IN_JSON: dict[str, Any] = {
 
 def review_document(review: Review) -> dict[str, object]:
     """``{"project", "stack", "resources", "summary", "servers", "policy"}``."""
-    return review.model_dump(mode="json", exclude=_NOT_IN_JSON)
+    exclude: dict[str, Any] = dict(_NOT_IN_JSON)
+    if review.changes is None:
+        exclude["changes"] = True  # only a review against a base revision has changes
+    return review.model_dump(mode="json", exclude=exclude)
 
 
 def render_json(review: Review) -> str:

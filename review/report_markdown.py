@@ -156,7 +156,11 @@ def _policy_block(section: StackSection) -> str:
         lines.append(
             f"{len(policy.new)} new, {len(policy.fixed)} fixed, {policy.unchanged} unchanged "
             "against the base revision."
-            + ("" if policy.base_checked else " (The base revision has no policy pack.)")
+            + (
+                ""
+                if policy.base_checked
+                else " (No policy results at base: it has no pack that judges this stack.)"
+            )
         )
     else:
         lines += [

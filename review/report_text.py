@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from review.model import PolicyResult, ResourceEntry, Review, Server
+from review.report_changes_text import changes_renderables
 
 ROOT = "(stack)"
 FILE_WIDTH = 160
@@ -177,6 +178,10 @@ def renderables(review: Review) -> Iterable[RenderableType]:
         style="bold",
     )
     yield verdict(review)
+    if review.changes is not None:
+        # Against a base revision: what changes (call-outs first) before what is declared.
+        yield Text("")
+        yield from changes_renderables(review.changes)
     yield Text("")
     yield resources_table(review)
     for server in review.servers:
