@@ -187,20 +187,22 @@ def main() -> int:
             fill_seconds = time.monotonic() - filled
             pg_dump = str(pg.bindir / "pg_dump")
 
-            def ops_backup(m: Measurement) -> None:
-                scratch = work / "scratch-ops"
-                code, out, err, rss = run_child(
-                    [sys.executable, "-m", "ops", "backup", "--postgres", pg.url(db),
-                     "--bucket", "bench", "--prefix", "ops", "--endpoint-url", moto.endpoint,
-                     "--part-size", str(args.part_size), "--json"],
-                    {**env, "TMPDIR": str(scratch)})
-                if code != 0:
-                    raise SystemExit(f"ops backup failed: {err.decode()}")
-                manifest = json.loads(out)
-                m.stored_bytes = manifest["sources"]["postgres"]["size"]
-                m.peak_rss_bytes = rss
-                m.notes = (f"{manifest['sources']['postgres']['details']['parts']} parts of "
-                           f"{args.part_size} MiB, sha256 while streaming")
+            def ops_backup(prefix: str, *extra: str) -> Callable[[Measurement], None]:
+                def action(m: Measurement) -> None:
+                    scratch = work / f"scratch-{prefix}"
+                    code, out, err, rss = run_child(
+                        [sys.executable, "-m", "ops", "backup", "--postgres", pg.url(db),
+                         "--bucket", "bench", "--prefix", prefix, "--endpoint-url",
+                         moto.endpoint, "--part-size", str(args.part_size), "--json", *extra],
+                        {**env, "TMPDIR": str(scratch)})
+                    if code != 0:
+                        raise SystemExit(f"ops backup failed: {err.decode()}")
+                    manifest = json.loads(out)
+                    m.stored_bytes = manifest["sources"]["postgres"]["size"]
+                    m.peak_rss_bytes = rss
+                    m.notes = (f"{manifest['sources']['postgres']['details']['parts']} parts "
+                               f"of {args.part_size} MiB, sha256 while streaming")
+                return action
 
             def guide(fmt: str, filename: str) -> Callable[[Measurement], None]:
                 def action(m: Measurement) -> None:
@@ -225,7 +227,10 @@ def main() -> int:
 
             console.print("ops backup (streamed) ...")
             results.append(measure("ops backup (stream, custom format)", work / "scratch-ops",
-                                   ops_backup))
+                                   ops_backup("ops")))
+            console.print("ops backup --pg-compress 1 ...")
+            results.append(measure("ops backup --pg-compress 1", work / "scratch-fast",
+                                   ops_backup("fast", "--pg-compress", "1")))
             console.print("guide pipeline, plain SQL as written ...")
             results.append(measure("guide: pg_dump > database.sql + upload_file",
                                    work / "scratch-plain", guide("plain", "database.sql")))

@@ -65,11 +65,12 @@ def run_backup(
     for source in sources:
         key = object_key(store.prefix, backup_id, source.filename)
         source_started = clock()
+        bar = progress.task(f"{source.name:8} -> {source.filename}")
         upload = store.upload(
             key, content_type=source.content_type, part_size=part_size,
             max_in_flight=max_in_flight,
             metadata={"ops-backup-id": backup_id, "ops-source": source.name},
-            on_progress=progress.task(f"{source.name:8} -> {source.filename}"),
+            on_progress=bar,
         )
         try:
             details = source.write_to(upload)
@@ -89,6 +90,7 @@ def run_backup(
             content_type=source.content_type, format=source.format,
             details={**details, "parts": str(result.parts)},
         )
+        bar.done()
         progress.note(f"{source.name}: {result.size} bytes, sha256 {result.sha256[:16]}...")
 
     manifest = Manifest(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import traceback
 from collections.abc import Iterator
 from datetime import datetime
@@ -69,8 +70,8 @@ def reported_errors() -> Iterator[None]:
         typer.echo(f"error: AWS: {describe(exc)}", err=True)
         raise typer.Exit(EXIT_FAILURE) from None
     except KeyboardInterrupt:
-        typer.echo("error: interrupted; no manifest is written for an unfinished backup",
-                   err=True)
+        typer.echo("error: interrupted: an unfinished backup gets no manifest (its upload "
+                   "is aborted); an unfinished PostgreSQL restore is rolled back", err=True)
         raise typer.Exit(130) from None
     except (typer.Exit, typer.Abort):
         raise
@@ -128,14 +129,15 @@ def _part_size(mib: int) -> int:
     return mib * MiB
 
 
-def _sources(postgres: str | None, redis: str | None, config: str | None) -> list[Source]:
+def _sources(postgres: str | None, redis: str | None, config: str | None,
+             pg_compress: int | None = None) -> list[Source]:
     from ops.sources.config_dir import ConfigDirSource, config_directory
     from ops.sources.postgres import PostgresSource
     from ops.sources.redis import RedisSource
 
     sources: list[Source] = []
     if postgres is not None:
-        sources.append(PostgresSource(parse_postgres_url(postgres)))
+        sources.append(PostgresSource(parse_postgres_url(postgres), compress=pg_compress))
     if redis is not None:
         sources.append(RedisSource(parse_redis_url(redis)))
     if config is not None:
@@ -168,6 +170,9 @@ def backup(
     endpoint_url: EndpointUrl = None,
     region: Region = None,
     part_size: PartSize = 8,
+    pg_compress: Annotated[int | None, typer.Option(
+        min=0, max=9, help="pg_dump zlib level 0-9 (default: pg_dump's, 6); 1 is much faster.",
+    )] = None,
     publish_metric: PublishMetric = False,
     environment: Environment = None,
     dependency: Dependency = None,
@@ -180,7 +185,7 @@ def backup(
     from ops.report import print_json, show_backup, stdout
 
     with reported_errors():
-        sources = _sources(postgres, redis, config)
+        sources = _sources(postgres, redis, config, pg_compress)
         size = _part_size(part_size)
         store = _store(bucket, prefix, endpoint_url, region)
         if publish_metric:
@@ -375,5 +380,12 @@ def version() -> None:
 app.add_typer(catalog_app, name="catalog")
 
 
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (a Job's deadline, a pod eviction) unwinds like Ctrl-C: the in-flight
+    multipart upload is aborted and no manifest is written."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     app()

@@ -7,7 +7,6 @@ command results go to stdout.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import TracebackType
 
 from rich.console import Console
@@ -15,10 +14,27 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TransferSpeedColumn,
 )
+
+
+class ProgressTask:
+    """One progress line: ``task(n)`` advances it by n bytes (thread-safe); ``done()``
+    turns an open-ended bar (a stream of unknown length) into a full one."""
+
+    def __init__(self, progress: Progress, task_id: TaskID) -> None:
+        self._progress = progress
+        self._task_id = task_id
+
+    def __call__(self, amount: int) -> None:
+        self._progress.update(self._task_id, advance=amount)
+
+    def done(self) -> None:
+        task = self._progress.tasks[self._task_id]
+        self._progress.update(self._task_id, total=task.completed)
 
 
 class TransferProgress:
@@ -44,14 +60,9 @@ class TransferProgress:
                  tb: TracebackType | None) -> None:
         self._progress.stop()
 
-    def task(self, description: str, total: int | None = None) -> Callable[[int], None]:
-        """A callback that advances a new progress line by a number of bytes."""
-        task_id = self._progress.add_task(description, total=total)
-
-        def advance(amount: int) -> None:
-            self._progress.update(task_id, advance=amount)
-
-        return advance
+    def task(self, description: str, total: int | None = None) -> ProgressTask:
+        """A new progress line; call it with a number of bytes to advance it."""
+        return ProgressTask(self._progress, self._progress.add_task(description, total=total))
 
     def note(self, message: str) -> None:
         self.console.print(message, markup=False, highlight=False, soft_wrap=True)

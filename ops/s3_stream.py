@@ -2,9 +2,9 @@
 
 ``StreamingUpload`` is a write-only file object: sources ``write()`` chunks as they
 produce them (pg_dump's stdout, redis-cli's RDB stream, a tar.gz being built). Bytes are
-hashed (SHA-256) and counted as they pass, collected into parts of ``part_size`` (>= 8 MiB
-by default, S3's minimum is 5 MiB) and uploaded by a small thread pool while the source
-keeps producing. Memory stays bounded: one part being filled plus ``max_in_flight`` parts
+hashed (SHA-256) and counted as they pass, collected into parts of ``part_size`` (8 MiB
+by default, S3's minimum is 5 MiB; doubled every 1,000 parts for very large streams) and
+uploaded by a small thread pool while the source keeps producing. Memory stays bounded: one part being filled plus ``max_in_flight`` parts
 uploading, and ``write`` blocks when they are all busy, which throttles the source.
 
 The multipart upload is created lazily at the first full part; an object smaller than
@@ -33,6 +33,7 @@ MiB = 1024 * 1024
 MIN_PART_SIZE = 5 * MiB
 DEFAULT_PART_SIZE = 8 * MiB
 MAX_PARTS = 10_000
+MAX_PART_SIZE = 1024 * MiB
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class UploadResult:
 
 
 class StreamingUpload:
+    PARTS_PER_DOUBLING = 1000
+
     def __init__(
         self,
         client: S3Client,
@@ -85,9 +88,10 @@ class StreamingUpload:
         self._sha.update(view)
         self._size += len(view)
         self._buffer += view
-        while len(self._buffer) >= self.part_size:
-            part = bytes(self._buffer[: self.part_size])
-            del self._buffer[: self.part_size]
+        while len(self._buffer) >= self.current_part_size:
+            size = self.current_part_size
+            part = bytes(self._buffer[:size])
+            del self._buffer[:size]
             self._send_part(part)
         return len(view)
 
@@ -95,6 +99,14 @@ class StreamingUpload:
         return None
 
     # -- lifecycle ---------------------------------------------------------------------
+    @property
+    def current_part_size(self) -> int:
+        """``part_size``, doubled every ``PARTS_PER_DOUBLING`` parts (up to 1 GiB), so a
+        stream of unknown length never runs into S3's 10,000-part limit: with 8 MiB parts
+        the first 1,000 parts carry 7.8 GiB, and the limit is reached only past 3 TiB."""
+        doublings = len(self._parts) // self.PARTS_PER_DOUBLING
+        return int(min(self.part_size << min(doublings, 20), max(self.part_size, MAX_PART_SIZE)))
+
     @property
     def size(self) -> int:
         return self._size
@@ -181,7 +193,7 @@ class StreamingUpload:
                                                 thread_name_prefix="s3-part")
             number = len(self._parts) + 1
             if number > MAX_PARTS:
-                raise StorageError(f"{self.key}: more than {MAX_PARTS} parts; raise --part-size")
+                raise StorageError(f"{self.key}: more than {MAX_PARTS} parts (over 5 TiB?)")
             self._wait_for_room()
             assert self._pool is not None
             self._parts[number] = self._pool.submit(self._upload_part, number, data)

@@ -6,7 +6,9 @@ default level) while keeping the archive's table of contents readable, which is 
 second full pass of CPU for a few percent at best (compressed data does not compress), and
 zstd is not in the standard library. So the dump is uploaded exactly as pg_dump writes it:
 already compressed, never staged on disk, hashed on the way. (pg_dump 16+ could use
-``--compress=zstd``; PostgreSQL 15 offers only gzip.)
+``--compress=zstd``; PostgreSQL 15 offers only gzip.) pg_dump's single-threaded zlib is
+what bounds backup time (see docs/ops-backup.md); ``--pg-compress 1`` trades a larger
+object for a much faster dump.
 
 Restore runs ``pg_restore --clean --if-exists --no-owner --single-transaction
 --exit-on-error``: objects in the dump are dropped and recreated in one transaction, so a
@@ -63,9 +65,11 @@ class PostgresSource:
     content_type = "application/vnd.postgresql.custom-dump"
     format = "pg_dump custom format (zlib-compressed by pg_dump)"
 
-    def __init__(self, url: PostgresUrl, snapshot: str | None = None) -> None:
+    def __init__(self, url: PostgresUrl, snapshot: str | None = None,
+                 compress: int | None = None) -> None:
         self.url = url
         self.snapshot = snapshot
+        self.compress = compress  # zlib level 0-9 for pg_dump; None: pg_dump's default
 
     def preflight(self) -> dict[str, str]:
         server = check_reachable(self.url, "PostgreSQL")
@@ -76,6 +80,8 @@ class PostgresSource:
                 f"--dbname={self.url.safe}"]
         if self.snapshot:
             argv.append(f"--snapshot={self.snapshot}")
+        if self.compress is not None:
+            argv.append(f"--compress={self.compress}")
         return argv
 
     def chunks(self) -> Iterator[bytes]:
@@ -93,6 +99,7 @@ class PostgresSource:
         details = {"database": self.url.dbname, "host": self.url.host, "port": str(self.url.port)}
         if self.snapshot:
             details["snapshot"] = self.snapshot
+        details["compress"] = "default" if self.compress is None else str(self.compress)
         return details
 
 

@@ -8,6 +8,10 @@ message, the exit status, the bucket's state and that a later run still works.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,7 @@ import ops.cli
 from ops.sources.postgres import PostgresSource
 from tests.ops.conftest import seed_config, seed_postgres, seed_redis
 from tests.ops.fault_proxy import dying_proxy
-from tests.ops.ops_servers import free_port
+from tests.ops.ops_servers import free_port, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -229,6 +233,28 @@ def test_endpoint_dying_mid_upload_leaves_no_manifest_and_a_rerun_succeeds(
                         endpoint=proxy.endpoint)
         assert rerun.returncode == 0, rerun.stderr
     assert len(manifests(s3, bucket)) == 2
+
+
+def test_sigterm_mid_upload_aborts_and_writes_no_manifest(moto, s3, bucket, pg,
+                                                          source_db) -> None:
+    """A Job deadline or pod eviction sends SIGTERM: the upload is aborted, no manifest."""
+    pg.psql(source_db, BIG_TABLE_SQL)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPS_"))}
+    env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": "us-east-1"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ops", "backup", "--bucket", bucket, "--prefix", "p",
+         "--postgres", pg.url(source_db), "--part-size", "5", "--endpoint-url", moto.endpoint,
+         "--pg-compress", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    wait_until(lambda: bool(s3.list_multipart_uploads(Bucket=bucket).get("Uploads"))
+               or process.poll() is not None, "a multipart upload", timeout=60)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert one_line_error(stderr).startswith("error: interrupted: an unfinished backup gets no")
+    assert manifests(s3, bucket) == []
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
 # -- corruption ------------------------------------------------------------------------

@@ -439,3 +439,15 @@ def test_ops_never_deletes_objects() -> None:
     offenders = [str(path) for path in package.rglob("*.py")
                  if forbidden.search(path.read_text())]
     assert offenders == []
+
+
+def test_part_size_grows_so_long_streams_fit_in_10000_parts(monkeypatch) -> None:
+    monkeypatch.setattr(StreamingUpload, "PARTS_PER_DOUBLING", 2)
+    s3 = FakeS3()
+    data = b"p" * (5 * MiB * 2 + 10 * MiB * 2 + 3 * MiB)
+    upload = StreamingUpload(s3, "b", "k", part_size=5 * MiB)  # type: ignore[arg-type]
+    _feed(upload, data, chunk=MiB)
+    upload.complete()
+    sizes = [len(s3.parts[n]) for n in sorted(s3.parts)]
+    assert sizes == [5 * MiB, 5 * MiB, 10 * MiB, 10 * MiB, 3 * MiB]
+    assert s3.objects["k"] == data
