@@ -244,12 +244,14 @@ def test_bad_settings_exit_2_with_the_settings_message(tmp_path: Path) -> None:
     assert "Traceback" not in message and len(message.splitlines()) == 1
 
 
+@pytest.mark.usefixtures("on_session_renders")
 def test_a_missing_policy_config_given_on_the_command_line_exits_2(tmp_path: Path) -> None:
     result = run("dev", "--policy-config", str(tmp_path / "nope.json"))
     assert result.exit_code == 2
     assert "nope.json: no such policy config file" in result.stderr
 
 
+@pytest.mark.usefixtures("on_session_renders")
 def test_a_broken_pack_exits_2_with_its_error(tmp_path: Path) -> None:
     from tests.review.tiny_pack import write_pack
 
