@@ -281,7 +281,15 @@ def _startup_failure(process: subprocess.Popen[bytes], line: bytes | None) -> st
 
 def _drain(stream: IO[bytes]) -> None:
     """Keep reading what the pack prints after its port so it never blocks on a full pipe."""
-    threading.Thread(target=lambda: [None for _ in stream], daemon=True).start()
+
+    def read_to_end() -> None:
+        try:
+            while stream.read(65536):
+                pass
+        except (OSError, ValueError):  # closed under us while the pack is being stopped
+            pass
+
+    threading.Thread(target=read_to_end, daemon=True).start()
 
 
 @contextmanager

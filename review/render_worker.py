@@ -8,6 +8,14 @@ from the working tree. This file therefore imports nothing from the project.
 The config is handed to the program as the Pulumi CLI hands it over: ``namespace:key``
 keys, structured values as JSON text, project defaults from Pulumi.yaml, and ``secure:``
 values replaced by placeholders (the review has no key to decrypt them) and marked secret.
+
+Each resource record holds ``urn``, ``type``, ``name``, ``parent``, ``custom``, ``provider``
+(a ``URN::id`` reference, None for a default provider), ``version`` (of the package the SDK
+registered it with), ``inputs`` (plain JSON), ``dependencies``, ``options``,
+``propertyDependencies``, ``wire`` (the inputs' protobuf Struct as ``MessageToDict``, so
+``ParseDict`` gives the engine's wire form back), ``outputs`` (wire form of the state the
+engine would hold: the mock's answer, or a component's registered outputs) and ``id``. The
+``root`` entry is the root stack: its URN and the program's exports as its outputs.
 """
 
 from __future__ import annotations
