@@ -14,7 +14,7 @@ $(UV):
 	python3 -m pip install --user --quiet uv
 
 .venv/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 setup: .venv/.synced

@@ -541,6 +541,31 @@ def _configure_stack(pack: RunningPack, stack_config: StackConfig) -> None:
     pack.call("ConfigureStack", request, optional=True)
 
 
+AS_OF_VARIABLE = "MCP_FLEET_REVIEW_AS_OF"
+"""An ISO date the review judges time-bound policies by (scan age, SLO exception expiry).
+
+Unset, the pack judges by today, as the CLI's preview does. Set, a review is reproducible:
+the tests pin it so the example catalog's scans do not go stale under them, and a person can
+re-run a past review as it was judged that day.
+"""
+
+
+def judged_as_of(
+    config: dict[str, PolicyConfig], policies: Sequence[DeclaredPolicy], as_of: str | None
+) -> dict[str, PolicyConfig]:
+    """``config`` with ``now`` pinned to ``as_of`` in every policy whose schema has it."""
+    if not as_of:
+        return config
+    pinned = dict(config)
+    for policy in policies:
+        if "now" in (policy.config_schema or {}):
+            current = pinned.get(policy.name, PolicyConfig())
+            pinned[policy.name] = PolicyConfig(
+                current.enforcement_level, {**current.properties, "now": as_of}
+            )
+    return pinned
+
+
 def analyze_stack(
     rendered: RenderedStack,
     stack_config: StackConfig,
@@ -557,6 +582,7 @@ def analyze_stack(
         policies = _declared_policies(info)
         source = str(policy_config_file) if policy_config_file else "policy config"
         config = reconcile_policy_config(policies, _initial_config(info), given, source)
+        config = judged_as_of(config, policies, os.environ.get(AS_OF_VARIABLE))
         pack.call("Configure", _configure_request(config))
 
         resources = engine_resources(rendered, stack_config.config)
