@@ -15,6 +15,7 @@ downloads into a private temporary directory (``--work-dir``), removed afterward
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -108,6 +109,18 @@ def check_targets(manifest: Manifest, targets: RestoreTargets) -> None:
         raise UsageError(f"--config: {targets.config} exists and is not a directory")
 
 
+def check_space(manifest: Manifest, work_dir: Path | None) -> None:
+    """Refuse early, before downloading, when the backup cannot fit in the work directory."""
+    where = Path(work_dir) if work_dir is not None else Path(tempfile.gettempdir())
+    if not where.is_dir():
+        raise UsageError(f"--work-dir: {where} is not a directory")
+    needed = sum(entry.size for entry in manifest.sources.values())
+    free = shutil.disk_usage(where).free
+    if needed > free:
+        raise RestoreError(f"backup {manifest.backup_id} needs {needed:,} bytes to download and "
+                           f"verify, but {where} has {free:,} free: use --work-dir")
+
+
 def run_restore(
     store: BackupStore,
     targets: RestoreTargets,
@@ -129,6 +142,7 @@ def run_restore(
     check_targets(manifest, targets)
 
     restored: dict[str, str] = {}
+    check_space(manifest, work_dir)
     with tempfile.TemporaryDirectory(prefix="ops-restore-", dir=work_dir) as scratch:
         files = download_and_verify(store, manifest, Path(scratch), progress)
         progress.note(f"verified {len(files)} object(s) against the manifest")

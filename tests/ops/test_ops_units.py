@@ -451,3 +451,19 @@ def test_part_size_grows_so_long_streams_fit_in_10000_parts(monkeypatch) -> None
     sizes = [len(s3.parts[n]) for n in sorted(s3.parts)]
     assert sizes == [5 * MiB, 5 * MiB, 10 * MiB, 10 * MiB, 3 * MiB]
     assert s3.objects["k"] == data
+
+
+def test_restore_refuses_a_work_dir_too_small_before_downloading(tmp_path, monkeypatch) -> None:
+    import shutil as shutil_module
+
+    from ops.restore import check_space
+
+    manifest = make_manifest(T0, data=b"x" * 1000)
+    check_space(manifest, tmp_path)
+    usage = shutil_module.disk_usage(tmp_path)
+    monkeypatch.setattr("ops.restore.shutil.disk_usage",
+                        lambda _: usage._replace(free=999))
+    with pytest.raises(RestoreError, match=r"needs 1,000 bytes .* has 999 free: use --work-dir"):
+        check_space(manifest, tmp_path)
+    with pytest.raises(UsageError, match="not a directory"):
+        check_space(manifest, tmp_path / "missing")
