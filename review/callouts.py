@@ -15,6 +15,7 @@ from typing import Any
 
 from review.diff import (
     FLEET_WIDE,
+    SAME_OBJECT_NOTE,
     ChangeKind,
     ResourceChange,
     StackDiff,
@@ -29,6 +30,7 @@ class CalloutKind(StrEnum):
     SECURITY = "security-weakened"
     SLO = "slo-loosened"
     ALARM = "alarm-loosened"
+    PROVIDER = "provider-changed"
 
 
 CALLOUT_ORDER = list(CalloutKind)
@@ -146,6 +148,13 @@ def _where(change: ResourceChange) -> str:
 
 
 def _data_loss(change: ResourceChange) -> Iterator[Callout]:
+    if change.kind is ChangeKind.ADDED and change.note and SAME_OBJECT_NOTE in change.note:
+        yield Callout(
+            CalloutKind.DATA_LOSS,
+            f"{_label(change)}{_where(change)}: {change.note.removeprefix('; ')}",
+            change.urn,
+            change.server,
+        )
     if change.kind not in (ChangeKind.DELETED, ChangeKind.REPLACED):
         return
     consequence = STATEFUL_TYPES.get(change.type)
@@ -409,6 +418,24 @@ def _paging(change: ResourceChange) -> Iterator[Callout]:
         )
 
 
+def _provider(change: ResourceChange) -> Iterator[Callout]:
+    """A provider's own configuration changed: its plugin decides what happens to everything
+    it manages (a new cluster identity replaces every object), which only a preview knows."""
+    if change.type.startswith("pulumi:providers:") and change.kind in (
+        ChangeKind.CHANGED,
+        ChangeKind.REPLACED,
+        ChangeKind.DELETED,
+    ):
+        paths = ", ".join(p.path for p in change.properties) or "its configuration"
+        yield Callout(
+            CalloutKind.PROVIDER,
+            f"provider {_label(change)} is {change.kind.value} ({paths}): every resource it "
+            "manages may be replaced; only `pulumi preview` can tell",
+            change.urn,
+            change.server,
+        )
+
+
 RULES: tuple[Callable[[ResourceChange], Iterator[Callout]], ...] = (
     _data_loss,
     _protection,
@@ -416,4 +443,5 @@ RULES: tuple[Callable[[ResourceChange], Iterator[Callout]], ...] = (
     _slo,
     _alarm,
     _paging,
+    _provider,
 )

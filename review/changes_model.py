@@ -51,7 +51,8 @@ class ResourceChangeEntry(_Frozen):
 
 class CalloutEntry(_Frozen):
     kind: str
-    """data-loss, protected-resource, security-weakened, slo-loosened or alarm-loosened."""
+    """data-loss, protected-resource, security-weakened, slo-loosened, alarm-loosened or
+    provider-changed."""
     message: str
     server: str
     urn: str | None = None

@@ -27,6 +27,11 @@ FLEET_WIDE = "fleet-wide"
 
 Resource = Mapping[str, Any]
 
+SAME_OBJECT_NOTE = (
+    "; both are the same Kubernetes object, so deleting the old one deletes the object: "
+    "add an alias"
+)
+
 
 class ChangeKind(StrEnum):
     ADDED = "added"
@@ -146,7 +151,7 @@ def diff_stacks(
             previous = next(
                 (
                     base_resources[alias]
-                    for alias in alias_urns(resource, head_index)
+                    for alias in alias_urns(resource)
                     if alias in base_resources and alias not in head_resources
                 ),
                 None,
@@ -170,10 +175,15 @@ def diff_stacks(
     for new_resource in added:
         note = None
         if new_resource["urn"] in renames:
+            old_urn = renames[new_resource["urn"]]
             note = (
-                f"URN changed from {renames[new_resource['urn']]} without an alias: "
+                f"URN changed from {old_urn} without an alias: "
                 "Pulumi creates this and deletes the old one"
             )
+            if _kubernetes_identity(new_resource) is not None and _kubernetes_identity(
+                new_resource
+            ) == _kubernetes_identity(base_resources[old_urn]):
+                note += SAME_OBJECT_NOTE
         changes.append(_whole(new_resource, ChangeKind.ADDED, head_index, note))
     reverse_renames = {old: new for new, old in renames.items()}
     for resource in deleted:
@@ -226,7 +236,7 @@ def _kubernetes_identity(resource: Resource) -> tuple[str, str, str] | None:
     return (resource["type"], str(metadata.get("namespace", "")), name)
 
 
-def alias_urns(resource: Resource, index: _Ancestry) -> list[str]:
+def alias_urns(resource: Resource) -> list[str]:
     """The URNs a resource's aliases name (alias URNs as given, alias specs resolved)."""
     options = resource.get("options") or {}
     urns = list(options.get("aliases") or [])
@@ -234,11 +244,11 @@ def alias_urns(resource: Resource, index: _Ancestry) -> list[str]:
         if "urn" in alias:
             urns.append(alias["urn"])
         elif "spec" in alias:
-            urns.append(_spec_urn(resource, alias["spec"], index))
+            urns.append(_spec_urn(resource, alias["spec"]))
     return urns
 
 
-def _spec_urn(resource: Resource, spec: Mapping[str, Any], index: _Ancestry) -> str:
+def _spec_urn(resource: Resource, spec: Mapping[str, Any]) -> str:
     """The URN an alias spec names, built the way the mock monitor builds URNs.
 
     Both renders come from the mock runtime, whose URNs qualify a child's type with its
@@ -342,7 +352,7 @@ def _compare(before: Resource, after: Resource, index: _Ancestry) -> ResourceCha
     if after.get("custom"):
         for change in property_changes(before.get("inputs") or {}, after.get("inputs") or {}):
             rule = replacement_rules.replacement_rule(after["type"], change.path, replace_on)
-            ignored = any(replacement_rules._covers(path, change.path) for path in ignore)
+            ignored = any(replacement_rules.covers(path, change.path) for path in ignore)
             properties.append(
                 PropertyChange(
                     change.path,

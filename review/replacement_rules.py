@@ -165,7 +165,7 @@ def normalize(path: str) -> str:
     return _LIST_INDEX.sub("[*]", path)
 
 
-def _covers(rule: str, path: str) -> bool:
+def covers(rule: str, path: str) -> bool:
     """A change at ``path`` touches ``rule`` when one contains the other."""
     rule, path = normalize(rule), normalize(path)
     if rule == path or rule == "*":
@@ -184,10 +184,10 @@ def replacement_rule(
 ) -> ReplacementRule | None:
     """The known rule by which a change at ``path`` replaces the resource, if there is one."""
     for declared in replace_on_changes:
-        if _covers(declared, path):
+        if covers(declared, path):
             return ReplacementRule(declared, REPLACE_ON_CHANGES_OPTION)
     for rule in rules_for(type_token):
-        if _covers(rule.path, path):
+        if covers(rule.path, path):
             return rule
     return None
 

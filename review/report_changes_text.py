@@ -22,6 +22,7 @@ CALLOUT_LABELS = {
     "security-weakened": "SECURITY",
     "slo-loosened": "SLO",
     "alarm-loosened": "ALARM",
+    "provider-changed": "PROVIDER",
 }
 
 

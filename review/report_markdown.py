@@ -36,6 +36,7 @@ CALLOUT_TITLES = {
     "security-weakened": "🔓 **Security weakened**",
     "slo-loosened": "📉 **SLO loosened**",
     "alarm-loosened": "🔕 **Alarm loosened**",
+    "provider-changed": "⚙️ **Provider changed**",
 }
 
 

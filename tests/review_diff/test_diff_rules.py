@@ -205,3 +205,27 @@ def test_secret_changes_reach_no_report_value() -> None:
     (prop,) = change.properties
     assert prop.kind is PropertyChangeKind.MODIFIED and prop.secret
     assert "redis://x" not in json.dumps([prop.before, prop.after, prop.note])
+
+
+def test_a_provider_configuration_change_is_called_out_as_unknowable_here() -> None:
+    provider = "pulumi:providers:kubernetes"
+    base = stack(record(provider, "cluster", {"kubeconfig": "[secret]", "namespace": "a"}))
+    head = stack(record(provider, "cluster", {"kubeconfig": "[secret]", "namespace": "b"}))
+    diff = diff_stacks(base, head, "main")
+    (change,) = diff.changes
+    assert change.kind is ChangeKind.CHANGED  # no known rule: never guessed to be replaced
+    (callout,) = callouts(diff)
+    assert (
+        callout.kind is CalloutKind.PROVIDER and "only `pulumi preview` can tell" in callout.message
+    )
+
+
+def test_a_kubernetes_object_under_a_new_urn_without_alias_is_a_data_loss() -> None:
+    service = "kubernetes:core/v1:Service"
+    inputs = {"metadata": {"name": "github", "namespace": "mcp-storefront"}}
+    moved = {"metadata": {"name": "github", "namespace": "mcp-storefront", "labels": {"a": "b"}}}
+    diff = diff_stacks(
+        stack(record(service, "old-svc", inputs)), stack(record(service, "new-svc", moved)), "m"
+    )
+    (callout,) = [c for c in callouts(diff) if c.kind is CalloutKind.DATA_LOSS]
+    assert "same Kubernetes object" in callout.message and "new-svc" in callout.message
