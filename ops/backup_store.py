@@ -41,8 +41,12 @@ class BackupStore:
         return f"s3://{self.bucket}/{self.prefix}/" if self.prefix else f"s3://{self.bucket}/"
 
     def check_bucket(self) -> None:
+        """The bucket exists and this prefix is listable: a one-key listing rather than
+        HeadBucket, which a ListBucket grant scoped to ``s3:prefix`` (least privilege for
+        one environment's prefix) does not allow."""
+        root = f"{self.prefix}/" if self.prefix else ""
         try:
-            self.client.head_bucket(Bucket=self.bucket)
+            self.client.list_objects_v2(Bucket=self.bucket, Prefix=root, MaxKeys=1)
         except AWS_ERRORS as exc:
             reason = describe(exc)
             if is_not_found(exc):
