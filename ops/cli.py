@@ -42,9 +42,6 @@ if TYPE_CHECKING:
     from ops.backup_store import BackupStore
     from ops.sources import Source
 
-MiB = 1024 * 1024
-MIN_PART_SIZE = 5 * MiB
-
 app = typer.Typer(
     name="ops",
     help="Operator tools for mcp-fleet: backups, restore, disaster-recovery drills.",
@@ -124,6 +121,8 @@ def _store(bucket: str, prefix: str, endpoint_url: str | None, region: str | Non
 
 
 def _part_size(mib: int) -> int:
+    from ops.s3_stream import MIN_PART_SIZE, MiB
+
     if mib * MiB < MIN_PART_SIZE:
         raise UsageError(f"--part-size: at least {MIN_PART_SIZE // MiB} MiB (S3's minimum part)")
     return mib * MiB

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import subprocess
 import sys
 import tarfile
 import threading
@@ -345,9 +344,14 @@ def test_stream_stdout_kills_the_child_when_the_consumer_stops() -> None:
     stream = stream_stdout([sys.executable, "-c", code])
     next(stream)
     stream.close()  # GeneratorExit inside: the child is killed and reaped
-    leftover = subprocess.run(["pgrep", "-f", "while True: sys.stdout"], capture_output=True,
-                              check=False)
-    assert leftover.stdout.strip() == b""
+    leftover = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"while True: sys.stdout" in cmdline.read_bytes():
+                leftover.append(cmdline.parent.name)
+        except OSError:
+            continue
+    assert leftover == []
 
 
 # -- safe config extraction ------------------------------------------------------------
