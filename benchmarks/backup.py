@@ -50,8 +50,11 @@ from tests.ops.ops_servers import PostgresServer, moto_server, postgres_server  
 GiB = 1024**3
 MiB = 1024**2
 RTO_SECONDS = 30 * 60
-AWS_ENV = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-           "AWS_DEFAULT_REGION": "us-east-1"}
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
 @dataclass
@@ -88,7 +91,9 @@ class DiskSampler:
 
     def _sample(self) -> None:
         self.peak_files = max(self.peak_files, self._files_size())
-        self.peak_drop = max(self.peak_drop, self._free_at_start - shutil.disk_usage(self.root).free)
+        self.peak_drop = max(
+            self.peak_drop, self._free_at_start - shutil.disk_usage(self.root).free
+        )
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -105,8 +110,9 @@ class DiskSampler:
         self._sample()
 
 
-def run_child(argv: list[str], env: dict[str, str], stdout: Any = subprocess.PIPE) -> tuple[
-        int, bytes, bytes, int]:
+def run_child(
+    argv: list[str], env: dict[str, str], stdout: Any = subprocess.PIPE
+) -> tuple[int, bytes, bytes, int]:
     """Run a child; return (status, stdout, stderr, peak RSS in bytes) via wait4."""
     with tempfile.TemporaryFile() as err:
         process = subprocess.Popen(argv, env=env, stdout=stdout, stderr=err)
@@ -122,8 +128,11 @@ def run_child(argv: list[str], env: dict[str, str], stdout: Any = subprocess.PIP
 
 def fill_database(pg: PostgresServer, db: str, size_gb: float, console: Console) -> int:
     """Random text rows (~1 KiB each) until the database reaches ``size_gb``."""
-    pg.psql(db, "CREATE TABLE events (id bigint PRIMARY KEY, tenant int, created timestamptz, "
-                "payload text)")
+    pg.psql(
+        db,
+        "CREATE TABLE events (id bigint PRIMARY KEY, tenant int, created timestamptz, "
+        "payload text)",
+    )
     target = int(size_gb * GiB)
     batch, start = 100_000, 1
     while True:
@@ -133,11 +142,14 @@ def fill_database(pg: PostgresServer, db: str, size_gb: float, console: Console)
             console.print()
             return size
         rows = max(1000, min(batch, int((target - size) / 1100) + 1000))
-        pg.psql(db, f"""
+        pg.psql(
+            db,
+            f"""
             INSERT INTO events
             SELECT g, g % 97, now() - (g % 86400) * interval '1 second',
                    (SELECT string_agg(md5(random()::text || g || i), ' ') FROM generate_series(1, 28) i)
-            FROM generate_series({start}, {start + rows - 1}) AS g""")
+            FROM generate_series({start}, {start + rows - 1}) AS g""",
+        )
         start += rows
 
 
@@ -158,10 +170,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-gb", type=float, default=1.0, help="database size (GiB)")
     parser.add_argument("--part-size", type=int, default=8, help="ops multipart part size (MiB)")
-    parser.add_argument("--json", type=Path, default=Path("out/backup-benchmark.json"),
-                        help="where to write the results")
-    parser.add_argument("--work-dir", type=Path, default=None,
-                        help="where the cluster and scratch files live (default: temp dir)")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=Path("out/backup-benchmark.json"),
+        help="where to write the results",
+    )
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=None,
+        help="where the cluster and scratch files live (default: temp dir)",
+    )
     args = parser.parse_args()
     console = Console(highlight=False)
     if not console.is_terminal:
@@ -177,8 +197,13 @@ def main() -> int:
         # the free-space figures show the client's disk use, not the fake S3's storage
         store = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
         with postgres_server(base=work) as pg, moto_server(tmpdir=store) as moto:
-            s3 = boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1",
-                              aws_access_key_id="bench", aws_secret_access_key="bench")
+            s3 = boto3.client(
+                "s3",
+                endpoint_url=moto.endpoint,
+                region_name="us-east-1",
+                aws_access_key_id="bench",
+                aws_secret_access_key="bench",
+            )
             s3.create_bucket(Bucket="bench")
             db = pg.create_database("bench")
             console.print(f"filling {args.size_gb} GiB of random text ...")
@@ -191,17 +216,36 @@ def main() -> int:
                 def action(m: Measurement) -> None:
                     scratch = work / f"scratch-{prefix}"
                     code, out, err, rss = run_child(
-                        [sys.executable, "-m", "ops", "backup", "--postgres", pg.url(db),
-                         "--bucket", "bench", "--prefix", prefix, "--endpoint-url",
-                         moto.endpoint, "--part-size", str(args.part_size), "--json", *extra],
-                        {**env, "TMPDIR": str(scratch)})
+                        [
+                            sys.executable,
+                            "-m",
+                            "ops",
+                            "backup",
+                            "--postgres",
+                            pg.url(db),
+                            "--bucket",
+                            "bench",
+                            "--prefix",
+                            prefix,
+                            "--endpoint-url",
+                            moto.endpoint,
+                            "--part-size",
+                            str(args.part_size),
+                            "--json",
+                            *extra,
+                        ],
+                        {**env, "TMPDIR": str(scratch)},
+                    )
                     if code != 0:
                         raise SystemExit(f"ops backup failed: {err.decode()}")
                     manifest = json.loads(out)
                     m.stored_bytes = manifest["sources"]["postgres"]["size"]
                     m.peak_rss_bytes = rss
-                    m.notes = (f"{manifest['sources']['postgres']['details']['parts']} parts "
-                               f"of {args.part_size} MiB, sha256 while streaming")
+                    m.notes = (
+                        f"{manifest['sources']['postgres']['details']['parts']} parts "
+                        f"of {args.part_size} MiB, sha256 while streaming"
+                    )
+
                 return action
 
             def guide(fmt: str, filename: str) -> Callable[[Measurement], None]:
@@ -211,41 +255,82 @@ def main() -> int:
                     began = time.monotonic()
                     with dump.open("wb") as handle:
                         code, _, err, rss = run_child(
-                            [pg_dump, f"--format={fmt}", f"--dbname={pg.url(db)}"], env,
-                            stdout=handle)
+                            [pg_dump, f"--format={fmt}", f"--dbname={pg.url(db)}"],
+                            env,
+                            stdout=handle,
+                        )
                     if code != 0:
                         raise SystemExit(f"pg_dump failed: {err.decode()}")
                     m.phases["dump"] = time.monotonic() - began
                     began = time.monotonic()
-                    s3.upload_file(str(dump), "bench", f"guide/{filename}",
-                                   Config=TransferConfig(multipart_chunksize=8 * MiB))
+                    s3.upload_file(
+                        str(dump),
+                        "bench",
+                        f"guide/{filename}",
+                        Config=TransferConfig(multipart_chunksize=8 * MiB),
+                    )
                     m.phases["upload"] = time.monotonic() - began
                     m.stored_bytes = dump.stat().st_size
                     m.peak_rss_bytes = rss
                     m.notes = f"pg_dump --format={fmt} to {filename}, then boto3 upload_file"
+
                 return action
 
             console.print("ops backup (streamed) ...")
-            results.append(measure("ops backup (stream, custom format)", work / "scratch-ops",
-                                   ops_backup("ops")))
+            results.append(
+                measure(
+                    "ops backup (stream, custom format)", work / "scratch-ops", ops_backup("ops")
+                )
+            )
             console.print("ops backup --pg-compress 1 ...")
-            results.append(measure("ops backup --pg-compress 1", work / "scratch-fast",
-                                   ops_backup("fast", "--pg-compress", "1")))
+            results.append(
+                measure(
+                    "ops backup --pg-compress 1",
+                    work / "scratch-fast",
+                    ops_backup("fast", "--pg-compress", "1"),
+                )
+            )
             console.print("guide pipeline, plain SQL as written ...")
-            results.append(measure("guide: pg_dump > database.sql + upload_file",
-                                   work / "scratch-plain", guide("plain", "database.sql")))
+            results.append(
+                measure(
+                    "guide: pg_dump > database.sql + upload_file",
+                    work / "scratch-plain",
+                    guide("plain", "database.sql"),
+                )
+            )
             console.print("guide pipeline, custom format ...")
-            results.append(measure("guide: pg_dump -Fc > file + upload_file",
-                                   work / "scratch-custom", guide("custom", "database.dump")))
+            results.append(
+                measure(
+                    "guide: pg_dump -Fc > file + upload_file",
+                    work / "scratch-custom",
+                    guide("custom", "database.dump"),
+                )
+            )
 
             target = pg.create_database("restored")
 
             def ops_restore(m: Measurement) -> None:
                 scratch = work / "scratch-restore"
                 code, out, err, rss = run_child(
-                    [sys.executable, "-m", "ops", "restore", "--postgres", pg.url(target),
-                     "--bucket", "bench", "--prefix", "ops", "--endpoint-url", moto.endpoint,
-                     "--json", "--work-dir", str(scratch)], {**env, "TMPDIR": str(scratch)})
+                    [
+                        sys.executable,
+                        "-m",
+                        "ops",
+                        "restore",
+                        "--postgres",
+                        pg.url(target),
+                        "--bucket",
+                        "bench",
+                        "--prefix",
+                        "ops",
+                        "--endpoint-url",
+                        moto.endpoint,
+                        "--json",
+                        "--work-dir",
+                        str(scratch),
+                    ],
+                    {**env, "TMPDIR": str(scratch)},
+                )
                 if code not in (0, 3):
                     raise SystemExit(f"ops restore failed: {err.decode()}")
                 report = json.loads(out)
@@ -253,41 +338,68 @@ def main() -> int:
                 m.peak_rss_bytes = rss
                 m.phases["rto_reported"] = rto["achieved_seconds"]
                 rows = pg.psql(target, "SELECT count(*) FROM events")
-                m.notes = (f"download + sha256 verify + pg_restore --single-transaction; "
-                           f"{rows} rows; RTO objective {'met' if rto['met'] else 'MISSED'}")
+                m.notes = (
+                    f"download + sha256 verify + pg_restore --single-transaction; "
+                    f"{rows} rows; RTO objective {'met' if rto['met'] else 'MISSED'}"
+                )
 
             console.print("ops restore ...")
-            results.append(measure("ops restore into a fresh database", work / "scratch-restore",
-                                   ops_restore))
+            results.append(
+                measure("ops restore into a fresh database", work / "scratch-restore", ops_restore)
+            )
             pg_version = pg.psql("postgres", "SHOW server_version")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    table = Table(title=f"Backup benchmark: {db_size / GiB:.2f} GiB database "
-                        f"(filled in {fill_seconds:.0f}s)")
-    for column in ("Run", "Wall", "Stored", "Peak extra disk", "Free-space drop", "Peak RSS",
-                   "Notes"):
+    table = Table(
+        title=f"Backup benchmark: {db_size / GiB:.2f} GiB database (filled in {fill_seconds:.0f}s)"
+    )
+    for column in (
+        "Run",
+        "Wall",
+        "Stored",
+        "Peak extra disk",
+        "Free-space drop",
+        "Peak RSS",
+        "Notes",
+    ):
         table.add_column(column, overflow="fold")
     for m in results:
         phases = ", ".join(f"{k} {v:.1f}s" for k, v in m.phases.items())
-        table.add_row(m.name, f"{m.wall_seconds:.1f}s", f"{m.stored_bytes / MiB:,.0f} MiB",
-                      f"{m.peak_extra_disk_bytes / MiB:,.0f} MiB",
-                      f"{m.free_space_drop_bytes / MiB:,.0f} MiB",
-                      f"{m.peak_rss_bytes / MiB:,.0f} MiB",
-                      m.notes + (f" ({phases})" if phases else ""))
+        table.add_row(
+            m.name,
+            f"{m.wall_seconds:.1f}s",
+            f"{m.stored_bytes / MiB:,.0f} MiB",
+            f"{m.peak_extra_disk_bytes / MiB:,.0f} MiB",
+            f"{m.free_space_drop_bytes / MiB:,.0f} MiB",
+            f"{m.peak_rss_bytes / MiB:,.0f} MiB",
+            m.notes + (f" ({phases})" if phases else ""),
+        )
     console.print(table)
     restore = results[-1]
-    console.print(f"restore wall time {restore.wall_seconds:.1f}s against the RTO of "
-                  f"{RTO_SECONDS // 60} minutes: "
-                  f"{'met' if restore.wall_seconds <= RTO_SECONDS else 'MISSED'}")
+    console.print(
+        f"restore wall time {restore.wall_seconds:.1f}s against the RTO of "
+        f"{RTO_SECONDS // 60} minutes: "
+        f"{'met' if restore.wall_seconds <= RTO_SECONDS else 'MISSED'}"
+    )
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({
-        "size_gb_requested": args.size_gb, "database_bytes": db_size,
-        "fill_seconds": round(fill_seconds, 1), "postgres": pg_version,
-        "cpus": os.cpu_count(), "part_size_mib": args.part_size, "rto_seconds": RTO_SECONDS,
-        "results": [asdict(m) for m in results],
-    }, indent=2) + "\n")
+    args.json.write_text(
+        json.dumps(
+            {
+                "size_gb_requested": args.size_gb,
+                "database_bytes": db_size,
+                "fill_seconds": round(fill_seconds, 1),
+                "postgres": pg_version,
+                "cpus": os.cpu_count(),
+                "part_size_mib": args.part_size,
+                "rto_seconds": RTO_SECONDS,
+                "results": [asdict(m) for m in results],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     console.print(f"wrote {args.json}")
     return 0
 

@@ -24,13 +24,18 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_s3 import S3Client
 
+
 def _config() -> Config:
     """Standard retries (4 attempts) unless AWS_MAX_ATTEMPTS / AWS_RETRY_MODE say otherwise."""
     retries = None
     if not (os.environ.get("AWS_MAX_ATTEMPTS") or os.environ.get("AWS_RETRY_MODE")):
         retries = {"mode": "standard", "max_attempts": 4}
-    return Config(retries=retries, connect_timeout=10, read_timeout=120,  # type: ignore[arg-type]
-                  max_pool_connections=16)
+    return Config(
+        retries=retries,  # type: ignore[arg-type]
+        connect_timeout=10,
+        read_timeout=120,
+        max_pool_connections=16,
+    )
 
 
 def _session(region: str | None) -> boto3.session.Session:
@@ -44,8 +49,9 @@ def s3_client(endpoint_url: str | None = None, region: str | None = None) -> S3C
     return _session(region).client("s3", endpoint_url=endpoint_url, config=_config())
 
 
-def cloudwatch_client(endpoint_url: str | None = None,
-                      region: str | None = None) -> CloudWatchClient:
+def cloudwatch_client(
+    endpoint_url: str | None = None, region: str | None = None
+) -> CloudWatchClient:
     return _session(region).client("cloudwatch", endpoint_url=endpoint_url, config=_config())
 
 
@@ -68,7 +74,9 @@ def describe(exc: BaseException) -> str:
         return f"cannot reach {_endpoint(exc)}"
     if isinstance(exc, botocore.exceptions.ConnectionClosedError):
         return f"connection to {_endpoint(exc)} closed before a response (endpoint down?)"
-    if isinstance(exc, botocore.exceptions.ConnectTimeoutError | botocore.exceptions.ReadTimeoutError):
+    if isinstance(
+        exc, botocore.exceptions.ConnectTimeoutError | botocore.exceptions.ReadTimeoutError
+    ):
         return f"timed out talking to {_endpoint(exc)}"
     if isinstance(exc, botocore.exceptions.BotoCoreError):
         return str(exc)

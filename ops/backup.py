@@ -67,7 +67,9 @@ def run_backup(
         source_started = clock()
         bar = progress.task(f"{source.name:8} -> {source.filename}")
         upload = store.upload(
-            key, content_type=source.content_type, part_size=part_size,
+            key,
+            content_type=source.content_type,
+            part_size=part_size,
             max_in_flight=max_in_flight,
             metadata={"ops-backup-id": backup_id, "ops-source": source.name},
             on_progress=bar,
@@ -77,30 +79,44 @@ def run_backup(
             result = upload.complete()
         except OpsError as exc:
             problem = upload.abort()
-            message = (f"backup {backup_id} failed at {source.name}: {exc}. No manifest was "
-                       "written, so restore ignores this backup; fix the cause and run "
-                       "the backup again.")
+            message = (
+                f"backup {backup_id} failed at {source.name}: {exc}. No manifest was "
+                "written, so restore ignores this backup; fix the cause and run "
+                "the backup again."
+            )
             raise BackupFailed(f"{message} ({problem})" if problem else message) from exc
         except BaseException:
             upload.abort()
             raise
         entries[source.name] = SourceEntry(
-            key=result.key, size=result.size, sha256=result.sha256,
-            started_at=source_started, finished_at=clock(),
-            content_type=source.content_type, format=source.format,
+            key=result.key,
+            size=result.size,
+            sha256=result.sha256,
+            started_at=source_started,
+            finished_at=clock(),
+            content_type=source.content_type,
+            format=source.format,
             details={**details, "parts": str(result.parts)},
         )
         bar.done()
         progress.note(f"{source.name}: {result.size} bytes, sha256 {result.sha256[:16]}...")
 
     manifest = Manifest(
-        format_version=FORMAT_VERSION, backup_id=backup_id, prefix=store.prefix,
-        started_at=started, finished_at=clock(), sources=entries,
-        tools=tools, ops_version=__version__, host=socket.gethostname(),
+        format_version=FORMAT_VERSION,
+        backup_id=backup_id,
+        prefix=store.prefix,
+        started_at=started,
+        finished_at=clock(),
+        sources=entries,
+        tools=tools,
+        ops_version=__version__,
+        host=socket.gethostname(),
     )
     try:
         store.write_manifest(manifest)
     except OpsError as exc:
-        raise BackupFailed(f"backup {backup_id}: every object was uploaded but {exc}; "
-                           "without a manifest the backup counts as incomplete") from exc
+        raise BackupFailed(
+            f"backup {backup_id}: every object was uploaded but {exc}; "
+            "without a manifest the backup counts as incomplete"
+        ) from exc
     return manifest

@@ -61,7 +61,7 @@ class BackupStore:
             paginator = self.client.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=self.bucket, Prefix=root, Delimiter="/"):
                 for common in page.get("CommonPrefixes", []):
-                    name = common.get("Prefix", "")[len(root):].rstrip("/")
+                    name = common.get("Prefix", "")[len(root) :].rstrip("/")
                     if is_backup_id(name):
                         ids.append(name)
         return sorted(ids)
@@ -85,17 +85,37 @@ class BackupStore:
 
     def write_manifest(self, manifest: Manifest) -> None:
         with aws_errors(f"writing s3://{self.bucket}/{manifest.key}"):
-            self.client.put_object(Bucket=self.bucket, Key=manifest.key, Body=manifest.to_json(),
-                                   ContentType="application/json")
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=manifest.key,
+                Body=manifest.to_json(),
+                ContentType="application/json",
+            )
 
-    def upload(self, key: str, *, content_type: str, metadata: dict[str, str],
-               part_size: int = DEFAULT_PART_SIZE, max_in_flight: int = 4,
-               on_progress: Callable[[int], None] | None = None) -> StreamingUpload:
-        return StreamingUpload(self.client, self.bucket, key, part_size=part_size,
-                               max_in_flight=max_in_flight, content_type=content_type,
-                               metadata=metadata, on_progress=on_progress)
+    def upload(
+        self,
+        key: str,
+        *,
+        content_type: str,
+        metadata: dict[str, str],
+        part_size: int = DEFAULT_PART_SIZE,
+        max_in_flight: int = 4,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> StreamingUpload:
+        return StreamingUpload(
+            self.client,
+            self.bucket,
+            key,
+            part_size=part_size,
+            max_in_flight=max_in_flight,
+            content_type=content_type,
+            metadata=metadata,
+            on_progress=on_progress,
+        )
 
-    def download(self, key: str, path: Path, on_progress: Callable[[int], None] | None = None) -> None:
+    def download(
+        self, key: str, path: Path, on_progress: Callable[[int], None] | None = None
+    ) -> None:
         try:
             self.client.download_file(self.bucket, key, str(path), Callback=on_progress)
         except AWS_ERRORS as exc:

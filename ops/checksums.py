@@ -32,8 +32,9 @@ def check_file(path: Path, entry: SourceEntry) -> str | None:
     return None
 
 
-def download_and_verify(store: BackupStore, manifest: Manifest, workdir: Path,
-                        progress: TransferProgress) -> dict[str, Path]:
+def download_and_verify(
+    store: BackupStore, manifest: Manifest, workdir: Path, progress: TransferProgress
+) -> dict[str, Path]:
     """Download EVERY object of the backup and check each against the manifest.
 
     Raises ``ChecksumError`` naming all bad objects; nothing has been restored yet.
@@ -52,6 +53,8 @@ def download_and_verify(store: BackupStore, manifest: Manifest, workdir: Path,
             problems.append(f"{name} (s3://{store.bucket}/{entry.key}): {problem}")
         files[name] = path
     if problems:
-        raise ChecksumError(f"backup {manifest.backup_id} failed verification, nothing was "
-                            "restored: " + "; ".join(problems))
+        raise ChecksumError(
+            f"backup {manifest.backup_id} failed verification, nothing was "
+            "restored: " + "; ".join(problems)
+        )
     return files

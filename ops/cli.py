@@ -67,15 +67,20 @@ def reported_errors() -> Iterator[None]:
         typer.echo(f"error: AWS: {describe(exc)}", err=True)
         raise typer.Exit(EXIT_FAILURE) from None
     except KeyboardInterrupt:
-        typer.echo("error: interrupted: an unfinished backup gets no manifest (its upload "
-                   "is aborted); an unfinished PostgreSQL restore is rolled back", err=True)
+        typer.echo(
+            "error: interrupted: an unfinished backup gets no manifest (its upload "
+            "is aborted); an unfinished PostgreSQL restore is rolled back",
+            err=True,
+        )
         raise typer.Exit(130) from None
     except (typer.Exit, typer.Abort):
         raise
     except Exception as exc:
         _debug()
-        typer.echo(f"error: unexpected {type(exc).__name__}: {exc} "
-                   "(set OPS_DEBUG=1 for a traceback)", err=True)
+        typer.echo(
+            f"error: unexpected {type(exc).__name__}: {exc} (set OPS_DEBUG=1 for a traceback)",
+            err=True,
+        )
         raise typer.Exit(EXIT_FAILURE) from None
 
 
@@ -86,29 +91,49 @@ def _debug() -> None:
 
 # -- shared options -------------------------------------------------------------------
 Bucket = Annotated[str, typer.Option(envvar="OPS_BACKUP_BUCKET", help="Backup bucket.")]
-Prefix = Annotated[str, typer.Option(envvar="OPS_BACKUP_PREFIX",
-                                     help="Key prefix of this environment's backups.")]
-EndpointUrl = Annotated[str | None, typer.Option(
-    help="S3 endpoint (moto, MinIO); default: AWS (or AWS_ENDPOINT_URL_S3).")]
+Prefix = Annotated[
+    str, typer.Option(envvar="OPS_BACKUP_PREFIX", help="Key prefix of this environment's backups.")
+]
+EndpointUrl = Annotated[
+    str | None,
+    typer.Option(help="S3 endpoint (moto, MinIO); default: AWS (or AWS_ENDPOINT_URL_S3)."),
+]
 Region = Annotated[str | None, typer.Option(help="AWS region; default: AWS_REGION / config.")]
-PostgresOpt = Annotated[str | None, typer.Option(
-    "--postgres", envvar="OPS_POSTGRES_URL", help="postgresql://USER[:PW]@HOST:PORT/DB")]
-RedisOpt = Annotated[str | None, typer.Option(
-    "--redis", envvar="OPS_REDIS_URL", help="redis://[:PW@]HOST:PORT/DB")]
-ConfigOpt = Annotated[str | None, typer.Option(
-    "--config", envvar="OPS_CONFIG_DIR", help="Configuration directory.")]
+PostgresOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--postgres", envvar="OPS_POSTGRES_URL", help="postgresql://USER[:PW]@HOST:PORT/DB"
+    ),
+]
+RedisOpt = Annotated[
+    str | None, typer.Option("--redis", envvar="OPS_REDIS_URL", help="redis://[:PW@]HOST:PORT/DB")
+]
+ConfigOpt = Annotated[
+    str | None, typer.Option("--config", envvar="OPS_CONFIG_DIR", help="Configuration directory.")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 Rpo = Annotated[str, typer.Option(help="Recovery point objective (e.g. 1h).")]
 Rto = Annotated[str, typer.Option(help="Recovery time objective (e.g. 30m).")]
 PartSize = Annotated[int, typer.Option(help="Multipart part size in MiB (>= 5).")]
-PublishMetric = Annotated[bool, typer.Option(
-    help="Publish McpFleet/Backups BackupAgeSeconds and LastBackupTimestamp to CloudWatch.")]
-Environment = Annotated[str | None, typer.Option(
-    envvar="OPS_ENVIRONMENT", help="Metric dimension Environment (dev, staging, prod).")]
-Dependency = Annotated[str | None, typer.Option(
-    help="Metric dimension Dependency (default: the prefix).")]
-MetricsEndpoint = Annotated[str | None, typer.Option(
-    help="CloudWatch endpoint; default: AWS (or AWS_ENDPOINT_URL_CLOUDWATCH).")]
+PublishMetric = Annotated[
+    bool,
+    typer.Option(
+        help="Publish McpFleet/Backups BackupAgeSeconds and LastBackupTimestamp to CloudWatch."
+    ),
+]
+Environment = Annotated[
+    str | None,
+    typer.Option(
+        envvar="OPS_ENVIRONMENT", help="Metric dimension Environment (dev, staging, prod)."
+    ),
+]
+Dependency = Annotated[
+    str | None, typer.Option(help="Metric dimension Dependency (default: the prefix).")
+]
+MetricsEndpoint = Annotated[
+    str | None,
+    typer.Option(help="CloudWatch endpoint; default: AWS (or AWS_ENDPOINT_URL_CLOUDWATCH)."),
+]
 
 
 def _store(bucket: str, prefix: str, endpoint_url: str | None, region: str | None) -> BackupStore:
@@ -128,8 +153,9 @@ def _part_size(mib: int) -> int:
     return mib * MiB
 
 
-def _sources(postgres: str | None, redis: str | None, config: str | None,
-             pg_compress: int | None = None) -> list[Source]:
+def _sources(
+    postgres: str | None, redis: str | None, config: str | None, pg_compress: int | None = None
+) -> list[Source]:
     from ops.sources.config_dir import ConfigDirSource, config_directory
     from ops.sources.postgres import PostgresSource
     from ops.sources.redis import RedisSource
@@ -146,16 +172,24 @@ def _sources(postgres: str | None, redis: str | None, config: str | None,
     return sources
 
 
-def _publish(store: BackupStore, environment: str | None, dependency: str | None,
-             endpoint: str | None, region: str | None, finished_at: datetime) -> str:
+def _publish(
+    store: BackupStore,
+    environment: str | None,
+    dependency: str | None,
+    endpoint: str | None,
+    region: str | None,
+    finished_at: datetime,
+) -> str:
     from ops.aws import cloudwatch_client
     from ops.metrics import NAMESPACE, check_dimensions, publish_backup_age
 
     env, dep = check_dimensions(environment, dependency or store.prefix or store.bucket)
     age = utcnow() - finished_at
     publish_backup_age(cloudwatch_client(endpoint, region), env, dep, age, finished_at)
-    return f"published {NAMESPACE} BackupAgeSeconds={age.total_seconds():.0f} " \
-           f"(Environment={env}, Dependency={dep})"
+    return (
+        f"published {NAMESPACE} BackupAgeSeconds={age.total_seconds():.0f} "
+        f"(Environment={env}, Dependency={dep})"
+    )
 
 
 # -- commands -------------------------------------------------------------------------
@@ -169,9 +203,14 @@ def backup(
     endpoint_url: EndpointUrl = None,
     region: Region = None,
     part_size: PartSize = 8,
-    pg_compress: Annotated[int | None, typer.Option(
-        min=0, max=9, help="pg_dump zlib level 0-9 (default: pg_dump's, 6); 1 is much faster.",
-    )] = None,
+    pg_compress: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=9,
+            help="pg_dump zlib level 0-9 (default: pg_dump's, 6); 1 is much faster.",
+        ),
+    ] = None,
     publish_metric: PublishMetric = False,
     environment: Environment = None,
     dependency: Dependency = None,
@@ -194,8 +233,16 @@ def backup(
         with TransferProgress() as progress:
             manifest = run_backup(store, sources, progress, part_size=size)
             if publish_metric:
-                progress.note(_publish(store, environment, dependency, metrics_endpoint_url,
-                                       region, manifest.finished_at))
+                progress.note(
+                    _publish(
+                        store,
+                        environment,
+                        dependency,
+                        metrics_endpoint_url,
+                        region,
+                        manifest.finished_at,
+                    )
+                )
         if json_output:
             print_json(manifest.model_dump(mode="json"))
         else:
@@ -206,19 +253,26 @@ def backup(
 def restore(
     bucket: Bucket,
     prefix: Prefix,
-    at: Annotated[str | None, typer.Option(
-        help="Restore the newest complete backup finished at or before this ISO 8601 time "
-             "(default: now; no zone means UTC).")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="Restore the newest complete backup finished at or before this ISO 8601 time "
+            "(default: now; no zone means UTC)."
+        ),
+    ] = None,
     backup_id: Annotated[str | None, typer.Option(help="Restore this backup instead.")] = None,
     postgres: PostgresOpt = None,
     redis: RedisOpt = None,
     config: ConfigOpt = None,
-    flush_redis: Annotated[bool, typer.Option(
-        help="Empty the target Redis database first, so it equals the backup.")] = False,
+    flush_redis: Annotated[
+        bool, typer.Option(help="Empty the target Redis database first, so it equals the backup.")
+    ] = False,
     rpo: Rpo = DEFAULT_RPO,
     rto: Rto = DEFAULT_RTO,
-    work_dir: Annotated[Path | None, typer.Option(
-        help="Where downloads are verified (default: the temp directory).")] = None,
+    work_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where downloads are verified (default: the temp directory)."),
+    ] = None,
     endpoint_url: EndpointUrl = None,
     region: Region = None,
     json_output: JsonOpt = False,
@@ -238,20 +292,28 @@ def restore(
             flush_redis=flush_redis,
         )
         if not targets.names():
-            raise UsageError("nothing to restore: give at least one of --postgres, --redis, "
-                             "--config")
+            raise UsageError(
+                "nothing to restore: give at least one of --postgres, --redis, --config"
+            )
         store = _store(bucket, prefix, endpoint_url, region)
         with TransferProgress() as progress:
-            report = run_restore(store, targets, progress, at=moment, rpo=rpo_objective,
-                                 rto=rto_objective, backup_id=backup_id, work_dir=work_dir)
+            report = run_restore(
+                store,
+                targets,
+                progress,
+                at=moment,
+                rpo=rpo_objective,
+                rto=rto_objective,
+                backup_id=backup_id,
+                work_dir=work_dir,
+            )
         if json_output:
             print_json(report.as_dict())
         else:
             show_restore(report, stdout())
         if not report.objectives_met:
             missed = ", ".join(r.describe() for r in report.objectives if not r.met)
-            typer.echo(f"error: restored, but a recovery objective was missed: {missed}",
-                       err=True)
+            typer.echo(f"error: restored, but a recovery objective was missed: {missed}", err=True)
             raise typer.Exit(EXIT_OBJECTIVE_MISSED)
 
 
@@ -262,12 +324,16 @@ def drill(
     postgres: PostgresOpt = None,
     redis: RedisOpt = None,
     config: ConfigOpt = None,
-    scratch_postgres: Annotated[str | None, typer.Option(
-        help="Scratch database the backup is restored into (must not be the source).")] = None,
-    scratch_redis: Annotated[str | None, typer.Option(
-        help="Scratch Redis database (flushed, must not be the source).")] = None,
-    scratch_config: Annotated[Path | None, typer.Option(
-        help="Empty scratch directory (default: a temporary one).")] = None,
+    scratch_postgres: Annotated[
+        str | None,
+        typer.Option(help="Scratch database the backup is restored into (must not be the source)."),
+    ] = None,
+    scratch_redis: Annotated[
+        str | None, typer.Option(help="Scratch Redis database (flushed, must not be the source).")
+    ] = None,
+    scratch_config: Annotated[
+        Path | None, typer.Option(help="Empty scratch directory (default: a temporary one).")
+    ] = None,
     rpo: Rpo = DEFAULT_RPO,
     rto: Rto = DEFAULT_RTO,
     part_size: PartSize = 8,
@@ -287,9 +353,11 @@ def drill(
             redis=parse_redis_url(redis) if redis is not None else None,
             config=config_directory(config) if config is not None else None,
             scratch_postgres=parse_postgres_url(scratch_postgres, "--scratch-postgres")
-            if scratch_postgres is not None else None,
+            if scratch_postgres is not None
+            else None,
             scratch_redis=parse_redis_url(scratch_redis, "--scratch-redis")
-            if scratch_redis is not None else None,
+            if scratch_redis is not None
+            else None,
             scratch_config=scratch_config.expanduser() if scratch_config is not None else None,
         )
         plan.validate()
@@ -297,20 +365,23 @@ def drill(
         size = _part_size(part_size)
         store = _store(bucket, prefix, endpoint_url, region)
         with TransferProgress() as progress:
-            report = run_drill(store, plan, progress, rpo=rpo_objective, rto=rto_objective,
-                               part_size=size)
+            report = run_drill(
+                store, plan, progress, rpo=rpo_objective, rto=rto_objective, part_size=size
+            )
         if json_output:
             print_json(report.as_dict())
         else:
             show_drill(report, stdout())
         if not report.matched:
             bad = [f"{c.area} {c.item}" for c in report.checks if not c.ok]
-            typer.echo(f"error: drill found {len(bad)} mismatch(es): {', '.join(bad[:5])}",
-                       err=True)
+            typer.echo(
+                f"error: drill found {len(bad)} mismatch(es): {', '.join(bad[:5])}", err=True
+            )
             raise typer.Exit(EXIT_DRILL_MISMATCH)
         if not report.objectives_met:
-            typer.echo("error: drill restored everything, but a recovery objective was missed",
-                       err=True)
+            typer.echo(
+                "error: drill restored everything, but a recovery objective was missed", err=True
+            )
             raise typer.Exit(EXIT_OBJECTIVE_MISSED)
 
 
@@ -321,8 +392,10 @@ def backup_age(
     publish_metric: PublishMetric = False,
     environment: Environment = None,
     dependency: Dependency = None,
-    max_age: Annotated[str | None, typer.Option(
-        help="Exit 3 when the newest complete backup is older than this (e.g. 1h).")] = None,
+    max_age: Annotated[
+        str | None,
+        typer.Option(help="Exit 3 when the newest complete backup is older than this (e.g. 1h)."),
+    ] = None,
     endpoint_url: EndpointUrl = None,
     metrics_endpoint_url: MetricsEndpoint = None,
     region: Region = None,
@@ -342,27 +415,38 @@ def backup_age(
         try:
             selection = store.newest(now)
         except NoBackupError as exc:
-            raise NoBackupError(f"{exc}; nothing published (the alarm should treat missing "
-                                "data as breaching)") from None
+            raise NoBackupError(
+                f"{exc}; nothing published (the alarm should treat missing data as breaching)"
+            ) from None
         manifest = selection.manifest
         age = now - manifest.finished_at
         published = None
         if publish_metric:
-            published = _publish(store, environment, dependency, metrics_endpoint_url, region,
-                                 manifest.finished_at)
+            published = _publish(
+                store, environment, dependency, metrics_endpoint_url, region, manifest.finished_at
+            )
         if json_output:
-            print_json({"backup_id": manifest.backup_id,
-                        "finished_at": manifest.finished_at.isoformat(),
-                        "age_seconds": round(age.total_seconds(), 3),
-                        "published": published is not None})
+            print_json(
+                {
+                    "backup_id": manifest.backup_id,
+                    "finished_at": manifest.finished_at.isoformat(),
+                    "age_seconds": round(age.total_seconds(), 3),
+                    "published": published is not None,
+                }
+            )
         else:
-            typer.echo(f"newest complete backup {manifest.backup_id} finished "
-                       f"{manifest.finished_at.isoformat()}, age {format_duration(age)}")
+            typer.echo(
+                f"newest complete backup {manifest.backup_id} finished "
+                f"{manifest.finished_at.isoformat()}, age {format_duration(age)}"
+            )
             if published:
                 typer.echo(published)
         if limit is not None and age > limit:
-            typer.echo(f"error: newest complete backup is {format_duration(age)} old "
-                       f"(limit {format_duration(limit)})", err=True)
+            typer.echo(
+                f"error: newest complete backup is {format_duration(age)} old "
+                f"(limit {format_duration(limit)})",
+                err=True,
+            )
             raise typer.Exit(EXIT_OBJECTIVE_MISSED)
 
 

@@ -53,8 +53,13 @@ class Check:
     ok: bool
 
     def as_dict(self) -> dict[str, Any]:
-        return {"area": self.area, "item": self.item, "source": self.source,
-                "restored": self.restored, "ok": self.ok}
+        return {
+            "area": self.area,
+            "item": self.item,
+            "source": self.source,
+            "restored": self.restored,
+            "ok": self.ok,
+        }
 
 
 @dataclass
@@ -72,10 +77,13 @@ class DrillReport:
         return all(result.met for result in self.objectives)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"backup_id": self.backup_id, "matched": self.matched,
-                "objectives_met": self.objectives_met,
-                "checks": [check.as_dict() for check in self.checks],
-                "objectives": [result.as_dict() for result in self.objectives]}
+        return {
+            "backup_id": self.backup_id,
+            "matched": self.matched,
+            "objectives_met": self.objectives_met,
+            "checks": [check.as_dict() for check in self.checks],
+            "objectives": [result.as_dict() for result in self.objectives],
+        }
 
 
 @dataclass(frozen=True)
@@ -94,8 +102,11 @@ class DrillPlan:
             raise UsageError("--postgres needs --scratch-postgres to restore into")
         if self.redis and not self.scratch_redis:
             raise UsageError("--redis needs --scratch-redis to restore into")
-        if self.postgres and self.scratch_postgres and \
-                self.postgres.same_database(self.scratch_postgres):
+        if (
+            self.postgres
+            and self.scratch_postgres
+            and self.postgres.same_database(self.scratch_postgres)
+        ):
             raise UsageError("--scratch-postgres is the source database: refusing to overwrite it")
         if self.redis and self.scratch_redis and self.redis.same_database(self.scratch_redis):
             raise UsageError("--scratch-redis is the source database: refusing to flush it")
@@ -107,8 +118,15 @@ class DrillPlan:
                 raise UsageError(f"--scratch-config: {scratch} must be an empty directory")
 
 
-def run_drill(store: BackupStore, plan: DrillPlan, progress: TransferProgress, *,
-              rpo: timedelta, rto: timedelta, part_size: int = DEFAULT_PART_SIZE) -> DrillReport:
+def run_drill(
+    store: BackupStore,
+    plan: DrillPlan,
+    progress: TransferProgress,
+    *,
+    rpo: timedelta,
+    rto: timedelta,
+    part_size: int = DEFAULT_PART_SIZE,
+) -> DrillReport:
     plan.validate()
     if plan.scratch_postgres:
         pg.check_reachable(plan.scratch_postgres, "scratch PostgreSQL")
@@ -140,18 +158,23 @@ def run_drill(store: BackupStore, plan: DrillPlan, progress: TransferProgress, *
         else:
             manifest = run_backup(store, sources, progress, part_size=part_size)
 
-        targets = RestoreTargets(postgres=plan.scratch_postgres, redis=plan.scratch_redis,
-                                 config=scratch_config if plan.config else None,
-                                 flush_redis=True)
-        restored = run_restore(store, targets, progress, at=utcnow(), rpo=rpo, rto=rto,
-                               backup_id=manifest.backup_id)
+        targets = RestoreTargets(
+            postgres=plan.scratch_postgres,
+            redis=plan.scratch_redis,
+            config=scratch_config if plan.config else None,
+            flush_redis=True,
+        )
+        restored = run_restore(
+            store, targets, progress, at=utcnow(), rpo=rpo, rto=rto, backup_id=manifest.backup_id
+        )
         report = DrillReport(backup_id=manifest.backup_id, objectives=restored.objectives)
         if postgres_before is not None and plan.scratch_postgres:
             after = pg_fp.fingerprint_database(plan.scratch_postgres)
             report.checks += compare_postgres(postgres_before, after)
         if redis_before is not None and plan.scratch_redis:
-            report.checks += compare_redis(redis_before,
-                                           redis_fp.fingerprint_redis(plan.scratch_redis))
+            report.checks += compare_redis(
+                redis_before, redis_fp.fingerprint_redis(plan.scratch_redis)
+            )
         if plan.config and scratch_config is not None:
             report.checks += compare_config(plan.config, scratch_config)
         return report
@@ -164,13 +187,17 @@ def compare_postgres(source: pg_fp.Fingerprint, restored: pg_fp.Fingerprint) -> 
     checks = []
     for name in sorted(set(source) | set(restored)):
         left, right = source.get(name), restored.get(name)
-        checks.append(Check(
-            area="postgres", item=name,
-            source=left.describe() if left else "absent",
-            restored=right.describe() if right else "absent",
-            ok=left is not None and right is not None
-            and (left.rows, left.digest) == (right.rows, right.digest),
-        ))
+        checks.append(
+            Check(
+                area="postgres",
+                item=name,
+                source=left.describe() if left else "absent",
+                restored=right.describe() if right else "absent",
+                ok=left is not None
+                and right is not None
+                and (left.rows, left.digest) == (right.rows, right.digest),
+            )
+        )
     if not checks:
         checks.append(Check("postgres", "tables", "0 tables", "0 tables", True))
     return checks
@@ -185,8 +212,11 @@ def compare_redis(source: redis_fp.Fingerprint, restored: redis_fp.Fingerprint) 
     missing = sorted(set(source) - set(restored))
     extra = sorted(set(restored) - set(source))
     common = sorted(set(source) & set(restored))
-    values = [k for k in common if (source[k].type, source[k].digest)
-              != (restored[k].type, restored[k].digest)]
+    values = [
+        k
+        for k in common
+        if (source[k].type, source[k].digest) != (restored[k].type, restored[k].digest)
+    ]
     ttls = [k for k in common if source[k].has_ttl != restored[k].has_ttl]
     with_ttl = sum(1 for f in source.values() if f.has_ttl)
     restored_ttl = sum(1 for f in restored.values() if f.has_ttl)
@@ -196,25 +226,47 @@ def compare_redis(source: redis_fp.Fingerprint, restored: redis_fp.Fingerprint) 
     if extra:
         keys_note += f"; extra: {_examples(extra)}"
     return [
-        Check("redis", "keys", f"{len(source)} keys", f"{len(restored)} keys{keys_note}",
-              not missing and not extra),
-        Check("redis", "values", f"{len(common)} compared",
-              f"{len(values)} differ" + (f": {_examples(values)}" if values else ""),
-              not values),
-        Check("redis", "TTL presence", f"{with_ttl} with TTL",
-              f"{restored_ttl} with TTL" + (f"; differ: {_examples(ttls)}" if ttls else ""),
-              not ttls),
+        Check(
+            "redis",
+            "keys",
+            f"{len(source)} keys",
+            f"{len(restored)} keys{keys_note}",
+            not missing and not extra,
+        ),
+        Check(
+            "redis",
+            "values",
+            f"{len(common)} compared",
+            f"{len(values)} differ" + (f": {_examples(values)}" if values else ""),
+            not values,
+        ),
+        Check(
+            "redis",
+            "TTL presence",
+            f"{with_ttl} with TTL",
+            f"{restored_ttl} with TTL" + (f"; differ: {_examples(ttls)}" if ttls else ""),
+            not ttls,
+        ),
     ]
 
 
 def compare_config(source: Path, restored: Path) -> list[Check]:
     result = compare_directories(source, restored)
     detail = []
-    for label, names in (("missing", result.missing), ("extra", result.extra),
-                         ("different", result.different)):
+    for label, names in (
+        ("missing", result.missing),
+        ("extra", result.extra),
+        ("different", result.different),
+    ):
         if names:
             shown = ", ".join(names[:EXAMPLES]) + (" ..." if len(names) > EXAMPLES else "")
             detail.append(f"{label}: {shown}")
-    return [Check("config", "files (byte for byte)", f"{result.source_files} files",
-                  f"{result.restored_files} files" + ("; " + "; ".join(detail) if detail else ""),
-                  result.ok)]
+    return [
+        Check(
+            "config",
+            "files (byte for byte)",
+            f"{result.source_files} files",
+            f"{result.restored_files} files" + ("; " + "; ".join(detail) if detail else ""),
+            result.ok,
+        )
+    ]

@@ -92,7 +92,9 @@ class Manifest(BaseModel):
     @classmethod
     def _known_version(cls, value: int) -> int:
         if value != FORMAT_VERSION:
-            raise ValueError(f"unsupported manifest format {value} (this ops reads {FORMAT_VERSION})")
+            raise ValueError(
+                f"unsupported manifest format {value} (this ops reads {FORMAT_VERSION})"
+            )
         return value
 
     @field_validator("backup_id")

@@ -35,18 +35,35 @@ def check_dimensions(environment: str | None, dependency: str | None) -> tuple[s
     return environment, dependency
 
 
-def publish_backup_age(client: CloudWatchClient, environment: str, dependency: str,
-                       age: timedelta, finished_at: datetime) -> None:
-    dimensions: list[DimensionTypeDef] = [{"Name": "Environment", "Value": environment},
-                  {"Name": "Dependency", "Value": dependency}]
+def publish_backup_age(
+    client: CloudWatchClient,
+    environment: str,
+    dependency: str,
+    age: timedelta,
+    finished_at: datetime,
+) -> None:
+    dimensions: list[DimensionTypeDef] = [
+        {"Name": "Environment", "Value": environment},
+        {"Name": "Dependency", "Value": dependency},
+    ]
     now = utcnow()
     with aws_errors(f"publishing {NAMESPACE}/{AGE_METRIC}"):
         client.put_metric_data(
             Namespace=NAMESPACE,
             MetricData=[
-                {"MetricName": AGE_METRIC, "Dimensions": dimensions, "Timestamp": now,
-                 "Value": max(age.total_seconds(), 0.0), "Unit": "Seconds"},
-                {"MetricName": TIMESTAMP_METRIC, "Dimensions": dimensions, "Timestamp": now,
-                 "Value": finished_at.timestamp(), "Unit": "Seconds"},
+                {
+                    "MetricName": AGE_METRIC,
+                    "Dimensions": dimensions,
+                    "Timestamp": now,
+                    "Value": max(age.total_seconds(), 0.0),
+                    "Unit": "Seconds",
+                },
+                {
+                    "MetricName": TIMESTAMP_METRIC,
+                    "Dimensions": dimensions,
+                    "Timestamp": now,
+                    "Value": finished_at.timestamp(),
+                    "Unit": "Seconds",
+                },
             ],
         )

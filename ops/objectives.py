@@ -59,14 +59,21 @@ class ObjectiveResult:
 
     def describe(self) -> str:
         verdict = "met" if self.met else "MISSED"
-        return (f"{self.name} {format_duration(self.achieved)} "
-                f"(objective {format_duration(self.objective)}): {verdict}")
+        return (
+            f"{self.name} {format_duration(self.achieved)} "
+            f"(objective {format_duration(self.objective)}): {verdict}"
+        )
 
     def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "achieved_seconds": round(self.achieved.total_seconds(), 3),
-                "objective_seconds": self.objective.total_seconds(), "met": self.met}
+        return {
+            "name": self.name,
+            "achieved_seconds": round(self.achieved.total_seconds(), 3),
+            "objective_seconds": self.objective.total_seconds(),
+            "met": self.met,
+        }
 
 
-def evaluate(rpo_achieved: timedelta, rto_achieved: timedelta,
-             rpo: timedelta, rto: timedelta) -> list[ObjectiveResult]:
+def evaluate(
+    rpo_achieved: timedelta, rto_achieved: timedelta, rpo: timedelta, rto: timedelta
+) -> list[ObjectiveResult]:
     return [ObjectiveResult("RPO", rpo_achieved, rpo), ObjectiveResult("RTO", rto_achieved, rto)]

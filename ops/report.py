@@ -32,9 +32,12 @@ def objectives_table(results: list[ObjectiveResult]) -> Table:
     for column in ("Objective", "Achieved", "Target", "Result"):
         table.add_column(column)
     for result in results:
-        table.add_row(result.name, format_duration(result.achieved),
-                      format_duration(result.objective),
-                      "[green]met[/]" if result.met else "[red]MISSED[/]")
+        table.add_row(
+            result.name,
+            format_duration(result.achieved),
+            format_duration(result.objective),
+            "[green]met[/]" if result.met else "[red]MISSED[/]",
+        )
     return table
 
 
@@ -65,10 +68,18 @@ def show_drill(report: DrillReport, console: Console) -> None:
         table.add_column(column, overflow="fold")
     table.add_column("Result")
     for check in report.checks:
-        table.add_row(check.area, Text(check.item), Text(check.source), Text(check.restored),
-                      "[green]match[/]" if check.ok else "[red]MISMATCH[/]")
+        table.add_row(
+            check.area,
+            Text(check.item),
+            Text(check.source),
+            Text(check.restored),
+            "[green]match[/]" if check.ok else "[red]MISMATCH[/]",
+        )
     console.print(table)
     console.print(objectives_table(report.objectives))
-    verdict = "[green]drill passed[/]" if report.matched and report.objectives_met \
+    verdict = (
+        "[green]drill passed[/]"
+        if report.matched and report.objectives_met
         else "[red]drill FAILED[/]"
+    )
     console.print(verdict)

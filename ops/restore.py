@@ -74,8 +74,9 @@ class RestoreReport:
         }
 
 
-def choose_backup(store: BackupStore, at: datetime,
-                  backup_id: str | None) -> tuple[Manifest, list[tuple[str, str]]]:
+def choose_backup(
+    store: BackupStore, at: datetime, backup_id: str | None
+) -> tuple[Manifest, list[tuple[str, str]]]:
     if backup_id is None:
         selection = store.newest(at)
         return selection.manifest, selection.skipped
@@ -86,8 +87,9 @@ def choose_backup(store: BackupStore, at: datetime,
     except ManifestInvalid as exc:
         raise NoBackupError(f"backup {backup_id} has an invalid manifest: {exc}") from None
     if manifest is None:
-        raise NoBackupError(f"backup {backup_id} in {store.location} is incomplete or missing "
-                            "(no manifest)")
+        raise NoBackupError(
+            f"backup {backup_id} in {store.location} is incomplete or missing (no manifest)"
+        )
     if manifest.finished_at > at:
         raise UsageError(f"backup {backup_id} finished after --at {at.isoformat()}")
     return manifest, []
@@ -99,8 +101,10 @@ def check_targets(manifest: Manifest, targets: RestoreTargets) -> None:
         raise UsageError("nothing to restore: give at least one of --postgres, --redis, --config")
     missing = [name for name in names if name not in manifest.sources]
     if missing:
-        raise UsageError(f"backup {manifest.backup_id} holds no {', '.join(missing)} "
-                         f"(it has: {', '.join(manifest.sources)})")
+        raise UsageError(
+            f"backup {manifest.backup_id} holds no {', '.join(missing)} "
+            f"(it has: {', '.join(manifest.sources)})"
+        )
     if targets.postgres is not None:
         pg.check_reachable(targets.postgres, "target PostgreSQL")
     if targets.redis is not None:
@@ -117,8 +121,10 @@ def check_space(manifest: Manifest, work_dir: Path | None) -> None:
     needed = sum(entry.size for entry in manifest.sources.values())
     free = shutil.disk_usage(where).free
     if needed > free:
-        raise RestoreError(f"backup {manifest.backup_id} needs {needed:,} bytes to download and "
-                           f"verify, but {where} has {free:,} free: use --work-dir")
+        raise RestoreError(
+            f"backup {manifest.backup_id} needs {needed:,} bytes to download and "
+            f"verify, but {where} has {free:,} free: use --work-dir"
+        )
 
 
 def run_restore(
@@ -137,8 +143,9 @@ def run_restore(
     manifest, skipped = choose_backup(store, at, backup_id)
     for skipped_id, reason in skipped:
         progress.note(f"skipping backup {skipped_id}: {reason}")
-    progress.note(f"restoring backup {manifest.backup_id} "
-                  f"(finished {manifest.finished_at.isoformat()})")
+    progress.note(
+        f"restoring backup {manifest.backup_id} (finished {manifest.finished_at.isoformat()})"
+    )
     check_targets(manifest, targets)
 
     restored: dict[str, str] = {}
@@ -154,10 +161,13 @@ def run_restore(
             if targets.redis is not None:
                 source_db = int(manifest.sources["redis"].details.get("db", "0"))
                 progress.note(f"restoring redis db {source_db} into {targets.redis.display} ...")
-                stats = rd.restore_redis(files["redis"], source_db, targets.redis,
-                                         flush=targets.flush_redis)
-                restored["redis"] = (f"{targets.redis.display}: {stats.keys} keys "
-                                     f"({stats.with_ttl} with TTL, {stats.expired} expired)")
+                stats = rd.restore_redis(
+                    files["redis"], source_db, targets.redis, flush=targets.flush_redis
+                )
+                restored["redis"] = (
+                    f"{targets.redis.display}: {stats.keys} keys "
+                    f"({stats.with_ttl} with TTL, {stats.expired} expired)"
+                )
             if targets.config is not None:
                 progress.note(f"restoring config into {targets.config} ...")
                 count = restore_config(files["config"], targets.config)
@@ -172,7 +182,10 @@ def run_restore(
         progress.note(result.describe())
     progress.note(f"restore took {format_duration(elapsed)}")
     return RestoreReport(
-        manifest=manifest, at=at,
+        manifest=manifest,
+        at=at,
         verified={name: entry.sha256 for name, entry in manifest.sources.items()},
-        restored=restored, objectives=results, skipped=skipped,
+        restored=restored,
+        objectives=results,
+        skipped=skipped,
     )

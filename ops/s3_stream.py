@@ -122,8 +122,13 @@ class StreamingUpload:
             if self._upload_id is None:
                 body = bytes(self._buffer)
                 self._buffer.clear()
-                self.client.put_object(Bucket=self.bucket, Key=self.key, Body=body,
-                                       ContentType=self.content_type, Metadata=self.metadata)
+                self.client.put_object(
+                    Bucket=self.bucket,
+                    Key=self.key,
+                    Body=body,
+                    ContentType=self.content_type,
+                    Metadata=self.metadata,
+                )
                 if self.on_progress:
                     self.on_progress(len(body))
                 parts = 1
@@ -134,21 +139,26 @@ class StreamingUpload:
                     self._send_part(part)
                 etags = {number: future.result() for number, future in self._parts.items()}
                 self.client.complete_multipart_upload(
-                    Bucket=self.bucket, Key=self.key, UploadId=self._upload_id,
-                    MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etags[n]}
-                                               for n in sorted(etags)]},
+                    Bucket=self.bucket,
+                    Key=self.key,
+                    UploadId=self._upload_id,
+                    MultipartUpload={
+                        "Parts": [{"PartNumber": n, "ETag": etags[n]} for n in sorted(etags)]
+                    },
                 )
                 parts = len(etags)
         except AWS_ERRORS as exc:
-            raise StorageError(self._failure(f"upload of s3://{self.bucket}/{self.key} failed: "
-                                             f"{describe(exc)}")) from exc
+            raise StorageError(
+                self._failure(f"upload of s3://{self.bucket}/{self.key} failed: {describe(exc)}")
+            ) from exc
         except BaseException:
             self.abort()
             raise
         finally:
             self._shutdown()
-        return UploadResult(key=self.key, size=self._size, sha256=self._sha.hexdigest(),
-                            parts=parts)
+        return UploadResult(
+            key=self.key, size=self._size, sha256=self._sha.hexdigest(), parts=parts
+        )
 
     def abort(self) -> str | None:
         """Abort this upload's multipart upload; returns why that failed, or None."""
@@ -160,12 +170,13 @@ class StreamingUpload:
             return None
         upload_id, self._upload_id = self._upload_id, None
         try:
-            self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.key,
-                                               UploadId=upload_id)
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=upload_id)
         except AWS_ERRORS as exc:
-            return (f"the incomplete multipart upload {upload_id} could not be aborted "
-                    f"({describe(exc)}); the bucket's AbortIncompleteMultipartUpload "
-                    "lifecycle rule will remove it")
+            return (
+                f"the incomplete multipart upload {upload_id} could not be aborted "
+                f"({describe(exc)}); the bucket's AbortIncompleteMultipartUpload "
+                "lifecycle rule will remove it"
+            )
         return None
 
     def _failure(self, message: str) -> str:
@@ -175,8 +186,12 @@ class StreamingUpload:
     def __enter__(self) -> StreamingUpload:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if exc_type is not None:
             self.abort()
 
@@ -185,12 +200,15 @@ class StreamingUpload:
         try:
             if self._upload_id is None:
                 created = self.client.create_multipart_upload(
-                    Bucket=self.bucket, Key=self.key, ContentType=self.content_type,
+                    Bucket=self.bucket,
+                    Key=self.key,
+                    ContentType=self.content_type,
                     Metadata=self.metadata,
                 )
                 self._upload_id = created["UploadId"]
-                self._pool = ThreadPoolExecutor(max_workers=self.max_in_flight,
-                                                thread_name_prefix="s3-part")
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self.max_in_flight, thread_name_prefix="s3-part"
+                )
             number = len(self._parts) + 1
             if number > MAX_PARTS:
                 raise StorageError(f"{self.key}: more than {MAX_PARTS} parts (over 5 TiB?)")
@@ -198,8 +216,9 @@ class StreamingUpload:
             assert self._pool is not None
             self._parts[number] = self._pool.submit(self._upload_part, number, data)
         except AWS_ERRORS as exc:
-            raise StorageError(self._failure(f"upload of s3://{self.bucket}/{self.key} failed: "
-                                             f"{describe(exc)}")) from exc
+            raise StorageError(
+                self._failure(f"upload of s3://{self.bucket}/{self.key} failed: {describe(exc)}")
+            ) from exc
 
     def _wait_for_room(self) -> None:
         """Block until fewer than ``max_in_flight`` parts are uploading; surface failures."""
@@ -214,8 +233,11 @@ class StreamingUpload:
 
     def _upload_part(self, number: int, data: bytes) -> str:
         response: Any = self.client.upload_part(
-            Bucket=self.bucket, Key=self.key, UploadId=self._upload_id or "",
-            PartNumber=number, Body=data,
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self._upload_id or "",
+            PartNumber=number,
+            Body=data,
         )
         if self.on_progress:
             self.on_progress(len(data))

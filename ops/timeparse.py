@@ -17,8 +17,9 @@ def parse_time(text: str | None, option: str = "--at") -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"{option}: not an ISO 8601 time: {text!r} "
-                         "(e.g. 2025-01-31T14:00:00Z)") from None
+        raise UsageError(
+            f"{option}: not an ISO 8601 time: {text!r} (e.g. 2025-01-31T14:00:00Z)"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

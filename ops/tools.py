@@ -41,8 +41,9 @@ def _major(path: str) -> int:
 def tool_version(path: str) -> str:
     """First line of ``PROGRAM --version`` (e.g. ``pg_dump (PostgreSQL) 15.8``)."""
     try:
-        result = subprocess.run([path, "--version"], capture_output=True, text=True,
-                                timeout=30, check=False)
+        result = subprocess.run(
+            [path, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
     except OSError as exc:
         raise SourceError(f"cannot run {path}: {exc.strerror}") from exc
     lines = (result.stdout or result.stderr).strip().splitlines()

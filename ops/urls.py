@@ -114,8 +114,13 @@ class RedisUrl:
         from redis.retry import Retry
 
         return redis.Redis(
-            host=self.host, port=self.port, db=self.db, username=self.username,
-            password=self.password, ssl=self.tls, socket_timeout=timeout,
+            host=self.host,
+            port=self.port,
+            db=self.db,
+            username=self.username,
+            password=self.password,
+            ssl=self.tls,
+            socket_timeout=timeout,
             socket_connect_timeout=timeout,
             retry=Retry(ExponentialBackoff(cap=2.0, base=0.1), retries),
         )
@@ -127,8 +132,9 @@ def parse_redis_url(url: str, option: str = "--redis") -> RedisUrl:
     try:
         db = int(path) if path else 0
     except ValueError:
-        raise UsageError(f"{option}: database must be a number (redis://HOST:PORT/0), "
-                         f"got {path!r}") from None
+        raise UsageError(
+            f"{option}: database must be a number (redis://HOST:PORT/0), got {path!r}"
+        ) from None
     if db < 0:
         raise UsageError(f"{option}: database must be >= 0")
     return RedisUrl(

@@ -27,8 +27,10 @@ from ops.sources.process_stream import last_lines
 from ops.tools import find_tool
 from ops.urls import PostgresUrl
 
-SETTINGS = ("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
-            "SET extra_float_digits = 3; SET bytea_output = 'hex';")
+SETTINGS = (
+    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
+    "SET extra_float_digits = 3; SET bytea_output = 'hex';"
+)
 
 # One statement; dynamic SQL per table through query_to_xml, so it also runs inside the
 # snapshot transaction of a psql session without round trips.
@@ -97,32 +99,51 @@ class SnapshotSession:
         self.snapshot_id = ""
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the session)
         self._process = subprocess.Popen(
-            [find_tool("psql"), "-X", "-q", "-A", "-t", "-w", "-F", "\x1f",
-             "-v", "ON_ERROR_STOP=1", "-d", url.safe],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors, text=True,
+            [
+                find_tool("psql"),
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-w",
+                "-F",
+                "\x1f",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                url.safe,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+            text=True,
             env={**os.environ, "PGCONNECT_TIMEOUT": CONNECT_TIMEOUT, **url.env()},
         )
 
     def __enter__(self) -> SnapshotSession:
         assert self._process.stdin is not None and self._process.stdout is not None
         try:
-            self._process.stdin.write("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;\n"
-                                      "SELECT pg_export_snapshot();\n")
+            self._process.stdin.write(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;\nSELECT pg_export_snapshot();\n"
+            )
             self._process.stdin.flush()
         except BrokenPipeError:
             pass
         self.snapshot_id = self._process.stdout.readline().strip()
         if not self.snapshot_id:
             self.close()
-            raise SourceError(f"cannot connect: PostgreSQL at {self.url.display}: "
-                              f"{self._stderr() or 'no snapshot exported'}")
+            raise SourceError(
+                f"cannot connect: PostgreSQL at {self.url.display}: "
+                f"{self._stderr() or 'no snapshot exported'}"
+            )
         return self
 
     def fingerprint(self) -> Fingerprint:
         """Fingerprint inside the snapshot, then end the transaction and the session."""
         try:
-            output, _ = self._process.communicate(SETTINGS + FINGERPRINT_SQL + "\nCOMMIT;\n",
-                                                  timeout=3600)
+            output, _ = self._process.communicate(
+                SETTINGS + FINGERPRINT_SQL + "\nCOMMIT;\n", timeout=3600
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             self.close()
             raise SourceError(f"fingerprinting {self.url.display} failed: {exc}") from exc
@@ -143,6 +164,10 @@ class SnapshotSession:
                 stream.close()
         self._errors.close()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()

@@ -62,7 +62,7 @@ def fingerprint_redis(url: RedisUrl) -> Fingerprint:
         with contextlib.closing(url.client(timeout=60)) as client:
             keys = list(client.scan_iter(count=1000))
             for start in range(0, len(keys), BATCH):
-                batch = keys[start:start + BATCH]
+                batch = keys[start : start + BATCH]
                 meta = client.pipeline(transaction=False)
                 for key in batch:
                     meta.type(key)

@@ -70,9 +70,12 @@ class ConfigDirSource:
     def write_to(self, sink: Sink) -> dict[str, str]:
         files = skipped = total = 0
         try:
-            with gzip.GzipFile(fileobj=sink, mode="wb", compresslevel=GZIP_LEVEL,
-                               mtime=0) as compressed, \
-                    tarfile.open(fileobj=compressed, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+            with (
+                gzip.GzipFile(
+                    fileobj=sink, mode="wb", compresslevel=GZIP_LEVEL, mtime=0
+                ) as compressed,
+                tarfile.open(fileobj=compressed, mode="w|", format=tarfile.PAX_FORMAT) as tar,
+            ):
                 for path, arcname in walk(self.directory):
                     mode = path.lstat().st_mode
                     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
@@ -84,10 +87,15 @@ class ConfigDirSource:
                         total += path.lstat().st_size
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
-            raise SourceError(f"cannot archive {self.directory}:{where} "
-                              f"{exc.strerror or exc}") from exc
-        return {"directory": str(self.directory), "files": str(files),
-                "bytes": str(total), "skipped_special_files": str(skipped)}
+            raise SourceError(
+                f"cannot archive {self.directory}:{where} {exc.strerror or exc}"
+            ) from exc
+        return {
+            "directory": str(self.directory),
+            "files": str(files),
+            "bytes": str(total),
+            "skipped_special_files": str(skipped),
+        }
 
 
 def restore_config(archive: Path, target: Path) -> int:
@@ -101,7 +109,9 @@ def restore_config(archive: Path, target: Path) -> int:
                 try:
                     tarfile.data_filter(member, destination)
                 except tarfile.FilterError as exc:
-                    raise RestoreError(f"config archive refused, nothing extracted: {exc}") from None
+                    raise RestoreError(
+                        f"config archive refused, nothing extracted: {exc}"
+                    ) from None
             tar.extractall(target, members=members, filter="data")
     except (OSError, tarfile.TarError) as exc:
         raise RestoreError(f"extracting the config archive into {target} failed: {exc}") from exc

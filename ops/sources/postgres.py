@@ -38,11 +38,31 @@ def _env(url: PostgresUrl) -> dict[str, str]:
 
 def run_psql(url: PostgresUrl, sql: str, *, what: str = "PostgreSQL") -> str:
     """Run SQL with psql; unaligned, tuples only, fields separated by the unit separator."""
-    argv = [find_tool("psql"), "-X", "-q", "-A", "-t", "-w", "-F", "\x1f",
-            "-v", "ON_ERROR_STOP=1", "-d", url.safe, "-c", sql]
+    argv = [
+        find_tool("psql"),
+        "-X",
+        "-q",
+        "-A",
+        "-t",
+        "-w",
+        "-F",
+        "\x1f",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-d",
+        url.safe,
+        "-c",
+        sql,
+    ]
     try:
-        result = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=3600,
-                                env={**os.environ, **_env(url)})
+        result = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=3600,
+            env={**os.environ, **_env(url)},
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SourceError(f"{what} at {url.display}: {exc}") from exc
     if result.returncode != 0:
@@ -65,8 +85,9 @@ class PostgresSource:
     content_type = "application/vnd.postgresql.custom-dump"
     format = "pg_dump custom format (zlib-compressed by pg_dump)"
 
-    def __init__(self, url: PostgresUrl, snapshot: str | None = None,
-                 compress: int | None = None) -> None:
+    def __init__(
+        self, url: PostgresUrl, snapshot: str | None = None, compress: int | None = None
+    ) -> None:
         self.url = url
         self.snapshot = snapshot
         self.compress = compress  # zlib level 0-9 for pg_dump; None: pg_dump's default
@@ -76,8 +97,12 @@ class PostgresSource:
         return {"pg_dump": tool_version(find_tool("pg_dump")), "postgres_server": server}
 
     def argv(self) -> list[str]:
-        argv = [find_tool("pg_dump"), "--format=custom", "--no-password",
-                f"--dbname={self.url.safe}"]
+        argv = [
+            find_tool("pg_dump"),
+            "--format=custom",
+            "--no-password",
+            f"--dbname={self.url.safe}",
+        ]
         if self.snapshot:
             argv.append(f"--snapshot={self.snapshot}")
         if self.compress is not None:
@@ -104,14 +129,25 @@ class PostgresSource:
 
 
 def restore_postgres(dump: Path, target: PostgresUrl) -> None:
-    argv = [find_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
-            "--single-transaction", "--exit-on-error", "--no-password",
-            f"--dbname={target.safe}", str(dump)]
+    argv = [
+        find_tool("pg_restore"),
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--single-transaction",
+        "--exit-on-error",
+        "--no-password",
+        f"--dbname={target.safe}",
+        str(dump),
+    ]
     try:
-        result = subprocess.run(argv, capture_output=True, text=True, check=False,
-                                env={**os.environ, **_env(target)})
+        result = subprocess.run(
+            argv, capture_output=True, text=True, check=False, env={**os.environ, **_env(target)}
+        )
     except OSError as exc:
         raise RestoreError(f"pg_restore could not start: {exc}") from exc
     if result.returncode != 0:
-        raise RestoreError(f"pg_restore into {target.display} failed (the target was left "
-                           f"unchanged: single transaction): {last_lines(result.stderr)}")
+        raise RestoreError(
+            f"pg_restore into {target.display} failed (the target was left "
+            f"unchanged: single transaction): {last_lines(result.stderr)}"
+        )

@@ -23,12 +23,16 @@ class ProcessFailed(Exception):
         self.stderr = stderr
 
 
-def stream_stdout(argv: list[str], env: dict[str, str] | None = None,
-                  chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+def stream_stdout(
+    argv: list[str], env: dict[str, str] | None = None, chunk_size: int = CHUNK_SIZE
+) -> Iterator[bytes]:
     """Yield stdout chunks; raise ``ProcessFailed`` if the process exits non-zero."""
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors,
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=errors,
             env={**os.environ, **(env or {})},
         )
         stdout = cast(io.BufferedReader, process.stdout)

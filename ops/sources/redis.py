@@ -82,8 +82,9 @@ class RedisSource:
                 size += len(chunk)
                 sink.write(chunk)
         except ProcessFailed as exc:
-            raise SourceError(f"redis-cli --rdb from {self.url.display} failed: "
-                              f"{exc.stderr}") from None
+            raise SourceError(
+                f"redis-cli --rdb from {self.url.display} failed: {exc.stderr}"
+            ) from None
         if size == 0:
             raise SourceError(f"redis-cli --rdb from {self.url.display} returned no data")
         return {"db": str(self.url.db), "host": self.url.host, "port": str(self.url.port)}
@@ -109,11 +110,31 @@ def loaded_rdb(rdb: Path) -> Iterator[Path]:
         except OSError:
             shutil.copyfile(rdb, workdir / "dump.rdb")
         process = subprocess.Popen(
-            [binary, "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
-             "--dir", str(workdir), "--dbfilename", "dump.rdb", "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--logfile", str(log),
-             "--databases", "256"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(socket),
+                "--unixsocketperm",
+                "700",
+                "--dir",
+                str(workdir),
+                "--dbfilename",
+                "dump.rdb",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--logfile",
+                str(log),
+                "--databases",
+                "256",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             _wait_loaded(process, socket, log)
@@ -136,8 +157,10 @@ def _wait_loaded(process: subprocess.Popen[bytes], socket: Path, log: Path) -> N
         if process.poll() is not None:
             text = log.read_text(errors="replace") if log.exists() else ""
             lines = [line for line in text.splitlines() if line.strip()][-3:]
-            raise RestoreError("the temporary redis-server could not load the RDB: "
-                               + (" | ".join(lines) or f"exit status {process.returncode}"))
+            raise RestoreError(
+                "the temporary redis-server could not load the RDB: "
+                + (" | ".join(lines) or f"exit status {process.returncode}")
+            )
         if socket.exists():
             try:
                 with contextlib.closing(redis.Redis(unix_socket_path=str(socket))) as client:
@@ -152,8 +175,9 @@ def _wait_loaded(process: subprocess.Popen[bytes], socket: Path, log: Path) -> N
     raise RestoreError("the temporary redis-server did not finish loading the RDB in time")
 
 
-def restore_redis(rdb: Path, source_db: int, target: RedisUrl,
-                  flush: bool = False) -> RedisRestoreStats:
+def restore_redis(
+    rdb: Path, source_db: int, target: RedisUrl, flush: bool = False
+) -> RedisRestoreStats:
     keys = with_ttl = expired = 0
     with loaded_rdb(rdb) as socket:
         source = redis.Redis(unix_socket_path=str(socket), db=source_db)
@@ -166,23 +190,32 @@ def restore_redis(rdb: Path, source_db: int, target: RedisUrl,
                 batch.append(key)
                 if len(batch) >= BATCH:
                     counts = _copy(source, destination, batch)
-                    keys, with_ttl, expired = (keys + counts[0], with_ttl + counts[1],
-                                               expired + counts[2])
+                    keys, with_ttl, expired = (
+                        keys + counts[0],
+                        with_ttl + counts[1],
+                        expired + counts[2],
+                    )
                     batch = []
             if batch:
                 counts = _copy(source, destination, batch)
-                keys, with_ttl, expired = keys + counts[0], with_ttl + counts[1], expired + counts[2]
+                keys, with_ttl, expired = (
+                    keys + counts[0],
+                    with_ttl + counts[1],
+                    expired + counts[2],
+                )
         except redis.RedisError as exc:
-            raise RestoreError(f"copying keys into {target.display} failed after {keys} "
-                               f"keys: {exc}") from exc
+            raise RestoreError(
+                f"copying keys into {target.display} failed after {keys} keys: {exc}"
+            ) from exc
         finally:
             source.close()
             destination.close()
     return RedisRestoreStats(keys=keys, with_ttl=with_ttl, expired=expired)
 
 
-def _copy(source: redis.Redis, destination: redis.Redis,
-          batch: list[bytes]) -> tuple[int, int, int]:
+def _copy(
+    source: redis.Redis, destination: redis.Redis, batch: list[bytes]
+) -> tuple[int, int, int]:
     read = source.pipeline(transaction=False)
     for key in batch:
         read.pttl(key)

@@ -42,8 +42,12 @@ AWS_ENV = {
 @pytest.fixture(autouse=True)
 def _aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials for in-process boto3; never a real profile."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
-                 "AWS_ENDPOINT_URL_CLOUDWATCH"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_ENDPOINT_URL_CLOUDWATCH",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in AWS_ENV.items():
         monkeypatch.setenv(name, value)
@@ -75,8 +79,13 @@ def redis_scratch() -> Iterator[RedisServer]:
 
 @pytest.fixture
 def s3(moto: MotoServer) -> Any:
-    return boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        "s3",
+        endpoint_url=moto.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 @pytest.fixture
@@ -100,18 +109,30 @@ class OpsResult:
 def run_ops(moto: MotoServer, tmp_path: Path) -> Callable[..., OpsResult]:
     """Run ``python -m ops ARGS`` in a subprocess, as an operator would."""
 
-    def run(*args: str, endpoint: str | None = None, env: dict[str, str] | None = None,
-            timeout: float = 240) -> OpsResult:
+    def run(
+        *args: str,
+        endpoint: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 240,
+    ) -> OpsResult:
         argv = [sys.executable, "-m", "ops", *args]
         if args and args[0] not in {"--help", "version"} and "--endpoint-url" not in args:
             argv += ["--endpoint-url", endpoint or moto.endpoint]
-        environment = {k: v for k, v in os.environ.items()
-                       if not k.startswith(("AWS_", "OPS_", "PYTEST_"))}
+        environment = {
+            k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPS_", "PYTEST_"))
+        }
         environment.update(AWS_ENV)
         environment["TMPDIR"] = str(tmp_path)
         environment.update(env or {})
-        done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True,
-                              timeout=timeout, env=environment, check=False)
+        done = subprocess.run(
+            argv,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=environment,
+            check=False,
+        )
         return OpsResult(done.returncode, done.stdout, done.stderr)
 
     return run

@@ -54,8 +54,7 @@ class DyingProxy:
             with self._lock:
                 self._sockets.update({client, upstream})
             threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, False),
-                             daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
 
     def _pump(self, source: socket.socket, target: socket.socket, upstream: bool) -> None:
         try:

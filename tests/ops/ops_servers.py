@@ -91,9 +91,22 @@ class PostgresServer:
 
     def psql(self, dbname: str, sql: str) -> str:
         result = subprocess.run(
-            [str(self.bindir / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-             "-d", self.url(dbname), "-c", sql],
-            capture_output=True, text=True, check=False,
+            [
+                str(self.bindir / "psql"),
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                self.url(dbname),
+                "-c",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise RuntimeError(f"psql failed: {result.stderr.strip()}")
@@ -106,9 +119,20 @@ class PostgresServer:
 
     def stop(self, mode: str = "fast") -> None:
         subprocess.run(
-            _as_user(self.user, [str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"),
-                                 "-m", mode, "-w", "stop"]),
-            capture_output=True, check=False,
+            _as_user(
+                self.user,
+                [
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.root / "data"),
+                    "-m",
+                    mode,
+                    "-w",
+                    "stop",
+                ],
+            ),
+            capture_output=True,
+            check=False,
         )
 
 
@@ -124,28 +148,65 @@ def postgres_server(base: Path | None = None) -> Iterator[PostgresServer]:
     data = root / "data"
     port = free_port()
     init = subprocess.run(
-        _as_user(user, [str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
-                        "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"]),
-        capture_output=True, text=True, check=False,
+        _as_user(
+            user,
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if init.returncode != 0:
         raise RuntimeError(f"initdb failed: {init.stderr}")
-    options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50")
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
+    )
     start = subprocess.run(
-        _as_user(user, [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"),
-                        "-o", options, "-w", "-t", "60", "start"]),
-        capture_output=True, text=True, check=False,
+        _as_user(
+            user,
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(root / "log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if start.returncode != 0:
         log = (root / "log").read_text() if (root / "log").exists() else ""
         raise RuntimeError(f"pg_ctl start failed: {start.stderr}\n{log}")
     server = PostgresServer(port=port, root=root, bindir=bindir, user=user)
     wait_until(
-        lambda: subprocess.run(
-            [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
-            capture_output=True, check=False,
-        ).returncode == 0,
+        lambda: (
+            subprocess.run(
+                [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                capture_output=True,
+                check=False,
+            ).returncode
+            == 0
+        ),
         "PostgreSQL",
     )
     try:
@@ -181,10 +242,27 @@ def redis_server(base: Path | None = None) -> Iterator[RedisServer]:
     workdir = Path(tempfile.mkdtemp(prefix="ops-redis-", dir=base))
     port = free_port()
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir), "--daemonize", "no", "--loglevel", "warning",
-         "--repl-diskless-sync-delay", "0"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
+            "--repl-diskless-sync-delay",
+            "0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_until(lambda: process.poll() is None and _redis_ping(port), "Redis")
@@ -236,7 +314,9 @@ def moto_server(port: int | None = None, tmpdir: str | None = None) -> Iterator[
         env["TMPDIR"] = tmpdir
     process = subprocess.Popen(
         [moto_binary(), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     try:
         wait_until(

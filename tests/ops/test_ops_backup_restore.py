@@ -52,9 +52,15 @@ def assert_redis_restored(source: RedisServer, restored: RedisServer) -> None:
     src, dst = redis.Redis(port=source.port), redis.Redis(port=restored.port)
     for key, (_, ttl) in before.items():
         assert src.type(key) == dst.type(key)
-        kind = src.type(key).decode()
-        read = {"string": "get", "list": "lrange", "set": "smembers", "zset": "zrange",
-                "hash": "hgetall", "stream": "xrange"}[kind]
+        kind = src.type(key).decode()  # type: ignore[union-attr]
+        read = {
+            "string": "get",
+            "list": "lrange",
+            "set": "smembers",
+            "zset": "zrange",
+            "hash": "hgetall",
+            "stream": "xrange",
+        }[kind]
         args: tuple[Any, ...] = (0, -1) if kind in {"list", "zset"} else ()
         assert getattr(src, read)(key, *args) == getattr(dst, read)(key, *args), key
         restored_ttl = after[key][1]
@@ -89,12 +95,25 @@ def sources(pg: PostgresServer, redis_source: RedisServer, tmp_path: Path) -> di
 
 
 def backup_args(bucket: str, sources: dict[str, Any], prefix: str = "prod/mcp-github") -> list[str]:
-    return ["backup", "--bucket", bucket, "--prefix", prefix, "--postgres", sources["postgres"],
-            "--redis", sources["redis"], "--config", str(sources["config"]), "--json"]
+    return [
+        "backup",
+        "--bucket",
+        bucket,
+        "--prefix",
+        prefix,
+        "--postgres",
+        sources["postgres"],
+        "--redis",
+        sources["redis"],
+        "--config",
+        str(sources["config"]),
+        "--json",
+    ]
 
 
 def test_backup_streams_every_source_and_writes_a_verifiable_manifest(
-        run_ops, s3, bucket, pg, sources, tmp_path) -> None:
+    run_ops, s3, bucket, pg, sources, tmp_path
+) -> None:
     pg.psql(sources["db"], BIG_TABLE_SQL)
     result = run_ops(*backup_args(bucket, sources), "--part-size", "5")
     assert result.returncode == 0, result.stderr
@@ -118,11 +137,16 @@ def test_backup_streams_every_source_and_writes_a_verifiable_manifest(
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
     dump = tmp_path / "check.dump"
-    dump.write_bytes(s3.get_object(Bucket=bucket,
-                                   Key=manifest["sources"]["postgres"]["key"])["Body"].read())
+    dump.write_bytes(
+        s3.get_object(Bucket=bucket, Key=manifest["sources"]["postgres"]["key"])["Body"].read()
+    )
     assert dump.read_bytes()[:5] == b"PGDMP"  # custom format, as pg_dump wrote it
-    listing = subprocess.run([str(pg.bindir / "pg_restore"), "--list", str(dump)],
-                             capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        [str(pg.bindir / "pg_restore"), "--list", str(dump)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "TABLE DATA public big" in listing
     rdb = s3.get_object(Bucket=bucket, Key=manifest["sources"]["redis"]["key"])["Body"].read()
     assert rdb.startswith(b"REDIS")
@@ -131,14 +155,26 @@ def test_backup_streams_every_source_and_writes_a_verifiable_manifest(
     assert "━" not in result.stderr
 
 
-def test_restore_round_trip_compares_all_data(run_ops, bucket, pg, sources, redis_source,
-                                               redis_scratch, tmp_path) -> None:
+def test_restore_round_trip_compares_all_data(
+    run_ops, bucket, pg, sources, redis_source, redis_scratch, tmp_path
+) -> None:
     assert run_ops(*backup_args(bucket, sources)).returncode == 0
     target_db = pg.create_database("restored")
     target_config = tmp_path / "restored-config"
-    result = run_ops("restore", "--bucket", bucket, "--prefix", "prod/mcp-github",
-                     "--postgres", pg.url(target_db), "--redis", redis_scratch.url(),
-                     "--config", str(target_config), "--json")
+    result = run_ops(
+        "restore",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "prod/mcp-github",
+        "--postgres",
+        pg.url(target_db),
+        "--redis",
+        redis_scratch.url(),
+        "--config",
+        str(target_config),
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     report = result.json()
     assert set(report["verified"]) == set(report["restored"]) == {"postgres", "redis", "config"}
@@ -150,34 +186,60 @@ def test_restore_round_trip_compares_all_data(run_ops, bucket, pg, sources, redi
     assert_config_restored(sources["config"], target_config)
 
     # restoring again over the restored targets is idempotent (--clean --if-exists, REPLACE)
-    again = run_ops("restore", "--bucket", bucket, "--prefix", "prod/mcp-github",
-                    "--postgres", pg.url(target_db), "--redis", redis_scratch.url(),
-                    "--config", str(target_config))
+    again = run_ops(
+        "restore",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "prod/mcp-github",
+        "--postgres",
+        pg.url(target_db),
+        "--redis",
+        redis_scratch.url(),
+        "--config",
+        str(target_config),
+    )
     assert again.returncode == 0, again.stderr
     assert "Recovery objectives" in again.stdout
     assert tables_content(pg, target_db) == tables_content(pg, sources["db"])
 
 
 def test_restore_at_picks_the_newest_complete_backup_before_that_time(
-        run_ops, bucket, pg, sources) -> None:
+    run_ops, bucket, pg, sources
+) -> None:
     db = sources["db"]
-    first = run_ops("backup", "--bucket", bucket, "--prefix", "p", "--postgres",
-                    sources["postgres"], "--json")
+    first = run_ops(
+        "backup", "--bucket", bucket, "--prefix", "p", "--postgres", sources["postgres"], "--json"
+    )
     assert first.returncode == 0, first.stderr
     pg.psql(db, "UPDATE public.items SET name = 'changed' WHERE id <= 10")
     time.sleep(0.01)  # ids are microsecond timestamps: make the order unambiguous
-    second = run_ops("backup", "--bucket", bucket, "--prefix", "p", "--postgres",
-                     sources["postgres"], "--json")
+    second = run_ops(
+        "backup", "--bucket", bucket, "--prefix", "p", "--postgres", sources["postgres"], "--json"
+    )
     assert second.returncode == 0, second.stderr
     first_end, second_start = first.json()["finished_at"], second.json()["started_at"]
     assert first_end < second_start
 
     def restore_at(at: str) -> tuple[int, str, str]:
         target = pg.create_database("at")
-        done = run_ops("restore", "--bucket", bucket, "--prefix", "p", "--at", at,
-                       "--postgres", pg.url(target), "--json")
-        names = pg.psql(target, "SELECT count(*) FROM public.items WHERE name = 'changed'") \
-            if done.returncode == 0 else ""
+        done = run_ops(
+            "restore",
+            "--bucket",
+            bucket,
+            "--prefix",
+            "p",
+            "--at",
+            at,
+            "--postgres",
+            pg.url(target),
+            "--json",
+        )
+        names = (
+            pg.psql(target, "SELECT count(*) FROM public.items WHERE name = 'changed'")
+            if done.returncode == 0
+            else ""
+        )
         return done.returncode, names, done.stdout if done.returncode == 0 else done.stderr
 
     code, changed, output = restore_at(first_end)
@@ -190,16 +252,31 @@ def test_restore_at_picks_the_newest_complete_backup_before_that_time(
     assert code == 1
     assert stderr.strip().splitlines() == [
         "error: no complete backup at or before 2000-01-01T00:00:00+00:00 "
-        f"(2 backup(s) in s3://{bucket}/p/)"]
+        f"(2 backup(s) in s3://{bucket}/p/)"
+    ]
 
 
 def test_restore_reports_a_missed_rpo_with_exit_3(run_ops, bucket, pg, sources) -> None:
-    assert run_ops("backup", "--bucket", bucket, "--prefix", "p", "--postgres",
-                   sources["postgres"]).returncode == 0
+    assert (
+        run_ops(
+            "backup", "--bucket", bucket, "--prefix", "p", "--postgres", sources["postgres"]
+        ).returncode
+        == 0
+    )
     target = pg.create_database("rpo")
     later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
-    result = run_ops("restore", "--bucket", bucket, "--prefix", "p", "--postgres",
-                     pg.url(target), "--at", later, "--json")
+    result = run_ops(
+        "restore",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "p",
+        "--postgres",
+        pg.url(target),
+        "--at",
+        later,
+        "--json",
+    )
     assert result.returncode == 3
     report = result.json()
     rpo = next(o for o in report["objectives"] if o["name"] == "RPO")
@@ -207,19 +284,35 @@ def test_restore_reports_a_missed_rpo_with_exit_3(run_ops, bucket, pg, sources) 
     assert "error: restored, but a recovery objective was missed: RPO" in result.stderr
     assert pg.psql(target, "SELECT count(*) FROM public.items") == "500"  # it did restore
 
-    tight = run_ops("restore", "--bucket", bucket, "--prefix", "p", "--postgres",
-                    pg.url(target), "--rto", "0s")
+    tight = run_ops(
+        "restore", "--bucket", bucket, "--prefix", "p", "--postgres", pg.url(target), "--rto", "0s"
+    )
     assert tight.returncode == 3 and "RTO" in tight.stderr
 
 
 def test_backup_age_is_published_for_the_alarm(run_ops, moto, bucket, sources) -> None:
-    metric_args = ["--publish-metric", "--environment", "test", "--dependency", "mcp-github",
-                   "--metrics-endpoint-url", moto.endpoint]
+    metric_args = [
+        "--publish-metric",
+        "--environment",
+        "test",
+        "--dependency",
+        "mcp-github",
+        "--metrics-endpoint-url",
+        moto.endpoint,
+    ]
     empty = run_ops("backup-age", "--bucket", bucket, "--prefix", "p", *metric_args)
     assert empty.returncode == 1 and "nothing published" in empty.stderr
 
-    done = run_ops("backup", "--bucket", bucket, "--prefix", "p", "--config",
-                   str(sources["config"]), *metric_args)
+    done = run_ops(
+        "backup",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "p",
+        "--config",
+        str(sources["config"]),
+        *metric_args,
+    )
     assert done.returncode == 0, done.stderr
     age = run_ops("backup-age", "--bucket", bucket, "--prefix", "p", "--json", *metric_args)
     assert age.returncode == 0, age.stderr
@@ -227,17 +320,25 @@ def test_backup_age_is_published_for_the_alarm(run_ops, moto, bucket, sources) -
 
     cloudwatch = boto3.client("cloudwatch", endpoint_url=moto.endpoint, region_name="us-east-1")
     metrics = cloudwatch.list_metrics(Namespace="McpFleet/Backups")["Metrics"]
-    dims = {(m["MetricName"], tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"])))
-            for m in metrics}
+    dims = {
+        (m["MetricName"], tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"])))
+        for m in metrics
+    }
     expected_dims = (("Dependency", "mcp-github"), ("Environment", "test"))
     assert ("BackupAgeSeconds", expected_dims) in dims
     assert ("LastBackupTimestamp", expected_dims) in dims
     stats = cloudwatch.get_metric_statistics(
-        Namespace="McpFleet/Backups", MetricName="BackupAgeSeconds",
-        Dimensions=[{"Name": "Environment", "Value": "test"},
-                    {"Name": "Dependency", "Value": "mcp-github"}],
+        Namespace="McpFleet/Backups",
+        MetricName="BackupAgeSeconds",
+        Dimensions=[
+            {"Name": "Environment", "Value": "test"},
+            {"Name": "Dependency", "Value": "mcp-github"},
+        ],
         StartTime=datetime.now(UTC) - timedelta(hours=1),
-        EndTime=datetime.now(UTC) + timedelta(minutes=5), Period=60, Statistics=["Maximum"])
+        EndTime=datetime.now(UTC) + timedelta(minutes=5),
+        Period=60,
+        Statistics=["Maximum"],
+    )
     assert stats["Datapoints"] and max(p["Maximum"] for p in stats["Datapoints"]) < 120
 
     stale = run_ops("backup-age", "--bucket", bucket, "--prefix", "p", "--max-age", "0s")
@@ -246,13 +347,28 @@ def test_backup_age_is_published_for_the_alarm(run_ops, moto, bucket, sources) -
     assert missing.returncode == 2 and "--environment" in missing.stderr
 
 
-def test_drill_restores_into_scratch_and_matches(run_ops, bucket, pg, sources, redis_scratch,
-                                                 tmp_path) -> None:
+def test_drill_restores_into_scratch_and_matches(
+    run_ops, bucket, pg, sources, redis_scratch, tmp_path
+) -> None:
     scratch_db = pg.create_database("scratch")
     redis.Redis(port=redis_scratch.port).set("stale", "left over from an earlier drill")
-    args = ["drill", "--bucket", bucket, "--prefix", "drills", "--postgres", sources["postgres"],
-            "--redis", sources["redis"], "--config", str(sources["config"]),
-            "--scratch-postgres", pg.url(scratch_db), "--scratch-redis", redis_scratch.url()]
+    args = [
+        "drill",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "drills",
+        "--postgres",
+        sources["postgres"],
+        "--redis",
+        sources["redis"],
+        "--config",
+        str(sources["config"]),
+        "--scratch-postgres",
+        pg.url(scratch_db),
+        "--scratch-redis",
+        redis_scratch.url(),
+    ]
     result = run_ops(*args, "--json")
     assert result.returncode == 0, result.stderr
     report = result.json()
@@ -273,9 +389,19 @@ def test_drill_restores_into_scratch_and_matches(run_ops, bucket, pg, sources, r
 
 
 def test_drill_refuses_the_source_as_scratch(run_ops, bucket, sources, s3) -> None:
-    result = run_ops("drill", "--bucket", bucket, "--prefix", "d", "--postgres",
-                     sources["postgres"], "--scratch-postgres", sources["postgres"])
+    result = run_ops(
+        "drill",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "d",
+        "--postgres",
+        sources["postgres"],
+        "--scratch-postgres",
+        sources["postgres"],
+    )
     assert result.returncode == 2
-    assert result.stderr.strip() == ("error: --scratch-postgres is the source database: "
-                                     "refusing to overwrite it")
+    assert result.stderr.strip() == (
+        "error: --scratch-postgres is the source database: refusing to overwrite it"
+    )
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0

@@ -48,8 +48,9 @@ def one_line_error(stderr: str) -> str:
 
 def manifests(s3: Any, bucket: str) -> list[str]:
     listed = s3.list_objects_v2(Bucket=bucket)
-    return sorted(o["Key"] for o in listed.get("Contents", [])
-                  if o["Key"].endswith("manifest.json"))
+    return sorted(
+        o["Key"] for o in listed.get("Contents", []) if o["Key"].endswith("manifest.json")
+    )
 
 
 @pytest.fixture
@@ -65,33 +66,55 @@ def test_unreachable_database_uploads_nothing(run_ops, s3, bucket, tmp_path) -> 
     config.mkdir()
     seed_config(config)
     dead = f"postgresql://postgres:secret@127.0.0.1:{free_port()}/app"
-    result = run_ops("backup", "--bucket", bucket, "--prefix", "p", "--postgres", dead,
-                     "--config", str(config))
+    result = run_ops(
+        "backup", "--bucket", bucket, "--prefix", "p", "--postgres", dead, "--config", str(config)
+    )
     assert result.returncode == 1
     line = one_line_error(result.stderr)
-    assert line.startswith("error: cannot connect: PostgreSQL at postgresql://postgres:***@127.0.0.1")
+    assert line.startswith(
+        "error: cannot connect: PostgreSQL at postgresql://postgres:***@127.0.0.1"
+    )
     assert "secret" not in result.stderr
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
 def test_unreachable_redis_uploads_nothing(run_ops, s3, bucket, pg, source_db) -> None:
-    result = run_ops("backup", "--bucket", bucket, "--prefix", "p", "--postgres",
-                     pg.url(source_db), "--redis", f"redis://127.0.0.1:{free_port()}/0")
+    result = run_ops(
+        "backup",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "p",
+        "--postgres",
+        pg.url(source_db),
+        "--redis",
+        f"redis://127.0.0.1:{free_port()}/0",
+    )
     assert result.returncode == 1
     assert one_line_error(result.stderr).startswith("error: cannot connect: Redis at redis://")
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    ([], 2, "error: nothing to back up: give at least one of --postgres, --redis, --config"),
-    (["--postgres", "mysql://db/x"], 2, "error: --postgres: expected a URL starting with "
-                                        "postgresql:// or postgres://, got mysql://db/x"),
-    (["--redis", "redis://host:99999/0"], 2, "error: --redis: malformed URL"),
-    (["--config", "/nonexistent/mcp-server"], 2,
-     "error: --config: directory /nonexistent/mcp-server does not exist"),
-    (["--config", "/etc", "--part-size", "1"], 2, "error: --part-size: at least 5 MiB"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        ([], 2, "error: nothing to back up: give at least one of --postgres, --redis, --config"),
+        (
+            ["--postgres", "mysql://db/x"],
+            2,
+            "error: --postgres: expected a URL starting with "
+            "postgresql:// or postgres://, got mysql://db/x",
+        ),
+        (["--redis", "redis://host:99999/0"], 2, "error: --redis: malformed URL"),
+        (
+            ["--config", "/nonexistent/mcp-server"],
+            2,
+            "error: --config: directory /nonexistent/mcp-server does not exist",
+        ),
+        (["--config", "/etc", "--part-size", "1"], 2, "error: --part-size: at least 5 MiB"),
+    ],
+)
 def test_bad_backup_input(run_ops, s3, bucket, args, code, message) -> None:
     result = run_ops("backup", "--bucket", bucket, "--prefix", "p", *args)
     assert result.returncode == code
@@ -100,12 +123,21 @@ def test_bad_backup_input(run_ops, s3, bucket, args, code, message) -> None:
 
 
 def test_missing_bucket_and_unreachable_endpoint(run_ops, tmp_path) -> None:
-    result = run_ops("backup", "--bucket", "no-such-bucket", "--prefix", "p", "--config",
-                     str(tmp_path))
+    result = run_ops(
+        "backup", "--bucket", "no-such-bucket", "--prefix", "p", "--config", str(tmp_path)
+    )
     assert result.returncode == 1
     assert one_line_error(result.stderr) == "error: bucket no-such-bucket: bucket does not exist"
-    down = run_ops("restore", "--bucket", "b", "--prefix", "p", "--config", str(tmp_path),
-                   endpoint=f"http://127.0.0.1:{free_port()}")
+    down = run_ops(
+        "restore",
+        "--bucket",
+        "b",
+        "--prefix",
+        "p",
+        "--config",
+        str(tmp_path),
+        endpoint=f"http://127.0.0.1:{free_port()}",
+    )
     assert down.returncode == 1
     assert "cannot reach" in one_line_error(down.stderr)
 
@@ -113,8 +145,17 @@ def test_missing_bucket_and_unreachable_endpoint(run_ops, tmp_path) -> None:
 def test_restore_input_errors(run_ops, bucket, tmp_path) -> None:
     nothing = run_ops("restore", "--bucket", bucket, "--prefix", "p")
     assert nothing.returncode == 2 and "nothing to restore" in one_line_error(nothing.stderr)
-    bad_time = run_ops("restore", "--bucket", bucket, "--prefix", "p", "--at", "last tuesday",
-                       "--config", str(tmp_path))
+    bad_time = run_ops(
+        "restore",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "p",
+        "--at",
+        "last tuesday",
+        "--config",
+        str(tmp_path),
+    )
     assert bad_time.returncode == 2 and "not an ISO 8601 time" in one_line_error(bad_time.stderr)
     empty = run_ops("restore", "--bucket", bucket, "--prefix", "p", "--config", str(tmp_path))
     assert empty.returncode == 1
@@ -151,7 +192,8 @@ def invoke(*args: str) -> Any:
 
 
 def test_source_stream_failing_halfway_aborts_and_is_ignored(
-        moto, s3, bucket, pg, source_db, s3_calls, monkeypatch, run_ops) -> None:
+    moto, s3, bucket, pg, source_db, s3_calls, monkeypatch, run_ops
+) -> None:
     pg.psql(source_db, BIG_TABLE_SQL)
     common = ["--bucket", bucket, "--prefix", "p", "--endpoint-url", moto.endpoint]
     good = invoke("backup", *common, "--postgres", pg.url(source_db), "--json")
@@ -183,8 +225,9 @@ def test_source_stream_failing_halfway_aborts_and_is_ignored(
     assert manifests(s3, bucket) == [f"p/{good_id}/manifest.json"]
 
     target = pg.create_database("restored")
-    restored = run_ops("restore", "--bucket", bucket, "--prefix", "p", "--postgres",
-                       pg.url(target), "--json")
+    restored = run_ops(
+        "restore", "--bucket", bucket, "--prefix", "p", "--postgres", pg.url(target), "--json"
+    )
     assert restored.returncode == 0, restored.stderr
     assert restored.json()["backup_id"] == good_id
     assert pg.psql(target, "SELECT count(*) FROM public.items") == "500"
@@ -196,17 +239,29 @@ def test_source_stream_failing_halfway_aborts_and_is_ignored(
 
 
 def test_endpoint_dying_mid_upload_leaves_no_manifest_and_a_rerun_succeeds(
-        run_ops, moto, s3, bucket, pg, source_db) -> None:
+    run_ops, moto, s3, bucket, pg, source_db
+) -> None:
     pg.psql(source_db, BIG_TABLE_SQL)
-    first = run_ops("backup", "--bucket", bucket, "--prefix", "p", "--postgres",
-                    pg.url(source_db), "--json")
+    first = run_ops(
+        "backup", "--bucket", bucket, "--prefix", "p", "--postgres", pg.url(source_db), "--json"
+    )
     assert first.returncode == 0, first.stderr
     first_id = first.json()["backup_id"]
 
     with dying_proxy(moto.port, limit=7 * 1024 * 1024) as proxy:
-        died = run_ops("backup", "--bucket", bucket, "--prefix", "p", "--postgres",
-                       pg.url(source_db), "--part-size", "5", endpoint=proxy.endpoint,
-                       env={"AWS_MAX_ATTEMPTS": "2"})
+        died = run_ops(
+            "backup",
+            "--bucket",
+            bucket,
+            "--prefix",
+            "p",
+            "--postgres",
+            pg.url(source_db),
+            "--part-size",
+            "5",
+            endpoint=proxy.endpoint,
+            env={"AWS_MAX_ATTEMPTS": "2"},
+        )
         assert proxy.dead.is_set()
         assert died.returncode == 1
         message = one_line_error(died.stderr)
@@ -221,34 +276,74 @@ def test_endpoint_dying_mid_upload_leaves_no_manifest_and_a_rerun_succeeds(
         assert manifests(s3, bucket) == [f"p/{first_id}/manifest.json"]
 
         target = pg.create_database("restored")
-        restored = run_ops("restore", "--bucket", bucket, "--prefix", "p", "--postgres",
-                           pg.url(target), "--json")
+        restored = run_ops(
+            "restore", "--bucket", bucket, "--prefix", "p", "--postgres", pg.url(target), "--json"
+        )
         assert restored.returncode == 0, restored.stderr
         assert restored.json()["backup_id"] == first_id
         assert pg.psql(target, "SELECT count(*) FROM public.big") == "20000"
 
         proxy.revive()
-        rerun = run_ops("backup", "--bucket", bucket, "--prefix", "p", "--postgres",
-                        pg.url(source_db), "--part-size", "5", "--json",
-                        endpoint=proxy.endpoint)
+        rerun = run_ops(
+            "backup",
+            "--bucket",
+            bucket,
+            "--prefix",
+            "p",
+            "--postgres",
+            pg.url(source_db),
+            "--part-size",
+            "5",
+            "--json",
+            endpoint=proxy.endpoint,
+        )
         assert rerun.returncode == 0, rerun.stderr
     assert len(manifests(s3, bucket)) == 2
 
 
-def test_sigterm_mid_upload_aborts_and_writes_no_manifest(moto, s3, bucket, pg,
-                                                          source_db) -> None:
+def test_sigterm_mid_upload_aborts_and_writes_no_manifest(moto, s3, bucket, pg, source_db) -> None:
     """A Job deadline or pod eviction sends SIGTERM: the upload is aborted, no manifest."""
     pg.psql(source_db, BIG_TABLE_SQL)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPS_"))}
-    env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_DEFAULT_REGION": "us-east-1"})
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "ops", "backup", "--bucket", bucket, "--prefix", "p",
-         "--postgres", pg.url(source_db), "--part-size", "5", "--endpoint-url", moto.endpoint,
-         "--pg-compress", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    wait_until(lambda: bool(s3.list_multipart_uploads(Bucket=bucket).get("Uploads"))
-               or process.poll() is not None, "a multipart upload", timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "ops",
+            "backup",
+            "--bucket",
+            bucket,
+            "--prefix",
+            "p",
+            "--postgres",
+            pg.url(source_db),
+            "--part-size",
+            "5",
+            "--endpoint-url",
+            moto.endpoint,
+            "--pg-compress",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    wait_until(
+        lambda: (
+            bool(s3.list_multipart_uploads(Bucket=bucket).get("Uploads"))
+            or process.poll() is not None
+        ),
+        "a multipart upload",
+        timeout=60,
+    )
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
@@ -259,14 +354,26 @@ def test_sigterm_mid_upload_aborts_and_writes_no_manifest(moto, s3, bucket, pg,
 
 # -- corruption ------------------------------------------------------------------------
 def test_corrupted_object_is_caught_before_any_target_is_touched(
-        run_ops, s3, bucket, pg, source_db, redis_source, redis_scratch, tmp_path) -> None:
+    run_ops, s3, bucket, pg, source_db, redis_source, redis_scratch, tmp_path
+) -> None:
     seed_redis(redis_source)
     config = tmp_path / "config"
     config.mkdir()
     seed_config(config)
-    backup = run_ops("backup", "--bucket", bucket, "--prefix", "p", "--postgres",
-                     pg.url(source_db), "--redis", redis_source.url(), "--config", str(config),
-                     "--json")
+    backup = run_ops(
+        "backup",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "p",
+        "--postgres",
+        pg.url(source_db),
+        "--redis",
+        redis_source.url(),
+        "--config",
+        str(config),
+        "--json",
+    )
     assert backup.returncode == 0, backup.stderr
     key = backup.json()["sources"]["postgres"]["key"]
     body = bytearray(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
@@ -277,9 +384,20 @@ def test_corrupted_object_is_caught_before_any_target_is_touched(
     pg.psql(target, "CREATE TABLE keep_me (v text); INSERT INTO keep_me VALUES ('precious')")
     redis.Redis(port=redis_scratch.port).set("live", "data")
     target_config = tmp_path / "target-config"
-    result = run_ops("restore", "--bucket", bucket, "--prefix", "p", "--postgres",
-                     pg.url(target), "--redis", redis_scratch.url(), "--flush-redis",
-                     "--config", str(target_config))
+    result = run_ops(
+        "restore",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "p",
+        "--postgres",
+        pg.url(target),
+        "--redis",
+        redis_scratch.url(),
+        "--flush-redis",
+        "--config",
+        str(target_config),
+    )
     assert result.returncode == 1
     message = one_line_error(result.stderr)
     assert "failed verification, nothing was restored" in message
@@ -290,25 +408,29 @@ def test_corrupted_object_is_caught_before_any_target_is_touched(
     assert not target_config.exists()
 
 
-def test_invalid_newest_manifest_is_skipped_with_a_warning(run_ops, s3, bucket, pg,
-                                                           source_db) -> None:
+def test_invalid_newest_manifest_is_skipped_with_a_warning(
+    run_ops, s3, bucket, pg, source_db
+) -> None:
     ids = []
     for _ in range(2):
-        done = run_ops("backup", "--bucket", bucket, "--prefix", "p", "--postgres",
-                       pg.url(source_db), "--json")
+        done = run_ops(
+            "backup", "--bucket", bucket, "--prefix", "p", "--postgres", pg.url(source_db), "--json"
+        )
         assert done.returncode == 0, done.stderr
         ids.append(done.json()["backup_id"])
     s3.put_object(Bucket=bucket, Key=f"p/{ids[1]}/manifest.json", Body=b'{"format_version": 1')
     target = pg.create_database("target")
-    result = run_ops("restore", "--bucket", bucket, "--prefix", "p", "--postgres",
-                     pg.url(target), "--json")
+    result = run_ops(
+        "restore", "--bucket", bucket, "--prefix", "p", "--postgres", pg.url(target), "--json"
+    )
     assert result.returncode == 0, result.stderr
     assert result.json()["backup_id"] == ids[0]
     assert f"skipping backup {ids[1]}: invalid manifest" in result.stderr
 
 
-def test_drill_reports_a_mismatch_with_exit_4(moto, bucket, pg, source_db, redis_source,
-                                              redis_scratch, monkeypatch) -> None:
+def test_drill_reports_a_mismatch_with_exit_4(
+    moto, bucket, pg, source_db, redis_source, redis_scratch, monkeypatch
+) -> None:
     seed_redis(redis_source)
     import ops.restore
 
@@ -320,10 +442,24 @@ def test_drill_reports_a_mismatch_with_exit_4(moto, bucket, pg, source_db, redis
         return stats
 
     monkeypatch.setattr(ops.restore.rd, "restore_redis", lossy_restore)
-    result = invoke("drill", "--bucket", bucket, "--prefix", "d", "--endpoint-url",
-                    moto.endpoint, "--postgres", pg.url(source_db), "--redis",
-                    redis_source.url(), "--scratch-postgres", pg.url(pg.create_database("s")),
-                    "--scratch-redis", redis_scratch.url(), "--json")
+    result = invoke(
+        "drill",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "d",
+        "--endpoint-url",
+        moto.endpoint,
+        "--postgres",
+        pg.url(source_db),
+        "--redis",
+        redis_source.url(),
+        "--scratch-postgres",
+        pg.url(pg.create_database("s")),
+        "--scratch-redis",
+        redis_scratch.url(),
+        "--json",
+    )
     assert result.exit_code == 4
     report = json.loads(result.stdout)
     assert report["matched"] is False
@@ -334,8 +470,16 @@ def test_drill_reports_a_mismatch_with_exit_4(moto, bucket, pg, source_db, redis
 
 def test_cloudwatch_client_is_not_needed_without_publish(run_ops, bucket, tmp_path) -> None:
     """Backups do not depend on CloudWatch unless --publish-metric asks for it."""
-    result = run_ops("backup", "--bucket", bucket, "--prefix", "p", "--config", str(tmp_path),
-                     env={"AWS_ENDPOINT_URL_CLOUDWATCH": "http://127.0.0.1:9"})
+    result = run_ops(
+        "backup",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "p",
+        "--config",
+        str(tmp_path),
+        env={"AWS_ENDPOINT_URL_CLOUDWATCH": "http://127.0.0.1:9"},
+    )
     assert result.returncode == 0, result.stderr
     assert boto3  # the client module is importable; nothing was published
 

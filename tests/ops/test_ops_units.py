@@ -42,17 +42,31 @@ from ops.urls import parse_postgres_url, parse_redis_url
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def make_manifest(started: datetime, duration: timedelta = timedelta(minutes=5),
-                  prefix: str = "prod/app", data: bytes = b"dump") -> Manifest:
+def make_manifest(
+    started: datetime,
+    duration: timedelta = timedelta(minutes=5),
+    prefix: str = "prod/app",
+    data: bytes = b"dump",
+) -> Manifest:
     backup_id = backup_id_for(started)
     entry = SourceEntry(
-        key=object_key(prefix, backup_id, "postgres.dump"), size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), started_at=started,
-        finished_at=started + duration, content_type="application/octet-stream", format="x",
+        key=object_key(prefix, backup_id, "postgres.dump"),
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        started_at=started,
+        finished_at=started + duration,
+        content_type="application/octet-stream",
+        format="x",
     )
-    return Manifest(format_version=FORMAT_VERSION, backup_id=backup_id, prefix=prefix,
-                    started_at=started, finished_at=started + duration,
-                    sources={"postgres": entry}, ops_version="test")
+    return Manifest(
+        format_version=FORMAT_VERSION,
+        backup_id=backup_id,
+        prefix=prefix,
+        started_at=started,
+        finished_at=started + duration,
+        sources={"postgres": entry},
+        ops_version="test",
+    )
 
 
 # -- selection (--at) ------------------------------------------------------------------
@@ -83,8 +97,7 @@ def test_select_at_exact_finish_time_is_inclusive() -> None:
     bucket = Bucket({backup.backup_id: backup})
     assert select_backup(bucket.manifests, backup.finished_at, bucket.load).manifest == backup
     with pytest.raises(NoBackupError):
-        select_backup(bucket.manifests, backup.finished_at - timedelta(microseconds=1),
-                      bucket.load)
+        select_backup(bucket.manifests, backup.finished_at - timedelta(microseconds=1), bucket.load)
 
 
 def test_select_skips_incomplete_invalid_and_unfinished_backups() -> None:
@@ -92,9 +105,14 @@ def test_select_skips_incomplete_invalid_and_unfinished_backups() -> None:
     incomplete = backup_id_for(T0 + timedelta(hours=1))
     invalid = backup_id_for(T0 + timedelta(hours=2))
     running = make_manifest(T0 + timedelta(hours=3), duration=timedelta(hours=2))
-    bucket = Bucket({good.backup_id: good, incomplete: None,
-                     invalid: ManifestInvalid("format_version: unsupported"),
-                     running.backup_id: running})
+    bucket = Bucket(
+        {
+            good.backup_id: good,
+            incomplete: None,
+            invalid: ManifestInvalid("format_version: unsupported"),
+            running.backup_id: running,
+        }
+    )
     selection = select_backup(bucket.manifests, T0 + timedelta(hours=4), bucket.load)
     assert selection.manifest == good
     reasons = dict(selection.skipped)
@@ -128,10 +146,19 @@ def test_backup_ids_sort_by_time() -> None:
 
 
 # -- objectives ------------------------------------------------------------------------
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("30m", 1800), ("1h", 3600), ("1h30m", 5400), ("90s", 90), ("2d", 172800),
-    ("45", 45), ("0.5h", 1800), (" 1H 5M ", 3900),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("30m", 1800),
+        ("1h", 3600),
+        ("1h30m", 5400),
+        ("90s", 90),
+        ("2d", 172800),
+        ("45", 45),
+        ("0.5h", 1800),
+        (" 1H 5M ", 3900),
+    ],
+)
 def test_parse_duration(text: str, seconds: float) -> None:
     assert parse_duration(text).total_seconds() == seconds
 
@@ -143,12 +170,14 @@ def test_parse_duration_rejects_garbage(text: str) -> None:
 
 
 def test_objectives_met_and_missed() -> None:
-    rpo, rto = evaluate(timedelta(minutes=59), timedelta(minutes=31),
-                        parse_duration("1h"), parse_duration("30m"))
+    rpo, rto = evaluate(
+        timedelta(minutes=59), timedelta(minutes=31), parse_duration("1h"), parse_duration("30m")
+    )
     assert rpo.met and not rto.met
     assert rto.describe() == "RTO 31m00s (objective 30m00s): MISSED"
-    exact = evaluate(timedelta(hours=1), timedelta(minutes=30), timedelta(hours=1),
-                     timedelta(minutes=30))
+    exact = evaluate(
+        timedelta(hours=1), timedelta(minutes=30), timedelta(hours=1), timedelta(minutes=30)
+    )
     assert all(result.met for result in exact)
     assert format_duration(timedelta(seconds=12.34)) == "12.3s"
     assert format_duration(timedelta(days=1, hours=2, minutes=3)) == "1d2h3m"
@@ -198,19 +227,26 @@ def _json(data: dict[str, Any]) -> bytes:
 # -- URLs and times --------------------------------------------------------------------
 def test_postgres_url_keeps_password_out_of_argv_and_messages() -> None:
     url = parse_postgres_url("postgresql://app:s%40cret@db.internal:6432/fleet?sslmode=require")
-    assert (url.host, url.port, url.dbname, url.password) == ("db.internal", 6432, "fleet",
-                                                              "s@cret")
+    assert (url.host, url.port, url.dbname, url.password) == (
+        "db.internal",
+        6432,
+        "fleet",
+        "s@cret",
+    )
     assert "cret" not in url.safe and "cret" not in url.display
     assert url.safe == "postgresql://app@db.internal:6432/fleet?sslmode=require"
     assert url.env() == {"PGPASSWORD": "s@cret"}
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("mysql://x/db", "expected a URL starting with postgresql://"),
-    ("postgresql://host:notaport/db", "malformed URL"),
-    ("postgresql://host:5432", "names no database"),
-    ("", "empty URL"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("mysql://x/db", "expected a URL starting with postgresql://"),
+        ("postgresql://host:notaport/db", "malformed URL"),
+        ("postgresql://host:5432", "names no database"),
+        ("", "empty URL"),
+    ],
+)
 def test_postgres_url_errors(text: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse_postgres_url(text)
@@ -278,7 +314,7 @@ class FakeS3:
 
 def _feed(upload: StreamingUpload, data: bytes, chunk: int = 300_001) -> None:
     for start in range(0, len(data), chunk):
-        upload.write(data[start:start + chunk])
+        upload.write(data[start : start + chunk])
 
 
 def test_small_stream_is_a_single_put() -> None:
@@ -294,8 +330,13 @@ def test_large_stream_uploads_parts_of_part_size_and_hashes_everything() -> None
     s3 = FakeS3()
     data = bytes(range(256)) * (90 * 1024)  # 22.5 MiB
     seen: list[int] = []
-    upload = StreamingUpload(s3, "b", "k", part_size=8 * MiB,  # type: ignore[arg-type]
-                             on_progress=seen.append)
+    upload = StreamingUpload(
+        s3,  # type: ignore[arg-type]
+        "b",
+        "k",
+        part_size=8 * MiB,  # type: ignore[arg-type]
+        on_progress=seen.append,
+    )
     _feed(upload, data)
     result = upload.complete()
     assert [len(s3.parts[n]) for n in sorted(s3.parts)] == [8 * MiB, 8 * MiB, len(data) - 16 * MiB]
@@ -306,8 +347,13 @@ def test_large_stream_uploads_parts_of_part_size_and_hashes_everything() -> None
 
 def test_failed_part_aborts_the_multipart_upload() -> None:
     s3 = FakeS3(fail_part=2)
-    upload = StreamingUpload(s3, "b", "k", part_size=5 * MiB,  # type: ignore[arg-type]
-                             max_in_flight=1)
+    upload = StreamingUpload(
+        s3,  # type: ignore[arg-type]
+        "b",
+        "k",
+        part_size=5 * MiB,  # type: ignore[arg-type]
+        max_in_flight=1,
+    )
     with pytest.raises(StorageError, match="cannot reach"):
         _feed(upload, b"z" * (16 * MiB))
         upload.complete()
@@ -317,8 +363,10 @@ def test_failed_part_aborts_the_multipart_upload() -> None:
 
 def test_source_failure_inside_the_context_aborts() -> None:
     s3 = FakeS3()
-    with pytest.raises(OSError, match="source died"), \
-            StreamingUpload(s3, "b", "k", part_size=5 * MiB) as upload:  # type: ignore[arg-type]
+    with (
+        pytest.raises(OSError, match="source died"),
+        StreamingUpload(s3, "b", "k", part_size=5 * MiB) as upload,  # type: ignore[arg-type]
+    ):  # type: ignore[arg-type]
         _feed(upload, b"q" * (6 * MiB))
         raise OSError("source died")
     assert s3.calls[-1] == "AbortMultipartUpload" and "k" not in s3.objects
@@ -331,7 +379,9 @@ def test_part_size_below_s3_minimum_is_refused() -> None:
 
 # -- child processes -------------------------------------------------------------------
 def test_stream_stdout_reports_failure_with_stderr() -> None:
-    code = "import sys; sys.stdout.write('partial'); sys.stderr.write('boom: it broke'); sys.exit(3)"
+    code = (
+        "import sys; sys.stdout.write('partial'); sys.stderr.write('boom: it broke'); sys.exit(3)"
+    )
     chunks: list[bytes] = []
     with pytest.raises(ProcessFailed, match="boom: it broke") as failure:
         for chunk in stream_stdout([sys.executable, "-c", code]):
@@ -343,7 +393,7 @@ def test_stream_stdout_kills_the_child_when_the_consumer_stops() -> None:
     code = "import sys\nwhile True: sys.stdout.buffer.write(b'x' * 65536)"
     stream = stream_stdout([sys.executable, "-c", code])
     next(stream)
-    stream.close()  # GeneratorExit inside: the child is killed and reaped
+    stream.close()  # type: ignore[attr-defined]  # GeneratorExit inside: the child is killed and reaped
     leftover = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
@@ -369,8 +419,9 @@ def _file(name: str, data: bytes) -> tuple[tarfile.TarInfo, bytes]:
 
 
 def test_restore_config_refuses_path_traversal_before_writing_anything(tmp_path: Path) -> None:
-    archive = _archive(tmp_path / "evil.tar.gz",
-                       [_file("good.yaml", b"ok"), _file("../escaped.txt", b"pwned")])
+    archive = _archive(
+        tmp_path / "evil.tar.gz", [_file("good.yaml", b"ok"), _file("../escaped.txt", b"pwned")]
+    )
     target = tmp_path / "target"
     with pytest.raises(RestoreError, match="nothing extracted"):
         restore_config(archive, target)
@@ -379,8 +430,9 @@ def test_restore_config_refuses_path_traversal_before_writing_anything(tmp_path:
 
 
 @pytest.mark.parametrize("link_target", ["/etc/passwd", "../../outside"])
-def test_restore_config_refuses_links_leaving_the_directory(tmp_path: Path,
-                                                            link_target: str) -> None:
+def test_restore_config_refuses_links_leaving_the_directory(
+    tmp_path: Path, link_target: str
+) -> None:
     link = tarfile.TarInfo("link")
     link.type = tarfile.SYMTYPE
     link.linkname = link_target
@@ -401,10 +453,14 @@ def test_restore_config_keeps_absolute_names_inside_the_target(tmp_path: Path) -
 
 # -- drill comparisons -----------------------------------------------------------------
 def test_compare_postgres_flags_changed_missing_and_extra_tables() -> None:
-    source = {"table public.a": RelationFingerprint("table", "public.a", "3", "1-2"),
-              "table public.b": RelationFingerprint("table", "public.b", "1", "5-5")}
-    restored = {"table public.a": RelationFingerprint("table", "public.a", "3", "1-3"),
-                "table public.c": RelationFingerprint("table", "public.c", "0", "0-0")}
+    source = {
+        "table public.a": RelationFingerprint("table", "public.a", "3", "1-2"),
+        "table public.b": RelationFingerprint("table", "public.b", "1", "5-5"),
+    }
+    restored = {
+        "table public.a": RelationFingerprint("table", "public.a", "3", "1-3"),
+        "table public.c": RelationFingerprint("table", "public.c", "0", "0-0"),
+    }
     checks = {c.item: c for c in compare_postgres(source, restored)}
     assert not checks["table public.a"].ok  # same count, different content
     assert not checks["table public.b"].ok and checks["table public.b"].restored == "absent"
@@ -412,10 +468,15 @@ def test_compare_postgres_flags_changed_missing_and_extra_tables() -> None:
 
 
 def test_compare_redis_flags_values_ttls_and_keys() -> None:
-    source = {b"a": KeyFingerprint("string", "1", True), b"b": KeyFingerprint("hash", "2", False),
-              b"c": KeyFingerprint("set", "3", False)}
-    restored = {b"a": KeyFingerprint("string", "1", False),
-                b"b": KeyFingerprint("hash", "9", False)}
+    source = {
+        b"a": KeyFingerprint("string", "1", True),
+        b"b": KeyFingerprint("hash", "2", False),
+        b"c": KeyFingerprint("set", "3", False),
+    }
+    restored = {
+        b"a": KeyFingerprint("string", "1", False),
+        b"b": KeyFingerprint("hash", "9", False),
+    }
     keys, values, ttls = compare_redis(source, restored)
     assert not keys.ok and "missing: c" in keys.restored
     assert not values.ok and "b" in values.restored
@@ -440,8 +501,7 @@ def test_ops_never_deletes_objects() -> None:
     """Only AbortMultipartUpload of its own upload; expiry is the bucket lifecycle's job."""
     package = Path(__file__).resolve().parents[2] / "ops"
     forbidden = re.compile(r"delete_object|delete_objects|DeleteObject|delete_bucket|\.delete\(")
-    offenders = [str(path) for path in package.rglob("*.py")
-                 if forbidden.search(path.read_text())]
+    offenders = [str(path) for path in package.rglob("*.py") if forbidden.search(path.read_text())]
     assert offenders == []
 
 
@@ -465,8 +525,7 @@ def test_restore_refuses_a_work_dir_too_small_before_downloading(tmp_path, monke
     manifest = make_manifest(T0, data=b"x" * 1000)
     check_space(manifest, tmp_path)
     usage = shutil_module.disk_usage(tmp_path)
-    monkeypatch.setattr("ops.restore.shutil.disk_usage",
-                        lambda _: usage._replace(free=999))
+    monkeypatch.setattr("ops.restore.shutil.disk_usage", lambda _: usage._replace(free=999))
     with pytest.raises(RestoreError, match=r"needs 1,000 bytes .* has 999 free: use --work-dir"):
         check_space(manifest, tmp_path)
     with pytest.raises(UsageError, match="not a directory"):
