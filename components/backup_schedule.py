@@ -25,7 +25,8 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.backup_age_alarm import backup_age_alarm
-from components.backup_iam import backup_writer_policy, irsa_trust_policy
+from components.backup_iam import backup_writer_policy
+from components.irsa import irsa_trust_policy
 from components.labels import kubernetes_labels, standard_tags
 from stacks.backup_cadence import (
     AGE_PUBLISH_ACTIVE_DEADLINE_SECONDS,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.irsa import irsa_trust_policy
 from components.labels import standard_tags
 from components.log_metrics import LOG_METRICS, NAMESPACE, LogMetric
 from stacks.fleet_plan import Settings
@@ -46,38 +47,6 @@ ADDON_CONFIGURATION = {
 
 def log_group_name(cluster: str, kind: str = "application") -> str:
     return f"/aws/containerinsights/{cluster}/{kind}"
-
-
-def oidc_issuer(provider_arn: str) -> str:
-    """``arn:aws:iam::1:oidc-provider/oidc.eks.R.amazonaws.com/id/X`` -> ``oidc.eks.R.../id/X``."""
-    marker = ":oidc-provider/"
-    if marker not in provider_arn:
-        raise ValueError(f"{provider_arn!r} is not an IAM OIDC provider ARN")
-    return provider_arn.split(marker, 1)[1]
-
-
-def agent_trust_policy(provider_arn: str) -> str:
-    """Only the add-on's service account, through the cluster's OIDC provider, may assume."""
-    issuer = oidc_issuer(provider_arn)
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Federated": provider_arn},
-                    "Action": "sts:AssumeRoleWithWebIdentity",
-                    "Condition": {
-                        "StringEquals": {
-                            f"{issuer}:sub": f"system:serviceaccount:{AGENT_NAMESPACE}:{AGENT_SERVICE_ACCOUNT}",
-                            f"{issuer}:aud": "sts.amazonaws.com",
-                        }
-                    },
-                }
-            ],
-        },
-        sort_keys=True,
-    )
 
 
 @dataclass(frozen=True)
@@ -133,7 +102,9 @@ class FleetLogs(pulumi.ComponentResource):
         self.agent_role = aws.iam.Role(
             f"{name}-agent-role",
             description=f"{ADDON_NAME} in {cluster}: publishes Container Insights metrics and logs",
-            assume_role_policy=agent_trust_policy(settings.cluster.oidc_provider_arn),
+            assume_role_policy=irsa_trust_policy(
+                settings.cluster.oidc_provider_arn, AGENT_NAMESPACE, AGENT_SERVICE_ACCOUNT
+            ),
             tags=tags,
             opts=child,
         )
