@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.bucket_baseline import bucket_baseline, remove_expired_delete_markers
 from components.labels import standard_tags
 from stacks.fleet_plan import Settings
 
@@ -53,21 +54,8 @@ class AccessLogBucket(pulumi.ComponentResource):
             opts=child,
         )
         bucket_id = self.bucket.id
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket_id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=bucket_id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
+        baseline = bucket_baseline(name, bucket_id, child)
+        public_access, ownership = baseline.public_access, baseline.ownership
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket_id,
@@ -81,14 +69,7 @@ class AccessLogBucket(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=bucket_id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"
-            ),
-            opts=child,
-        )
+        versioning = baseline.versioning
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=bucket_id,
@@ -124,15 +105,7 @@ class AccessLogBucket(pulumi.ComponentResource):
                     days_after_initiation=INCOMPLETE_UPLOAD_DAYS
                 ),
             ),
-            aws.s3.BucketLifecycleConfigurationRuleArgs(
-                # Expiry leaves delete markers behind; without this they accumulate forever.
-                id="remove-expired-delete-markers",
-                status="Enabled",
-                filter=everything,
-                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                    expired_object_delete_marker=True
-                ),
-            ),
+            remove_expired_delete_markers(),
         ]
 
     def _policy_document(self, prefix: str) -> pulumi.Output[str]:

@@ -21,6 +21,7 @@ import pulumi_aws as aws
 from components.backup_bucket_policy import backup_bucket_policy
 from components.backup_iam import replication_policy, replication_trust_policy
 from components.backup_lifecycle import lifecycle_rules
+from components.bucket_baseline import bucket_baseline
 from components.labels import standard_tags
 from stacks.environment import Environment
 from stacks.fleet_plan import Settings
@@ -138,23 +139,8 @@ class BackupBucket(pulumi.ComponentResource):
             opts=stateful_options(settings, self),
         )
         bucket_id = bucket.id
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket_id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            region=region_input,
-            opts=child,
-        )
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=bucket_id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            region=region_input,
-            opts=child,
-        )
+        baseline = bucket_baseline(name, bucket_id, child, region=region_input)
+        public_access, ownership = baseline.public_access, baseline.ownership
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket_id,
@@ -170,15 +156,7 @@ class BackupBucket(pulumi.ComponentResource):
             region=region_input,
             opts=child,
         )
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=bucket_id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"
-            ),
-            region=region_input,
-            opts=child,
-        )
+        versioning = baseline.versioning
         if backups.object_lock:
             aws.s3.BucketObjectLockConfiguration(
                 f"{name}-object-lock",

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import pulumi_aws as aws
 
+from components.bucket_baseline import remove_expired_delete_markers
+
 HOT_DAYS = 30
 """Days a backup stays in S3 Standard before any transition.
 
@@ -106,13 +108,5 @@ def lifecycle_rules(retention_days: int) -> list[aws.s3.BucketLifecycleConfigura
                 days_after_initiation=INCOMPLETE_UPLOAD_DAYS
             ),
         ),
-        aws.s3.BucketLifecycleConfigurationRuleArgs(
-            # S3 refuses expired_object_delete_marker beside expiration days in one rule.
-            id="remove-expired-delete-markers",
-            status="Enabled",
-            filter=everything,
-            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                expired_object_delete_marker=True
-            ),
-        ),
+        remove_expired_delete_markers(),
     ]

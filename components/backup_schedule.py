@@ -28,6 +28,7 @@ from components.backup_age_alarm import backup_age_alarm
 from components.backup_iam import backup_writer_policy
 from components.irsa import irsa_trust_policy
 from components.labels import kubernetes_labels, standard_tags
+from components.pod_security import restricted_container_context, restricted_pod_context
 from stacks.backup_cadence import (
     AGE_PUBLISH_ACTIVE_DEADLINE_SECONDS,
     AGE_PUBLISH_SCHEDULE,
@@ -277,15 +278,7 @@ class BackupSchedule(pulumi.ComponentResource):
                 *env,
             ],
             resources=resources,
-            security_context=k8s.core.v1.SecurityContextArgs(
-                allow_privilege_escalation=False,
-                read_only_root_filesystem=True,
-                run_as_non_root=True,
-                run_as_user=RUN_AS_USER,
-                run_as_group=RUN_AS_USER,
-                capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
-                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
-            ),
+            security_context=restricted_container_context(RUN_AS_USER),
             volume_mounts=mounts,
         )
         pod = k8s.core.v1.PodSpecArgs(
@@ -293,13 +286,7 @@ class BackupSchedule(pulumi.ComponentResource):
             automount_service_account_token=False,
             enable_service_links=False,
             restart_policy="Never",
-            security_context=k8s.core.v1.PodSecurityContextArgs(
-                run_as_non_root=True,
-                run_as_user=RUN_AS_USER,
-                run_as_group=RUN_AS_USER,
-                fs_group=RUN_AS_USER,
-                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
-            ),
+            security_context=restricted_pod_context(RUN_AS_USER),
             containers=[container],
             volumes=volumes,
         )

@@ -17,6 +17,7 @@ import pulumi_kubernetes as k8s
 from components.backup_bucket import BackupBucket, BackupBucketArgs
 from components.backup_schedule import BackupSchedule, BackupScheduleArgs
 from components.labels import kubernetes_labels
+from components.pod_security import restricted_namespace
 from stacks.fleet_plan import Settings
 
 
@@ -92,27 +93,5 @@ class Backups(pulumi.ComponentResource):
         pod can only reference Secrets and ConfigMaps of its own namespace.
         """
         labels = kubernetes_labels(settings)
-        labels.update(
-            {
-                "app.kubernetes.io/component": "backups",
-                "pod-security.kubernetes.io/enforce": "restricted",
-                "pod-security.kubernetes.io/enforce-version": "latest",
-            }
-        )
-        namespace = k8s.core.v1.Namespace(
-            f"{name}-ns",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=settings.backups.namespace, labels=labels),
-            opts=opts,
-        )
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-ns-default-deny",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name="default-deny-ingress", namespace=namespace.metadata.name, labels=labels
-            ),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=k8s.meta.v1.LabelSelectorArgs(),
-                policy_types=["Ingress"],
-            ),
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=namespace)),
-        )
-        return namespace
+        labels["app.kubernetes.io/component"] = "backups"
+        return restricted_namespace(f"{name}-ns", settings.backups.namespace, labels, opts)

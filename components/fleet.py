@@ -14,6 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.labels import kubernetes_labels, selector_labels
+from components.pod_security import restricted_container_context, restricted_pod_context
 from stacks.fleet_plan import PlannedServer, Settings
 
 HTTP_PORT_NAME = "http"
@@ -196,15 +197,7 @@ class McpServer(pulumi.ComponentResource):
                     sleep=k8s.core.v1.SleepActionArgs(seconds=fleet.drain_seconds)
                 )
             ),
-            security_context=k8s.core.v1.SecurityContextArgs(
-                allow_privilege_escalation=False,
-                read_only_root_filesystem=True,
-                run_as_non_root=True,
-                run_as_user=RUN_AS_USER,
-                run_as_group=RUN_AS_USER,
-                capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
-                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
-            ),
+            security_context=restricted_container_context(RUN_AS_USER),
             volume_mounts=[k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")],
         )
         spread = [
@@ -238,13 +231,7 @@ class McpServer(pulumi.ComponentResource):
                     automount_service_account_token=False,
                     enable_service_links=False,
                     termination_grace_period_seconds=termination_grace_seconds(fleet.drain_seconds),
-                    security_context=k8s.core.v1.PodSecurityContextArgs(
-                        run_as_non_root=True,
-                        run_as_user=RUN_AS_USER,
-                        run_as_group=RUN_AS_USER,
-                        fs_group=RUN_AS_USER,
-                        seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
-                    ),
+                    security_context=restricted_pod_context(RUN_AS_USER),
                     containers=[container],
                     volumes=[
                         k8s.core.v1.VolumeArgs(

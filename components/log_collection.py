@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.irsa import irsa_trust_policy
+from components.kms_key_policy import key_policy
 from components.labels import standard_tags
 from components.log_metrics import LOG_METRICS, NAMESPACE, LogMetric
 from stacks.fleet_plan import Settings
@@ -172,35 +173,23 @@ class FleetLogs(pulumi.ComponentResource):
             "arn:", partition, ":logs:", region, ":", account,
             ":log-group:/aws/containerinsights/", settings.cluster.name, "/*",
         )  # fmt: skip
-        return pulumi.Output.json_dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "AccountAdministersKey",
-                        "Effect": "Allow",
-                        "Principal": {
-                            "AWS": pulumi.Output.concat(
-                                "arn:", partition, ":iam::", account, ":root"
-                            )
-                        },
-                        "Action": "kms:*",
-                        "Resource": "*",
-                    },
-                    {
-                        "Sid": "CloudWatchLogsEncryptsContainerInsights",
-                        "Effect": "Allow",
-                        "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                        "Action": [
-                            "kms:Encrypt*",
-                            "kms:Decrypt*",
-                            "kms:ReEncrypt*",
-                            "kms:GenerateDataKey*",
-                            "kms:Describe*",
-                        ],
-                        "Resource": "*",
-                        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": groups}},
-                    },
-                ],
-            }
+        return key_policy(
+            account,
+            partition,
+            [
+                {
+                    "Sid": "CloudWatchLogsEncryptsContainerInsights",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    "Resource": "*",
+                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": groups}},
+                },
+            ],
         )

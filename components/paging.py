@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.kms_key_policy import key_policy
 from components.labels import standard_tags
 from components.slo_math import Severity
 from stacks.environment import Environment
@@ -113,39 +114,27 @@ class Paging(pulumi.ComponentResource):
         self, settings: Settings, account: pulumi.Output[str], partition: pulumi.Output[str]
     ) -> pulumi.Output[str]:
         """The account administers the key; CloudWatch alarms may encrypt what they publish."""
-        return pulumi.Output.json_dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "AccountAdministersKey",
-                        "Effect": "Allow",
-                        "Principal": {
-                            "AWS": pulumi.Output.concat(
-                                "arn:", partition, ":iam::", account, ":root"
-                            )
-                        },
-                        "Action": "kms:*",
-                        "Resource": "*",
-                    },
-                    {
-                        "Sid": "CloudWatchAlarmsPublishToTopics",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                        "Resource": "*",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                    },
-                    {
-                        "Sid": "SnsDeliversToSubscribers",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "sns.amazonaws.com"},
-                        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                        "Resource": "*",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                    },
-                ],
-            }
+        return key_policy(
+            account,
+            partition,
+            [
+                {
+                    "Sid": "CloudWatchAlarmsPublishToTopics",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                },
+                {
+                    "Sid": "SnsDeliversToSubscribers",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                },
+            ],
         )
 
     def _topic(

@@ -15,6 +15,7 @@ from components.labels import SHARED_TENANT, TENANT, kubernetes_labels
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import load_balancer_cidrs
 from components.observability import Observability, ObservabilityArgs
+from components.pod_security import restricted_namespace
 from components.slo_math import Severity
 from stacks.fleet_plan import Settings, tenant_namespace
 
@@ -108,31 +109,8 @@ class Platform(pulumi.ComponentResource):
     ) -> k8s.core.v1.Namespace:
         """A namespace per tenant: the isolation boundary, enforcing 'restricted' pods."""
         labels = kubernetes_labels(settings)
-        labels.update(
-            {
-                TENANT: tenant,
-                READINESS_GATE_LABEL: "enabled",
-                "pod-security.kubernetes.io/enforce": "restricted",
-                "pod-security.kubernetes.io/enforce-version": "latest",
-            }
-        )
-        namespace = k8s.core.v1.Namespace(
-            f"{name}-ns-{tenant}",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=tenant_namespace(tenant), labels=labels),
-            opts=opts,
-        )
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-ns-{tenant}-default-deny",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name="default-deny-ingress", namespace=namespace.metadata.name, labels=labels
-            ),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=k8s.meta.v1.LabelSelectorArgs(),
-                policy_types=["Ingress"],
-            ),
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=namespace)),
-        )
-        return namespace
+        labels.update({TENANT: tenant, READINESS_GATE_LABEL: "enabled"})
+        return restricted_namespace(f"{name}-ns-{tenant}", tenant_namespace(tenant), labels, opts)
 
 
 __all__ = ["SHARED_TENANT", "Platform", "PlatformArgs"]

@@ -101,9 +101,9 @@ def make_change(repo: Path) -> None:
     change_prod_servers(repo)
     # A looser SLO in a signed catalog entry: the signature no longer matches (policy).
     edit(repo / "catalog/servers/github.yaml", "p95LatencyMs: 300", "p95LatencyMs: 380")
-    # The backup bucket no longer blocks public bucket policies.
+    # The bucket baseline (backup and access-log buckets) no longer blocks public policies.
     edit(
-        repo / "components/backup_bucket.py",
+        repo / "components/bucket_baseline.py",
         "block_public_policy=True,",
         "block_public_policy=False,",
     )
