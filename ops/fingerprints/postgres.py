@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from ops.errors import SourceError
-from ops.sources.postgres import CONNECT_TIMEOUT, run_psql
+from ops.sources.postgres import CONNECT_TIMEOUT, psql_argv, run_psql
 from ops.sources.process_stream import last_lines
-from ops.tools import find_tool
 from ops.urls import PostgresUrl
 
 SETTINGS = (
@@ -99,20 +98,7 @@ class SnapshotSession:
         self.snapshot_id = ""
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the session)
         self._process = subprocess.Popen(
-            [
-                find_tool("psql"),
-                "-X",
-                "-q",
-                "-A",
-                "-t",
-                "-w",
-                "-F",
-                "\x1f",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-d",
-                url.safe,
-            ],
+            psql_argv(url),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._errors,

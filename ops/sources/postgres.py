@@ -36,9 +36,9 @@ def _env(url: PostgresUrl) -> dict[str, str]:
     return {"PGCONNECT_TIMEOUT": CONNECT_TIMEOUT, **url.env()}
 
 
-def run_psql(url: PostgresUrl, sql: str, *, what: str = "PostgreSQL") -> str:
-    """Run SQL with psql; unaligned, tuples only, fields separated by the unit separator."""
-    argv = [
+def psql_argv(url: PostgresUrl) -> list[str]:
+    """psql without ~/.psqlrc or prompts, unaligned, tuples only, unit-separated fields."""
+    return [
         find_tool("psql"),
         "-X",
         "-q",
@@ -51,9 +51,12 @@ def run_psql(url: PostgresUrl, sql: str, *, what: str = "PostgreSQL") -> str:
         "ON_ERROR_STOP=1",
         "-d",
         url.safe,
-        "-c",
-        sql,
     ]
+
+
+def run_psql(url: PostgresUrl, sql: str, *, what: str = "PostgreSQL") -> str:
+    """Run SQL with psql; unaligned, tuples only, fields separated by the unit separator."""
+    argv = [*psql_argv(url), "-c", sql]
     try:
         result = subprocess.run(
             argv,

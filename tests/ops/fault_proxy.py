@@ -1,8 +1,10 @@
-"""A TCP proxy that lets an S3 endpoint "die" mid-upload, for fault-injection tests.
+"""A TCP proxy that lets an S3 endpoint "die" or stall mid-upload, for fault-injection tests.
 
 Forwards loopback connections to a real endpoint (moto_server). Once ``limit`` bytes have
-gone upstream it drops every connection and refuses new ones, like a crashed endpoint or
-a severed network; ``revive()`` makes it forward again.
+gone upstream it either drops every connection and refuses new ones, like a crashed
+endpoint or a severed network (``revive()`` makes it forward again), or, with
+``stall=True``, holds the bytes until ``release()``: a test then knows for certain that the
+client is in the middle of an upload, however fast or loaded the machine is.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from collections.abc import Iterator
 
 
 class DyingProxy:
-    def __init__(self, upstream_port: int, limit: int) -> None:
+    def __init__(self, upstream_port: int, limit: int, stall: bool = False) -> None:
         self.upstream_port = upstream_port
         self.limit = limit
+        self.stall = stall
+        self.stalled = threading.Event()
+        self._released = threading.Event()
         self.forwarded = 0
         self.dead = threading.Event()
         self._lock = threading.Lock()
@@ -36,6 +41,11 @@ class DyingProxy:
     def revive(self) -> None:
         self.limit = 1 << 62
         self.dead.clear()
+
+    def release(self) -> None:
+        """Forward what was held, and everything from now on."""
+        self.limit = 1 << 62
+        self._released.set()
 
     def _accept(self) -> None:
         while not self._stopped:
@@ -63,7 +73,10 @@ class DyingProxy:
                     with self._lock:
                         self.forwarded += len(data)
                         over = self.forwarded > self.limit
-                    if over:
+                    if over and self.stall:
+                        self.stalled.set()
+                        self._released.wait(timeout=120)
+                    elif over:
                         self._die()
                         return
                 target.sendall(data)
@@ -92,8 +105,8 @@ class DyingProxy:
 
 
 @contextlib.contextmanager
-def dying_proxy(upstream_port: int, limit: int) -> Iterator[DyingProxy]:
-    proxy = DyingProxy(upstream_port, limit)
+def dying_proxy(upstream_port: int, limit: int, stall: bool = False) -> Iterator[DyingProxy]:
+    proxy = DyingProxy(upstream_port, limit, stall)
     try:
         yield proxy
     finally:

@@ -25,7 +25,7 @@ import ops.aws
 import ops.cli
 from ops.sources.postgres import PostgresSource
 from tests.ops.conftest import seed_config, seed_postgres, seed_redis
-from tests.ops.fault_proxy import dying_proxy
+from tests.ops.fault_proxy import DyingProxy, dying_proxy
 from tests.ops.ops_servers import free_port, wait_until
 
 pytestmark = pytest.mark.integration
@@ -312,6 +312,17 @@ def test_sigterm_mid_upload_aborts_and_writes_no_manifest(moto, s3, bucket, pg, 
             "AWS_DEFAULT_REGION": "us-east-1",
         }
     )
+    # The proxy holds the upload's bytes past the first part until released, so the signal
+    # lands mid-upload for certain instead of racing a backup that may already be done.
+    with dying_proxy(moto.port, limit=6 * 1024 * 1024, stall=True) as proxy:
+        _terminate_mid_upload(proxy, env, bucket, pg.url(source_db))
+    assert manifests(s3, bucket) == []
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def _terminate_mid_upload(
+    proxy: DyingProxy, env: dict[str, str], bucket: str, postgres: str
+) -> None:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -323,11 +334,11 @@ def test_sigterm_mid_upload_aborts_and_writes_no_manifest(moto, s3, bucket, pg, 
             "--prefix",
             "p",
             "--postgres",
-            pg.url(source_db),
+            postgres,
             "--part-size",
             "5",
             "--endpoint-url",
-            moto.endpoint,
+            proxy.endpoint,
             "--pg-compress",
             "0",
         ],
@@ -337,19 +348,16 @@ def test_sigterm_mid_upload_aborts_and_writes_no_manifest(moto, s3, bucket, pg, 
         env=env,
     )
     wait_until(
-        lambda: (
-            bool(s3.list_multipart_uploads(Bucket=bucket).get("Uploads"))
-            or process.poll() is not None
-        ),
-        "a multipart upload",
+        lambda: proxy.stalled.is_set() or process.poll() is not None,
+        "an upload held mid-part by the proxy",
         timeout=60,
     )
+    assert process.poll() is None, "the backup ended before it was interrupted"
     process.send_signal(signal.SIGTERM)
+    proxy.release()  # let the abort (and the held part) reach S3
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert one_line_error(stderr).startswith("error: interrupted: an unfinished backup gets no")
-    assert manifests(s3, bucket) == []
-    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
 # -- corruption ------------------------------------------------------------------------
