@@ -7,24 +7,24 @@ are label-safe: Kubernetes allows at most 63 characters of ``[A-Za-z0-9._-]``.
 
 from __future__ import annotations
 
+from policy.contract import (
+    APP_NAME,
+    APP_VERSION,
+    ENVIRONMENT,
+    FLEET_SERVER,
+    MANAGED_BY,
+    OWNER,
+    PART_OF,
+    PREFIX,
+    REQUIRED_KEYS,
+    SERVER,
+    SHARED_TENANT,
+    SLO_P95_MS,
+    SLO_SUCCESS_RATE,
+    TENANT,
+    TIER,
+)
 from stacks.fleet_plan import PlannedServer, Settings
-
-PREFIX = "mcp-fleet.io"
-ENVIRONMENT = f"{PREFIX}/environment"
-SERVER = f"{PREFIX}/server"
-TENANT = f"{PREFIX}/tenant"
-OWNER = f"{PREFIX}/owner"
-TIER = f"{PREFIX}/tier"
-SLO_SUCCESS_RATE = f"{PREFIX}/slo-success-rate"
-SLO_P95_MS = f"{PREFIX}/slo-p95-ms"
-MANAGED_BY = "app.kubernetes.io/managed-by"
-PART_OF = "app.kubernetes.io/part-of"
-
-REQUIRED_KEYS = (ENVIRONMENT, SERVER, TENANT, OWNER, TIER, SLO_SUCCESS_RATE, SLO_P95_MS)
-"""Keys every taggable resource and every workload of a server must carry (policy checks)."""
-
-FLEET_SERVER = "fleet"
-SHARED_TENANT = "shared"
 
 
 def _number(value: float) -> str:
@@ -67,12 +67,30 @@ def standard_tags(settings: Settings, server: PlannedServer | None = None) -> di
 def kubernetes_labels(settings: Settings, server: PlannedServer | None = None) -> dict[str, str]:
     """Labels for a Kubernetes object: the same keys as the AWS tags, plus the app name."""
     labels = standard_tags(settings, server)
-    labels["app.kubernetes.io/name"] = server.name if server else FLEET_SERVER
+    labels[APP_NAME] = server.name if server else FLEET_SERVER
     if server is not None:
-        labels["app.kubernetes.io/version"] = server.entry.version
+        labels[APP_VERSION] = server.entry.version
     return labels
 
 
 def selector_labels(server: PlannedServer) -> dict[str, str]:
     """The immutable subset that selects a server's pods (a Deployment selector cannot change)."""
-    return {"app.kubernetes.io/name": server.name, SERVER: server.name}
+    return {APP_NAME: server.name, SERVER: server.name}
+
+
+__all__ = [
+    "ENVIRONMENT",
+    "FLEET_SERVER",
+    "OWNER",
+    "PREFIX",
+    "REQUIRED_KEYS",
+    "SERVER",
+    "SHARED_TENANT",
+    "SLO_P95_MS",
+    "SLO_SUCCESS_RATE",
+    "TENANT",
+    "TIER",
+    "kubernetes_labels",
+    "selector_labels",
+    "standard_tags",
+]

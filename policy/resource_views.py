@@ -33,30 +33,29 @@ from pulumi_policy.proxy import (
 )
 
 try:
-    from . import signatures
+    from . import contract, signatures
 except ImportError:  # run by the Pulumi CLI: the pack directory itself is on sys.path
+    import contract  # type: ignore[no-redef]
     import signatures  # type: ignore[no-redef]
 
 PACK_DIR = Path(__file__).resolve().parent
 
-# --- the label/tag contract (copied from components/labels.py: the pack can't import it) ---
+# --- the label/tag contract: one module (contract.py), shared with the program and review --
 
-PREFIX = "mcp-fleet.io"
-ENVIRONMENT = f"{PREFIX}/environment"
-SERVER = f"{PREFIX}/server"
-TENANT = f"{PREFIX}/tenant"
-OWNER = f"{PREFIX}/owner"
-TIER = f"{PREFIX}/tier"
-SLO_SUCCESS_RATE = f"{PREFIX}/slo-success-rate"
-SLO_P95_MS = f"{PREFIX}/slo-p95-ms"
-REQUIRED_KEYS = (ENVIRONMENT, SERVER, TENANT, OWNER, TIER, SLO_SUCCESS_RATE, SLO_P95_MS)
-FLEET_SERVER = "fleet"
-ALARM_KIND = f"{PREFIX}/alarm-kind"
-
-CATALOG_ENTRY_ANNOTATION = f"{PREFIX}/catalog-entry"
-CATALOG_SIGNATURE_ANNOTATION = f"{PREFIX}/catalog-signature"
-
-STAGES = ("dev", "staging", "prod")
+ALARM_KIND = contract.ALARM_KIND
+CATALOG_ENTRY_ANNOTATION = contract.CATALOG_ENTRY_ANNOTATION
+CATALOG_SIGNATURE_ANNOTATION = contract.CATALOG_SIGNATURE_ANNOTATION
+ENVIRONMENT = contract.ENVIRONMENT
+FLEET_SERVER = contract.FLEET_SERVER
+OWNER = contract.OWNER
+PREFIX = contract.PREFIX
+REQUIRED_KEYS = contract.REQUIRED_KEYS
+SERVER = contract.SERVER
+SLO_P95_MS = contract.SLO_P95_MS
+SLO_SUCCESS_RATE = contract.SLO_SUCCESS_RATE
+STAGES = contract.STAGES
+TENANT = contract.TENANT
+TIER = contract.TIER
 
 # --- resource types -------------------------------------------------------------------------
 
