@@ -40,6 +40,10 @@ SHARED_TENANT: Final = "shared"
 ALARM_KIND: Final = f"{PREFIX}/alarm-kind"
 ALARM_SEVERITY: Final = f"{PREFIX}/alarm-severity"
 RUNBOOK: Final = f"{PREFIX}/runbook"
+BURN_RATE: Final = f"{PREFIX}/burn-rate"
+"""On a burn-rate window alarm: the multiple of the error budget it fires at, like ``14.4``."""
+SEVERITY_COMPOSITE_INPUT: Final = "composite-input"
+"""``alarm-severity`` of an alarm that notifies nobody itself, only through a composite alarm."""
 
 ALARM_LATENCY_P95: Final = "latency-p95"
 ALARM_ERROR_RATE_5XX: Final = "error-rate-5xx"
@@ -47,6 +51,10 @@ ALARM_BURN_RATE_PREFIX: Final = "burn-rate-"
 ALARM_BURN_RATE_PAGE: Final = "burn-rate-page"
 ALARM_BURN_RATE_TICKET: Final = "burn-rate-ticket"
 ALARM_BACKUP_AGE: Final = "backup-age"
+ALARM_UNHEALTHY_TARGETS: Final = "unhealthy-targets"
+ALARM_SATURATION_CPU: Final = "saturation-cpu"
+ALARM_SATURATION_MEMORY: Final = "saturation-memory"
+ALARM_TOOL_SUCCESS: Final = "tool-success"
 
 # --- annotations ------------------------------------------------------------------------------
 
