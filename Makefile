@@ -3,28 +3,37 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := review
 
 STACK ?= prod
-BASE ?= $(shell scripts/merge-base)
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
+# The locked environment is installed without compiling its ~12,600 files to bytecode; a
+# module is compiled the first time a target imports it (a review imports ~1,000) and that
+# bytecode is kept in .venv (and git-ignored __pycache__ directories), even where the
+# caller's environment sets PYTHONDONTWRITEBYTECODE, which would otherwise recompile every
+# import on every render.
+export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: review review-all test test-fast lint format preview up setup system-deps benchmark
+.PHONY: review review-all test test-fast lint format preview up setup system-deps benchmark \
+	benchmark-review
 
 $(UV):
-	@echo "uv is missing: installing it from PyPI" >&2
-	python3 -m pip install --user --quiet uv
+	@scripts/install-uv $@
 
-.venv/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --compile-bytecode
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
 	@touch $@
 
 setup: .venv/.synced
 
-## review: render STACK offline, check the policy pack, diff against the merge base in a branch
+## review: render STACK offline, check the policy pack; compare with the merge base inside a
+## branch, or with HEAD on main with uncommitted changes (it says so; BASE= skips, BASE=REF
+## picks the revision); ARGS="--format json --output prod.json" passes options through
 review: setup
-	$(RUN) python -m review $(STACK) $(if $(BASE),--base $(BASE))
+	@base=$$(scripts/merge-base) && set -x && \
+		$(RUN) python -m review $(STACK) $${base:+--base "$$base"} $(ARGS)
 
 review-all: setup
-	$(RUN) python -m review --all $(if $(BASE),--base $(BASE))
+	@base=$$(scripts/merge-base) && set -x && \
+		$(RUN) python -m review --all $${base:+--base "$$base"} $(ARGS)
 
 ## system-deps: PostgreSQL and Redis servers and Node.js for the integration and workflow tests
 system-deps:
@@ -48,6 +57,10 @@ format: setup
 
 benchmark: setup system-deps
 	$(RUN) python benchmarks/backup.py
+
+## benchmark-review: review time for 10, 100 and 300 servers against Pulumi's bare mock floor
+benchmark-review: setup
+	$(RUN) python benchmarks/review.py $(ARGS)
 
 ## preview / up: the real deploy path (Pulumi CLI and AWS credentials required)
 preview:
