@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 DEFAULT_PREFIX = "audit"
 DEFAULT_BATCH_SIZE = 10_000
+DEFAULT_RETENTION_YEARS = 7
+"""Until the stack settings carry the audit retention (next session): a common regulatory
+floor for audit records (e.g. SOX); prod may only raise it."""
 BATCH_NAME = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/(\d{12})-(\d{12})\.jsonl\.gz$")
 
 

@@ -1,0 +1,156 @@
+"""Producers' lines into audit events: the gateway's JSON access log, and ready-made events.
+
+The gateway writes one JSON object per request (format in docs/audit.md, "Gateway access
+log line"). Every ``tools/call`` and every denial becomes an event; other requests
+(``initialize``, ``tools/list``, notifications) are not audit events and are skipped. HAProxy
+logs ``-`` for an empty sample and may quote numbers; both are accepted. Unknown fields are
+ignored, so the gateway can log more than the audit needs.
+
+Input is validated whole before anything is written: one bad line names the file, the line
+and the field, and nothing is archived.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyAddress,
+    ValidationError,
+    field_validator,
+)
+
+from audit.errors import AuditInputError
+from audit.schema import (
+    TRACE_ID,
+    AuditEvent,
+    EventType,
+    Result,
+    server_resource,
+    tool_resource,
+)
+
+TOOL_CALL_METHOD = "tools/call"
+DENIAL_REASONS = ("unauthenticated", "forbidden-tenant", "tool-not-approved", "rate-limited")
+"""The reasons the gateway writes today; others are accepted as written."""
+
+
+class GatewayLine(BaseModel):
+    """One gateway access-log line, as far as the audit reads it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    timestamp: datetime
+    server: str = Field(min_length=1)
+    method: str | None = None
+    tool: str | None = None
+    status: int = Field(ge=100, le=599)
+    denial_reason: str | None = None
+    tenant: str | None = None
+    trace_id: str | None = Field(default=None, pattern=TRACE_ID)
+    client_ip: IPvAnyAddress | None = None
+    user_agent: str | None = None
+    sub: str | None = None
+    latency_ms: float | None = Field(default=None, ge=0)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _haproxy_empty(cls, value: Any) -> Any:
+        return None if value in ("-", "") else value
+
+    @field_validator("timestamp", mode="before")
+    @classmethod
+    def _epoch_or_iso(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC)
+        return value
+
+    @field_validator("timestamp")
+    @classmethod
+    def _zoned(cls, moment: datetime) -> datetime:
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def gateway_event(line: GatewayLine) -> AuditEvent | None:
+    """The audit event for a tool call or a denial; None for any other request."""
+    denied = line.denial_reason is not None
+    if not denied and line.method != TOOL_CALL_METHOD:
+        return None
+    details: dict[str, str | int | bool | None] = {"http_status": line.status}
+    if line.latency_ms is not None:
+        details["latency_ms"] = round(line.latency_ms)
+    return AuditEvent(
+        timestamp=line.timestamp,
+        event_type=EventType.DENIAL if denied else EventType.TOOL_CALL,
+        user=line.sub,
+        action=line.method or "request",
+        resource=tool_resource(line.server, line.tool)
+        if line.tool
+        else server_resource(line.server),
+        result=Result.DENIED if denied else _result(line.status),
+        ip_address=line.client_ip,
+        user_agent=line.user_agent,
+        tenant=line.tenant,
+        reason=line.denial_reason,
+        trace_id=line.trace_id,
+        details=details,
+    )
+
+
+def _result(status: int) -> Result:
+    return Result.SUCCESS if status < 400 else Result.FAILURE
+
+
+def gateway_events(lines: Iterable[str], source: str) -> tuple[list[AuditEvent], int]:
+    """Every audit event in a gateway log, and how many lines were not audit events."""
+    events: list[AuditEvent] = []
+    skipped = 0
+    for number, text in _numbered(lines):
+        try:
+            event = gateway_event(GatewayLine.model_validate(_object(text)))
+        except (ValidationError, ValueError) as error:
+            raise AuditInputError(_describe(source, number, error)) from None
+        if event is None:
+            skipped += 1
+        else:
+            events.append(event)
+    return events, skipped
+
+
+def audit_events(lines: Iterable[str], source: str) -> list[AuditEvent]:
+    """Ready-made events (the schema without the chain fields), one JSON object a line."""
+    events: list[AuditEvent] = []
+    for number, text in _numbered(lines):
+        try:
+            events.append(AuditEvent.model_validate(_object(text)))
+        except (ValidationError, ValueError) as error:
+            raise AuditInputError(_describe(source, number, error)) from None
+    return events
+
+
+def _numbered(lines: Iterable[str]) -> Iterable[tuple[int, str]]:
+    return ((n, text) for n, text in enumerate(lines, start=1) if text.strip())
+
+
+def _object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"a JSON object is expected, not {type(value).__name__}")
+    return value
+
+
+def _describe(source: str, number: int, error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "line"
+        return f"{source}:{number}: {field}: {first['msg']}"
+    return f"{source}:{number}: {error}"
