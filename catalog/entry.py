@@ -1,4 +1,8 @@
-"""Typed catalog entries: what an approved MCP server is, as its owners registered it."""
+"""Typed catalog entries: what an approved MCP server is, as its owners registered it.
+
+The base model, the patterns and the strict number types are the stack settings' own
+(``stacks.model_base``): one definition of a DNS label, a tenant, a digest-pinned image.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,24 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, PrivateAttr
 
 from stacks.environment import Environment
+from stacks.model_base import (
+    CamelModel,
+    DigestImage,
+    DnsLabel,
+    EmailAddress,
+    HttpPath,
+    Integer,
+    LabelValue,
+    Number,
+    Sha256,
+    Tenant,
+)
 
-DIGEST_IMAGE = r"^[a-z0-9][a-z0-9._\-/:]*@sha256:[0-9a-f]{64}$"
-DNS_LABEL = r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$"
-LABEL_VALUE = r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$"
-SHA256 = r"^[0-9a-f]{64}$"
-HTTP_PATH = r"^/[A-Za-z0-9._~/-]*$"
-
-
-class CatalogModel(BaseModel):
-    """camelCase in YAML, snake_case in Python, unknown keys refused (they are typos)."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
-    )
+CatalogModel = CamelModel
+"""Catalog entries follow the stack files' rules: camelCase, unknown keys refused."""
 
 
 class SessionMode(StrEnum):
@@ -40,14 +44,14 @@ class Tier(StrEnum):
 
 
 class Owner(CatalogModel):
-    team: str = Field(pattern=LABEL_VALUE, description="owning team, a label-safe slug")
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    team: LabelValue = Field(description="owning team, a label-safe slug")
+    email: EmailAddress = Field(description="the owning team's address, like team@example.com")
 
 
 class HealthPaths(CatalogModel):
-    liveness: str = Field(pattern=HTTP_PATH)
-    readiness: str = Field(pattern=HTTP_PATH)
-    startup: str | None = Field(default=None, pattern=HTTP_PATH)
+    liveness: HttpPath
+    readiness: HttpPath
+    startup: HttpPath | None = None
 
     @property
     def startup_path(self) -> str:
@@ -64,36 +68,46 @@ class SloException(CatalogModel):
 
 
 class SloDeclaration(CatalogModel):
-    tool_success_rate: float | None = Field(default=None, gt=0, lt=100)
-    p95_latency_ms: int | None = Field(default=None, gt=0)
+    tool_success_rate: Number | None = Field(default=None, gt=0, lt=100)
+    p95_latency_ms: Integer | None = Field(default=None, gt=0, le=3_600_000)
     exception: SloException | None = None
 
 
 class ResourceProfile(CatalogModel):
     """Per-request costs measured by the owners' load tests; inputs to capacity planning."""
 
-    cpu_per_request: float = Field(gt=0)
-    memory_per_connection_mb: float = Field(gt=0)
-    pod_cpu: float = Field(default=0.5, gt=0)
-    pod_memory_mb: int = Field(default=512, gt=0)
-    base_memory_mb: int = Field(default=128, ge=0)
+    cpu_per_request: Number = Field(
+        gt=0, le=64, description="CPU cores one request per second costs, above 0, at most 64"
+    )
+    memory_per_connection_mb: Number = Field(
+        gt=0, le=65_536, description="MB one open connection holds, above 0"
+    )
+    pod_cpu: Number = Field(
+        default=0.5, gt=0, le=896, description="CPU request of one replica in cores, like 0.5"
+    )
+    pod_memory_mb: Integer = Field(
+        default=512, gt=0, le=24_576_000, description="memory request of one replica, MB"
+    )
+    base_memory_mb: Integer = Field(
+        default=128, ge=0, le=24_576_000, description="memory a replica uses idle, MB"
+    )
 
 
 class Artifact(CatalogModel):
     """A document about the image (SBOM, provenance) pinned by its sha256."""
 
     uri: str = Field(min_length=1)
-    sha256: str = Field(pattern=SHA256)
+    sha256: Sha256
 
 
 class VulnerabilityScan(CatalogModel):
     tool: str
     version: str | None = None
     date: dt.date
-    critical: int = Field(ge=0)
-    high: int = Field(ge=0)
-    medium: int = Field(ge=0)
-    low: int = Field(ge=0)
+    critical: Integer = Field(ge=0)
+    high: Integer = Field(ge=0)
+    medium: Integer = Field(ge=0)
+    low: Integer = Field(ge=0)
 
 
 class SignatureBlock(CatalogModel):
@@ -115,18 +129,20 @@ class ImageSignature(CatalogModel):
 
 
 class CatalogEntry(CatalogModel):
-    name: str = Field(pattern=DNS_LABEL)
+    name: DnsLabel = Field(description="a DNS label, lowercase ASCII, at most 40")
     version: str = Field(pattern=r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
     description: str
-    image: str = Field(pattern=DIGEST_IMAGE, description="image pinned by digest")
+    image: DigestImage = Field(description="image pinned by digest")
     transport: Literal["streamable-http"] = "streamable-http"
-    port: int = Field(ge=1024, le=65535)
-    mcp_path: str = Field(default="/mcp", pattern=HTTP_PATH)
+    port: Integer = Field(ge=1024, le=65535, description="the container port, 1024-65535")
+    mcp_path: HttpPath = "/mcp"
     health: HealthPaths
     session_mode: SessionMode
     owner: Owner
     tier: Tier
-    tenants: tuple[str, ...] = Field(min_length=1)
+    tenants: tuple[Tenant, ...] = Field(
+        min_length=1, description="tenant slugs, lowercase ASCII, at most 30 characters"
+    )
     stages: tuple[Environment, ...] = Field(min_length=1)
     slo: SloDeclaration = SloDeclaration()
     resources: ResourceProfile
@@ -138,14 +154,6 @@ class CatalogEntry(CatalogModel):
 
     _document: dict[str, Any] = PrivateAttr(default_factory=dict)
     _source: str = PrivateAttr(default="")
-
-    @field_validator("tenants")
-    @classmethod
-    def _tenants_are_slugs(cls, tenants: tuple[str, ...]) -> tuple[str, ...]:
-        for tenant in tenants:
-            if not tenant or len(tenant) > 30 or not tenant.replace("-", "").isalnum():
-                raise ValueError(f"tenant {tenant!r} must be a lowercase slug of at most 30 chars")
-        return tenants
 
     @property
     def document(self) -> dict[str, Any]:

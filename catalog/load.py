@@ -5,23 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from catalog.entry import CatalogEntry
 from stacks.errors import SettingsError
+from stacks.strict_yaml import read_yaml
 from stacks.validation_message import describe_validation_error
 
 CATALOG_DIR = Path(__file__).resolve().parent / "servers"
 
 
 def load_entry(path: Path) -> CatalogEntry:
-    try:
-        document: Any = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as error:
-        raise SettingsError(f"{path}: cannot read catalog entry: {error}") from None
+    """One entry; every mistake in the file is one SettingsError naming the file and key."""
+    document: Any = read_yaml(path)
     if not isinstance(document, dict):
-        raise SettingsError(f"{path}: a catalog entry is a YAML mapping of server fields")
+        raise SettingsError(
+            f"{path}: a catalog entry is a YAML mapping of server fields (name, version, "
+            f"image, ...), not {_kind(document)}"
+        )
     try:
         entry = CatalogEntry.model_validate(document)
     except ValidationError as error:
@@ -34,6 +35,12 @@ def load_entry(path: Path) -> CatalogEntry:
     entry._document = document
     entry._source = str(path)
     return entry
+
+
+def _kind(document: Any) -> str:
+    if document is None:
+        return "an empty document"
+    return f"a {type(document).__name__} ({str(document)[:40]!r})"
 
 
 def load_catalog(directory: Path = CATALOG_DIR) -> dict[str, CatalogEntry]:

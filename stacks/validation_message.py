@@ -15,6 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+MAX_SHOWN = 120
+"""Characters of a wrong value repeated in a message."""
+
 
 def _field_by_alias(model: type[BaseModel], key: str) -> FieldInfo | None:
     for name, field in model.model_fields.items():
@@ -93,13 +96,31 @@ def describe_validation_error(
         ):
             continue  # the items themselves failed; their errors say why
 
-        field, owner = _locate(model, [p for p in loc if isinstance(p, (int, str))])
-        key = format_key(key_prefix, [p for p in loc if isinstance(p, (int, str))])
-        given = (
-            ""
-            if problem["type"] in ("missing", "extra_forbidden")
-            else f" (got {problem.get('input')!r})"
-        )
+        path = [p for p in loc if isinstance(p, (int, str))]
+        field, owner = _locate(model, path)
+        key = format_key(key_prefix, path)
         message = problem["msg"].removeprefix("Value error, ")
-        lines.append(f"{source}: {key}: {message}{given}; {_expected(problem, field, owner)}")
+        if _is_whole_object_check(problem):
+            # A check over several keys (minReplicas above maxReplicas): its own message
+            # says what is wrong and what to do; the object and the field's description
+            # would only bury it.
+            lines.append(f"{source}: {key}: {message}")
+            continue
+        lines.append(
+            f"{source}: {key}: {message}{_given(problem)}; {_expected(problem, field, owner)}"
+        )
     return "\n".join(lines)
+
+
+def _is_whole_object_check(problem: Any) -> bool:
+    return problem["type"] == "value_error" and isinstance(problem.get("input"), (dict, list))
+
+
+def _given(problem: Any) -> str:
+    """The offending value, shortened: a pasted blob must not drown the message."""
+    if problem["type"] in ("missing", "extra_forbidden"):
+        return ""
+    shown = repr(problem.get("input"))
+    if len(shown) > MAX_SHOWN:
+        shown = shown[: MAX_SHOWN - 3] + "..."
+    return f" (got {shown})"

@@ -103,5 +103,5 @@ def test_a_document_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
 def test_invalid_yaml_is_named(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("name: [unclosed\n")
-    with pytest.raises(SettingsError, match="cannot read catalog entry"):
+    with pytest.raises(SettingsError, match=r"broken.yaml: not valid YAML: line 2, column 1"):
         load_entry(path)
