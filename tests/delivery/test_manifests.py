@@ -1,0 +1,191 @@
+"""The rendered Argo Rollouts objects: what they say, and that the published schemas accept them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from components.log_metrics import NAMESPACE, metric
+from delivery import RolloutPlan, SliKind, plan_rollout
+from delivery import manifests as m
+from tests.delivery.argo_schema import validate
+from tests.delivery.servers import BASELINE, KINDS, STAGES, STATEFUL, STRICT, TICKETS, in_stage
+
+PORT = 8080
+
+
+def _selector(plan: RolloutPlan) -> dict[str, str]:
+    return {"app.kubernetes.io/name": plan.server}
+
+
+def _labels(plan: RolloutPlan) -> dict[str, str]:
+    return {**_selector(plan), "mcp-fleet.io/environment": plan.stage}
+
+
+def _render(plan: RolloutPlan) -> list[dict[str, Any]]:
+    return m.render(plan, PORT, _selector(plan), _labels(plan))
+
+
+def _every_object() -> list[dict[str, Any]]:
+    documents: list[dict[str, Any]] = []
+    for inputs in KINDS.values():
+        for stage in STAGES:
+            documents += _render(plan_rollout(in_stage(inputs, stage)))
+    documents.append(
+        m.notification_config_map("argo-rollouts", TICKETS, "mcp-fleet prod", {"a": "b"})
+    )
+    return documents
+
+
+def _metrics(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {metric["name"]: metric for metric in template["spec"]["metrics"]}
+
+
+def _limit(condition: str) -> float:
+    found = re.fullmatch(r"all\(result\[0\]\.Values, \{# <= ([0-9.e-]+)\}\)", condition)
+    assert found, condition
+    return float(found.group(1))
+
+
+def test_every_rendered_object_validates_against_the_published_schemas() -> None:
+    documents = _every_object()
+    verdict = validate(documents)
+    assert verdict.errors == (), verdict.errors
+    assert verdict.returncode == 0, verdict.stderr
+    assert len(verdict.lines) == len(documents) == 3 * 3 * 3 + 2 * 3 + 1
+    assert all(line.endswith(": ok") for line in verdict.lines)
+
+
+def test_the_validator_rejects_what_the_controller_would_not_run() -> None:
+    rollout = m.rollout(plan_rollout(STRICT), _selector(plan_rollout(STRICT)), {})
+    misspelt = {
+        **rollout,
+        "spec": {**rollout["spec"], "strategy": {"canary": {"steps": [{"setWeigth": 25}]}}},
+    }
+    mistyped = {**rollout, "spec": {**rollout["spec"], "replicas": "three"}}
+    unknown = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollouts", "metadata": {"name": "x"}}
+    verdict = validate([rollout, misspelt, mistyped, unknown])
+    assert verdict.returncode == 1
+    assert verdict.lines[0] == "0 Rollout/payments-tools: ok"
+    assert "'\"setWeigth\"' does not exist in type 'ICanaryStep'" in verdict.lines[1]
+    assert "data/spec/replicas must be integer" in verdict.lines[2]
+    assert (
+        "no published schema for apiVersion argoproj.io/v1alpha1 kind Rollouts" in verdict.lines[3]
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_rollout_takes_over_the_deployment_without_dropping_pods(kind: str) -> None:
+    plan = plan_rollout(KINDS[kind])
+    spec = m.rollout(plan, _selector(plan), _labels(plan))["spec"]
+    assert spec["workloadRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": plan.server,
+        "scaleDown": "progressively",
+    }
+    assert "template" not in spec
+    assert spec["selector"] == {"matchLabels": _selector(plan)}
+    canary = spec["strategy"]["canary"]
+    assert canary["maxUnavailable"] == 0
+    assert canary["maxSurge"] == "25%"
+    assert spec["replicas"] == plan.min_replicas
+    assert m.autoscaler_target(plan.server)["kind"] == "Rollout"
+
+
+@pytest.mark.parametrize(("kind", "stage"), [(k, s) for k in KINDS for s in STAGES])
+def test_steps_are_the_plan_batch_by_batch(kind: str, stage: str) -> None:
+    plan = plan_rollout(in_stage(KINDS[kind], stage))
+    steps = m.rollout(plan, _selector(plan), _labels(plan))["spec"]["strategy"]["canary"]["steps"]
+    gate = {"analysis": {"templates": [{"templateName": f"{plan.server}-slo-gate"}]}}
+    expected: list[dict[str, Any]] = []
+    for batch in plan.batches:
+        expected += [
+            {"setWeight": batch.weight_percent},
+            {"pause": {"duration": f"{batch.drain_seconds}s"}},
+            {"pause": {"duration": f"{batch.watch_seconds}s"}},
+            gate,
+        ]
+    assert steps == expected
+    assert [s["setWeight"] for s in steps if "setWeight" in s] == [25, 50, 75, 100]
+
+
+@pytest.mark.parametrize(("kind", "stage"), [(k, s) for k in KINDS for s in STAGES])
+def test_analysis_conditions_hold_the_plan_thresholds(kind: str, stage: str) -> None:
+    plan = plan_rollout(in_stage(KINDS[kind], stage))
+    gate = _metrics(m.gate_template(plan, _labels(plan)))
+    assert set(gate) == {check.kind.value for check in plan.gate}
+    for check in plan.gate:
+        rendered = gate[check.kind.value]
+        assert _limit(rendered["successCondition"]) == check.threshold
+        assert rendered["failureLimit"] == 0
+        assert rendered["count"] == 1
+        assert rendered["provider"]["cloudWatch"]["interval"] == f"{plan.batches[0].watch_seconds}s"
+    background = _metrics(m.background_template(plan, _labels(plan)))
+    fast = background[SliKind.FAST_BURN.value]
+    assert _limit(fast["successCondition"]) == plan.background[0].threshold
+    assert fast["interval"] == "60s" and "count" not in fast
+    assert fast["provider"]["cloudWatch"]["interval"] == "300s"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_dev_records_without_aborting_or_notifying(stage: str) -> None:
+    plan = plan_rollout(in_stage(BASELINE, stage))
+    documents = _render(plan)
+    rollout, gate, background = documents[0], documents[1], documents[2]
+    dry_run = [{"metricName": ".*"}]
+    assert (gate["spec"].get("dryRun") == dry_run) is (stage == "dev")
+    assert (background["spec"].get("dryRun") == dry_run) is (stage == "dev")
+    annotations = rollout["metadata"].get("annotations", {})
+    subscribed = {"notifications.argoproj.io/subscribe.on-rollout-aborted.mcp-fleet-ticket-0": ""}
+    assert annotations == ({} if stage == "dev" else subscribed)
+
+
+def test_queries_read_the_metrics_the_fleet_emits_for_this_server() -> None:
+    plan = plan_rollout(in_stage(STRICT, "staging"))
+    error_ratio = _metrics(m.gate_template(plan, {}))[SliKind.TOOL_ERROR_RATIO.value]
+    queries = error_ratio["provider"]["cloudWatch"]["metricDataQueries"]
+    stats = {q["id"]: q["metricStat"] for q in queries if "metricStat" in q}
+    assert {k: s["metric"]["metricName"] for k, s in stats.items()} == {
+        "calls": metric("tool-calls").metric_name,
+        "errors": metric("tool-errors").metric_name,
+        "rejected": metric("tool-rejections").metric_name,
+    }
+    for stat in stats.values():
+        assert stat["metric"]["namespace"] == NAMESPACE
+        assert stat["metric"]["dimensions"] == [
+            {"name": "Environment", "value": "staging"},
+            {"name": "Server", "value": "payments-tools"},
+        ]
+        assert stat["period"] == 60 and stat["stat"] == "Sum"
+    assert [q["id"] for q in queries if q["returnData"]] == ["ratio"]
+    for check in (*plan.gate, *plan.background):
+        assert sum(1 for q in check.queries if q["returnData"]) == 1, check.kind
+
+
+def test_stateful_servers_get_version_services_for_new_sessions() -> None:
+    plan = plan_rollout(STATEFUL)
+    canary = m.rollout(plan, _selector(plan), {})["spec"]["strategy"]["canary"]
+    assert canary["canaryService"] == "notebook-canary"
+    assert canary["stableService"] == "notebook-stable"
+    services = m.version_services(plan, PORT, _selector(plan), {})
+    assert [s["metadata"]["name"] for s in services] == ["notebook-canary", "notebook-stable"]
+    assert all(s["spec"]["ports"][0]["port"] == PORT for s in services)
+    assert m.version_services(plan_rollout(BASELINE), PORT, {}, {}) == []
+    assert (
+        "canaryService"
+        not in m.rollout(plan_rollout(BASELINE), {}, {})["spec"]["strategy"]["canary"]
+    )
+
+
+def test_the_abort_notification_reaches_every_ticket_endpoint() -> None:
+    route = replace(TICKETS, https_endpoints=("https://a.example.com/t", "https://b.example.com/t"))
+    data = m.notification_config_map("argo-rollouts", route, "mcp-fleet prod", {})["data"]
+    assert data["trigger.on-rollout-aborted"] == '[{"send": ["mcp-fleet-rollout-aborted"]}]'
+    assert '"url": "https://a.example.com/t"' in data["service.webhook.mcp-fleet-ticket-0"]
+    assert '"url": "https://b.example.com/t"' in data["service.webhook.mcp-fleet-ticket-1"]
+    template = data["template.mcp-fleet-rollout-aborted"]
+    assert '"mcp-fleet-ticket-0"' in template and '"mcp-fleet-ticket-1"' in template
