@@ -1,0 +1,143 @@
+"""The lab's reference MCP server, built on the official ``mcp`` SDK (streamable HTTP).
+
+One program plays every dev server of the lab, so that the gateway is exercised against the
+real protocol implementation rather than a fake. Two kinds, chosen per catalog entry's
+``sessionMode``: *stateful* keeps SDK sessions (``Mcp-Session-Id``) and a per-session notepad
+that only works when every request of a session reaches the same replica; *stateless* answers
+each request on its own, so any replica will do.
+
+Tools: ``echo`` and ``whoami`` (which replica and server answered, the headers the gateway
+passed on), ``remember``/``recall`` (per-session state, stateful kind only), and
+``delete_everything``, which the lab's allow-list deliberately leaves unapproved: the gateway
+must refuse it without forwarding, so the tool records that it was called at all.
+
+Run: ``python -m lab.reference_server --server github --replica r0 --port 8101 --kind stateful``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+
+import uvicorn
+from mcp.server.mcpserver import Context, MCPServer
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+STATEFUL = "stateful"
+STATELESS = "stateless"
+UNAPPROVED_TOOL = "delete_everything"
+FORWARDED_HEADERS = ("authorization", "traceparent", "x-mcp-tenant", "x-remote-credential")
+
+
+@dataclass
+class ReplicaState:
+    """What one replica remembers: notes per session and whether the forbidden tool ran."""
+
+    server: str
+    replica: str
+    kind: str
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    unapproved_calls: int = 0
+
+
+def _session_id(ctx: Context) -> str:
+    request = ctx.request_context.request
+    headers = getattr(request, "headers", None)
+    return str(headers.get("mcp-session-id", "")) if headers is not None else ""
+
+
+def _headers_seen(ctx: Context) -> dict[str, str]:
+    request = ctx.request_context.request
+    headers = getattr(request, "headers", None)
+    if headers is None:
+        return {}
+    return {name: str(headers[name]) for name in FORWARDED_HEADERS if name in headers}
+
+
+def build_server(state: ReplicaState) -> MCPServer:
+    """An MCPServer whose tools report on and use the replica's state."""
+    server = MCPServer(name=f"lab-{state.server}", version="1.0.0")
+
+    @server.tool()
+    def echo(text: str) -> str:
+        """Return the text unchanged."""
+        return text
+
+    @server.tool()
+    def whoami(ctx: Context) -> dict[str, object]:
+        """Which server and replica answered, and which headers arrived from the gateway."""
+        return {
+            "server": state.server,
+            "replica": state.replica,
+            "kind": state.kind,
+            "session": _session_id(ctx),
+            "headers": _headers_seen(ctx),
+        }
+
+    @server.tool(name=UNAPPROVED_TOOL)
+    def delete_everything() -> str:
+        """A tool no allow-list approves: reaching it means the gateway let it through."""
+        state.unapproved_calls += 1
+        return "deleted (this must never happen through the gateway)"
+
+    if state.kind == STATEFUL:
+
+        @server.tool()
+        def remember(note: str, ctx: Context) -> int:
+            """Add a note to this session's notepad; returns how many notes it holds."""
+            notes = state.notes.setdefault(_session_id(ctx), [])
+            notes.append(note)
+            return len(notes)
+
+        @server.tool()
+        def recall(ctx: Context) -> list[str]:
+            """This session's notes: empty on any replica but the one that holds the session."""
+            return list(state.notes.get(_session_id(ctx), []))
+
+    @server.custom_route("/livez", methods=["GET"])
+    async def livez(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "replica": state.replica})
+
+    @server.custom_route("/readyz", methods=["GET"])
+    async def readyz(_: Request) -> Response:
+        return JSONResponse({"status": "ready", "replica": state.replica})
+
+    @server.custom_route("/lab/unapproved-calls", methods=["GET"])
+    async def unapproved_calls(_: Request) -> Response:
+        return JSONResponse({"calls": state.unapproved_calls})
+
+    return server
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--server", required=True, help="the dev server this replica plays")
+    parser.add_argument("--replica", required=True, help="stable replica name, like r0")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--kind", choices=(STATEFUL, STATELESS), required=True)
+    parser.add_argument("--path", default="/mcp", help="the catalog entry's mcpPath")
+    parser.add_argument("--certfile", help="serve HTTPS with this certificate (remote stand-in)")
+    parser.add_argument("--keyfile", help="the certificate's private key")
+    args = parser.parse_args(argv)
+    state = ReplicaState(server=args.server, replica=args.replica, kind=args.kind)
+    app = build_server(state).streamable_http_app(
+        streamable_http_path=args.path,
+        stateless_http=args.kind == STATELESS,
+        json_response=args.kind == STATELESS,
+        host="0.0.0.0",  # behind the gateway the Host header is the public one, not loopback
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=os.environ.get("LAB_SERVER_LOG_LEVEL", "warning"),
+        ssl_certfile=args.certfile,
+        ssl_keyfile=args.keyfile,
+    )
+
+
+if __name__ == "__main__":
+    main()

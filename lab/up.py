@@ -1,0 +1,240 @@
+"""`lab up`: reference servers, two gateway replicas and the ALB stand-in, on loopback.
+
+The gateway configuration is rendered by ``gateway.render`` from the stack's settings,
+written once, checked with ``haproxy -c`` and shared by both gateway replicas, which differ
+only in the environment that tells them where to listen. Every process is recorded in the
+state file as soon as it starts, so `down` can stop a lab whose start failed half-way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.from_settings import gateway_config
+from gateway.model import GatewayConfig, RateLimit, Replica, Route, TenantAuth
+from gateway.render import render
+from lab import processes
+from lab.alb import render_alb
+from lab.errors import LabError
+from lab.issuer import create_issuer
+from lab.ports import free_ports
+from lab.remotes import load_remotes
+from lab.stack import PROJECT_DIR, load_stack
+from lab.state import LabServer, LabState, LabTenant, StartedProcess, save, state_path
+from stacks.fleet_plan import PlannedServer, Settings
+
+APPROVED_TOOLS = ("echo", "recall", "remember", "whoami")
+"""The lab's allow-list for every reference server; ``delete_everything`` stays unapproved."""
+GATEWAYS = ("gw0", "gw1")
+SERVER_REPLICAS = ("r0", "r1")
+LISTEN_ENV = "LAB_GATEWAY_LISTEN"
+HEALTH_ENV = "LAB_GATEWAY_HEALTH"
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    stack: str
+    state_dir: Path
+    rate_limit: int = 50
+    remotes_file: Path | None = None
+    only: tuple[str, ...] = ()
+    timeout: float = 60.0
+
+
+def haproxy_binary() -> str:
+    found = shutil.which("haproxy")
+    if found is None:
+        raise LabError(
+            "haproxy is not installed; install it (Debian: apt-get install -y haproxy, "
+            "or make system-deps)"
+        )
+    return found
+
+
+def _selected(settings: Settings, only: tuple[str, ...]) -> Settings:
+    names = [server.name for server in settings.servers]
+    unknown = sorted(set(only) - set(names))
+    if unknown:
+        raise LabError(f"--server {', '.join(unknown)}: the stack runs {', '.join(names)}")
+    if not only:
+        return settings
+    servers = tuple(server for server in settings.servers if server.name in only)
+    return dataclasses.replace(settings, servers=servers)
+
+
+class LabStarter:
+    """Starts the lab's processes in dependency order, recording each one as it starts."""
+
+    def __init__(self, options: UpOptions, settings: Settings, remotes: tuple[Route, ...]):
+        self.options = options
+        self.settings = settings
+        self.remotes = remotes
+        self.logs = options.state_dir / "logs"
+        ports = iter(
+            free_ports(1 + 2 * len(GATEWAYS) + len(SERVER_REPLICAS) * len(settings.servers))
+        )
+        self.alb_port = next(ports)
+        self.gateway_ports = {name: (next(ports), next(ports)) for name in GATEWAYS}
+        self.server_ports = {
+            (server.name, replica): next(ports)
+            for server in settings.servers
+            for replica in SERVER_REPLICAS
+        }
+        self.base_url = f"http://127.0.0.1:{self.alb_port}"
+        self.started: list[StartedProcess] = []
+        self.state = LabState(
+            stack=options.stack,
+            public_base_url=self.base_url,
+            gateway_config=str(options.state_dir / "gateway.cfg"),
+            tenants={},
+            servers={},
+        )
+
+    def _record(self, process: StartedProcess) -> StartedProcess:
+        self.started.append(process)
+        self.state = self.state.model_copy(update={"processes": tuple(self.started)})
+        save(self.options.state_dir, self.state)
+        return process
+
+    def issuers(self) -> dict[str, LabTenant]:
+        tenants = {server.tenant for server in self.settings.servers}
+        tenants |= {route.tenant for route in self.remotes}
+        keys = self.options.state_dir / "keys"
+        return {tenant: create_issuer(tenant, keys) for tenant in sorted(tenants)}
+
+    def start_servers(self) -> None:
+        probes, started = {}, {}
+        for server in self.settings.servers:
+            kind = server.entry.session_mode.value
+            for replica in SERVER_REPLICAS:
+                port = self.server_ports[(server.name, replica)]
+                name = f"{server.name}-{replica}"
+                argv = [sys.executable, "-m", "lab.reference_server", "--server", server.name]
+                argv += ["--replica", replica, "--port", str(port), "--kind", kind]
+                argv += ["--path", server.entry.mcp_path]
+                env = {"PYTHONPATH": str(PROJECT_DIR)}
+                started[name] = self._record(
+                    processes.start(name, argv, self.logs / f"{name}.log", env)
+                )
+                probes[name] = processes.http_probe(
+                    f"http://127.0.0.1:{port}{server.entry.health.readiness}"
+                )
+        processes.wait_until(probes, started, self.options.timeout)
+
+    def _replicas(self, server: PlannedServer) -> tuple[Replica, ...]:
+        return tuple(
+            Replica(name=replica, address=f"127.0.0.1:{self.server_ports[(server.name, replica)]}")
+            for replica in SERVER_REPLICAS
+        )
+
+    def gateway(self, tenants: dict[str, LabTenant]) -> GatewayConfig:
+        auth = [
+            TenantAuth(
+                name=name,
+                issuer=tenant.issuer,
+                key_files=(tenant.public_key,),
+                rate_limit=RateLimit(requests=self.options.rate_limit),
+            )
+            for name, tenant in tenants.items()
+        ]
+        return gateway_config(
+            self.settings,
+            tenants=auth,
+            approved_tools={server.entry.name: APPROVED_TOOLS for server in self.settings.servers},
+            replicas_of=self._replicas,
+            public_base_url=self.base_url,
+            remotes=self.remotes,
+            listen="${" + LISTEN_ENV + "}",
+            health_listen="${" + HEALTH_ENV + "}",
+            gateway_replicas=len(GATEWAYS),
+        )
+
+    def _check(self, haproxy: str, config: Path, env: dict[str, str]) -> None:
+        check = subprocess.run(
+            [haproxy, "-c", "-q", "-f", str(config)],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check.returncode != 0:
+            raise LabError(f"{config}: haproxy -c refused it:\n{check.stdout}{check.stderr}")
+
+    def start_gateways(self, config: GatewayConfig) -> None:
+        haproxy = haproxy_binary()
+        path = Path(self.state.gateway_config)
+        path.write_text(render(config))
+        probes, started = {}, {}
+        for name, (port, health) in self.gateway_ports.items():
+            env = {LISTEN_ENV: f"127.0.0.1:{port}", HEALTH_ENV: f"127.0.0.1:{health}"}
+            self._check(haproxy, path, env)
+            argv = [haproxy, "-db", "-f", str(path)]
+            started[name] = self._record(
+                processes.start(name, argv, self.logs / f"{name}.log", env)
+            )
+            probes[name] = processes.http_probe(f"http://127.0.0.1:{health}/healthz")
+        processes.wait_until(probes, started, self.options.timeout)
+
+    def start_alb(self) -> None:
+        path = self.options.state_dir / "alb.cfg"
+        gateways = [(name, port, health) for name, (port, health) in self.gateway_ports.items()]
+        path.write_text(render_alb(f"127.0.0.1:{self.alb_port}", gateways))
+        self._check(haproxy_binary(), path, {})
+        alb = self._record(
+            processes.start(
+                "alb", [haproxy_binary(), "-db", "-f", str(path)], self.logs / "alb.log"
+            )
+        )
+        first = self.state.servers[next(iter(self.state.servers))].url
+        metadata = first.replace(
+            self.base_url, f"{self.base_url}/.well-known/oauth-protected-resource"
+        )
+        processes.wait_until(
+            {"alb": processes.http_probe(metadata)}, {"alb": alb}, self.options.timeout
+        )
+
+    def run(self) -> LabState:
+        tenants = self.issuers()
+        config = self.gateway(tenants)
+        servers = {
+            route.name: LabServer(
+                url=config.resource_uri(route),
+                tenant=route.tenant,
+                session_mode=route.session_mode.value,
+            )
+            for route in config.routes
+        }
+        self.state = self.state.model_copy(update={"tenants": tenants, "servers": servers})
+        save(self.options.state_dir, self.state)
+        self.start_servers()
+        self.start_gateways(config)
+        self.start_alb()
+        return self.state
+
+
+def up(options: UpOptions) -> LabState:
+    """Start the lab; on any failure stop what already started and raise LabError."""
+    haproxy_binary()
+    if state_path(options.state_dir).exists():
+        from lab.state import load
+
+        if any(processes.is_running(process) for process in load(options.state_dir).processes):
+            raise LabError(
+                f"{options.state_dir}: a lab is already running there; "
+                "stop it with `python -m lab down` first"
+            )
+    settings = _selected(load_stack(options.stack), options.only)
+    remotes = load_remotes(options.remotes_file) if options.remotes_file else ()
+    options.state_dir.mkdir(parents=True, exist_ok=True)
+    starter = LabStarter(options, settings, remotes)
+    try:
+        return starter.run()
+    except BaseException:
+        processes.stop(starter.started)
+        raise
