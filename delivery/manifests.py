@@ -23,6 +23,7 @@ ABORTED_TRIGGER = "on-rollout-aborted"
 """Argo Rollouts fires the trigger named after the event: RolloutAborted -> on-rollout-aborted."""
 ABORTED_TEMPLATE = "mcp-fleet-rollout-aborted"
 SUBSCRIBE = "notifications.argoproj.io/subscribe"
+RUNBOOK = "docs/runbooks/rollout.md"
 MEASUREMENT_INTERVAL = "60s"
 """How often the background check measures: the log metrics' one-minute resolution."""
 REVISION_HISTORY = 5
@@ -205,21 +206,29 @@ def autoscaler_target(server: str) -> dict[str, str]:
     return {"apiVersion": API_VERSION, "kind": "Rollout", "name": server}
 
 
+def abort_webhook_body(title: str) -> str:
+    """The JSON a ticket endpoint receives, as a notification-engine Go template.
+
+    Names and namespaces are DNS labels and go in as they are; the controller's status message
+    is free text, so it goes through sprig's ``toJson``, which quotes and escapes it.
+    """
+    fields = {
+        "source": json.dumps(title),
+        "event": json.dumps("rollout-aborted"),
+        "rollout": '"{{.rollout.metadata.name}}"',
+        "namespace": '"{{.rollout.metadata.namespace}}"',
+        "message": "{{.rollout.status.message | toJson}}",
+        "runbook": json.dumps(RUNBOOK),
+    }
+    return "{" + ", ".join(f"{json.dumps(key)}: {value}" for key, value in fields.items()) + "}"
+
+
 def notification_config_map(
     controller_namespace: str, route: TicketRoute, title: str, labels: Mapping[str, str]
 ) -> Manifest:
     """The controller's notification services (one webhook per ticket endpoint) and message."""
     services = ticket_service_names(route)
-    body = json.dumps(
-        {
-            "source": title,
-            "event": "rollout-aborted",
-            "rollout": "{{.rollout.metadata.name}}",
-            "namespace": "{{.rollout.metadata.namespace}}",
-            "message": "{{.rollout.status.message}}",
-            "runbook": "docs/runbooks/rollout.md",
-        }
-    )
+    body = abort_webhook_body(title)
     data = {
         f"trigger.{ABORTED_TRIGGER}": json.dumps([{"send": [ABORTED_TEMPLATE]}]),
         f"template.{ABORTED_TEMPLATE}": json.dumps(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from typing import Any
@@ -187,5 +188,25 @@ def test_the_abort_notification_reaches_every_ticket_endpoint() -> None:
     assert data["trigger.on-rollout-aborted"] == '[{"send": ["mcp-fleet-rollout-aborted"]}]'
     assert '"url": "https://a.example.com/t"' in data["service.webhook.mcp-fleet-ticket-0"]
     assert '"url": "https://b.example.com/t"' in data["service.webhook.mcp-fleet-ticket-1"]
-    template = data["template.mcp-fleet-rollout-aborted"]
-    assert '"mcp-fleet-ticket-0"' in template and '"mcp-fleet-ticket-1"' in template
+    template = json.loads(data["template.mcp-fleet-rollout-aborted"])
+    assert set(template["webhook"]) == {"mcp-fleet-ticket-0", "mcp-fleet-ticket-1"}
+    assert {hook["method"] for hook in template["webhook"].values()} == {"POST"}
+
+
+def test_the_webhook_body_is_json_whatever_the_status_message_says() -> None:
+    """What the notification engine sends, with its template fields filled as Go would."""
+    body = m.abort_webhook_body('mcp-fleet "prod"')
+    message = 'Metric "tool-error-ratio" assessed Failed due to failed (1) > failureLimit (0)'
+    sent = (
+        body.replace("{{.rollout.metadata.name}}", "github-tools")
+        .replace("{{.rollout.metadata.namespace}}", "mcp-acme")
+        .replace("{{.rollout.status.message | toJson}}", json.dumps(message))
+    )
+    assert json.loads(sent) == {
+        "source": 'mcp-fleet "prod"',
+        "event": "rollout-aborted",
+        "rollout": "github-tools",
+        "namespace": "mcp-acme",
+        "message": message,
+        "runbook": "docs/runbooks/rollout.md",
+    }
