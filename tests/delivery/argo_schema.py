@@ -24,13 +24,13 @@ class Verdict:
 
 def validate(documents: Sequence[dict[str, Any]]) -> Verdict:
     """One line per document, ``N Kind/name: ok`` or ``N Kind/name: error: ...``."""
+    return validate_raw(json.dumps(list(documents)))
+
+
+def validate_raw(stdin: str) -> Verdict:
+    """The validator on any input, to see how it treats one that is not a list of objects."""
     command = node_tool("argo-rollouts", ".package-lock.json", "validate.mjs")
     done = subprocess.run(
-        command,
-        input=json.dumps(list(documents)),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
+        command, input=stdin, capture_output=True, text=True, check=False, timeout=120
     )
     return Verdict(done.returncode, tuple(done.stdout.splitlines()), done.stderr)

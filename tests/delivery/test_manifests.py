@@ -12,7 +12,7 @@ import pytest
 from components.log_metrics import NAMESPACE, metric
 from delivery import RolloutPlan, SliKind, plan_rollout
 from delivery import manifests as m
-from tests.delivery.argo_schema import validate
+from tests.delivery.argo_schema import validate, validate_raw
 from tests.delivery.servers import BASELINE, KINDS, STAGES, STATEFUL, STRICT, TICKETS, in_stage
 
 PORT = 8080
@@ -76,6 +76,33 @@ def test_the_validator_rejects_what_the_controller_would_not_run() -> None:
     assert (
         "no published schema for apiVersion argoproj.io/v1alpha1 kind Rollouts" in verdict.lines[3]
     )
+
+
+def test_a_misspelt_analysis_field_is_rejected_too() -> None:
+    template = m.gate_template(plan_rollout(STATEFUL), {})
+    metric = template["spec"]["metrics"][0]
+    query = {**metric["provider"]["cloudWatch"]["metricDataQueries"][0], "returnsData": False}
+    broken = {
+        **template,
+        "spec": {
+            "metrics": [
+                {
+                    **metric,
+                    "provider": {"cloudWatch": {"interval": "60s", "metricDataQueries": [query]}},
+                }
+            ]
+        },
+    }
+    verdict = validate([template, broken])
+    assert verdict.returncode == 1
+    assert verdict.lines[0] == "0 AnalysisTemplate/notebook-slo-gate: ok"
+    assert "'\"returnsData\"' does not exist in type" in verdict.lines[1]
+
+
+def test_input_that_is_not_a_list_of_objects_is_a_usage_error() -> None:
+    verdict = validate_raw('{"kind": "Rollout"}')
+    assert verdict.returncode == 2
+    assert "stdin must be a JSON array of Kubernetes objects" in verdict.stderr
 
 
 @pytest.mark.parametrize("kind", KINDS)
