@@ -24,6 +24,7 @@ import uvicorn
 from mcp.server.mcpserver import Context, MCPServer
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 STATEFUL = "stateful"
 STATELESS = "stateless"
@@ -111,6 +112,24 @@ def build_server(state: ReplicaState) -> MCPServer:
     return server
 
 
+class RequireBearer:
+    """ASGI guard of the remote stand-in: MCP requests need the credential the gateway injects."""
+
+    def __init__(self, app: ASGIApp, token: str, mcp_path: str):
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+        self.mcp_path = mcp_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.mcp_path:
+            headers = dict(scope["headers"])
+            if headers.get(b"authorization") != self.expected:
+                denied = JSONResponse({"error": "missing or wrong credential"}, status_code=401)
+                await denied(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", required=True, help="the dev server this replica plays")
@@ -121,6 +140,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--path", default="/mcp", help="the catalog entry's mcpPath")
     parser.add_argument("--certfile", help="serve HTTPS with this certificate (remote stand-in)")
     parser.add_argument("--keyfile", help="the certificate's private key")
+    parser.add_argument(
+        "--require-bearer-env",
+        help="environment variable holding the bearer credential every MCP request must carry",
+    )
     args = parser.parse_args(argv)
     state = ReplicaState(server=args.server, replica=args.replica, kind=args.kind)
     app = build_server(state).streamable_http_app(
@@ -129,8 +152,11 @@ def main(argv: list[str] | None = None) -> None:
         json_response=args.kind == STATELESS,
         host="0.0.0.0",  # behind the gateway the Host header is the public one, not loopback
     )
+    served: ASGIApp = app
+    if args.require_bearer_env:
+        served = RequireBearer(app, os.environ[args.require_bearer_env], args.path)
     uvicorn.run(
-        app,
+        served,
         host=args.host,
         port=args.port,
         log_level=os.environ.get("LAB_SERVER_LOG_LEVEL", "warning"),

@@ -49,6 +49,8 @@ class LabServer(LabModel):
     url: str
     tenant: str
     session_mode: str
+    replicas: dict[str, str] = {}
+    """Replica name to its direct URL, bypassing the gateway (remote servers have none)."""
 
 
 class LabState(LabModel):

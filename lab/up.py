@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.from_settings import gateway_config
-from gateway.model import GatewayConfig, RateLimit, Replica, Route, TenantAuth
+from gateway.model import GatewayConfig, LocalUpstream, RateLimit, Replica, Route, TenantAuth
+from gateway.preflight import missing_files
 from gateway.render import render
 from lab import processes
 from lab.alb import render_alb
@@ -168,6 +169,9 @@ class LabStarter:
 
     def start_gateways(self, config: GatewayConfig) -> None:
         haproxy = haproxy_binary()
+        missing = missing_files(config)
+        if missing:
+            raise LabError("the gateway configuration names missing files: " + "; ".join(missing))
         path = Path(self.state.gateway_config)
         path.write_text(render(config))
         probes, started = {}, {}
@@ -199,6 +203,15 @@ class LabStarter:
             {"alb": processes.http_probe(metadata)}, {"alb": alb}, self.options.timeout
         )
 
+    def _direct_urls(self, route: Route) -> dict[str, str]:
+        upstream = route.upstream
+        if not isinstance(upstream, LocalUpstream):
+            return {}
+        return {
+            replica.name: f"http://{replica.address}{upstream.mcp_path}"
+            for replica in upstream.replicas
+        }
+
     def run(self) -> LabState:
         tenants = self.issuers()
         config = self.gateway(tenants)
@@ -207,6 +220,7 @@ class LabStarter:
                 url=config.resource_uri(route),
                 tenant=route.tenant,
                 session_mode=route.session_mode.value,
+                replicas=self._direct_urls(route),
             )
             for route in config.routes
         }
