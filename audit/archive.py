@@ -17,14 +17,14 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import botocore.exceptions
 from pydantic import ValidationError
 
-from audit.chain import Located, Verdict, append, verify
+from audit.chain import Located, append
 from audit.errors import ArchiveError
 from audit.schema import AuditEvent, AuditRecord, archive_line, record_hash
 
@@ -63,6 +63,16 @@ def retain_until(now: datetime, years: int) -> datetime:
         return now.replace(year=now.year + years, day=28)
 
 
+@dataclass(frozen=True)
+class History:
+    """Objects hidden by a delete marker, and the original version of every object that was
+    written more than once. The writer writes each key once, so both mean tampering; Object
+    Lock keeps the originals."""
+
+    hidden: list[Batch]
+    originals: dict[str, str]
+
+
 class AuditArchive:
     """Read, verify and extend the audit chain kept in one bucket under one prefix."""
 
@@ -80,24 +90,33 @@ class AuditArchive:
             Bucket=self.bucket, Prefix=f"{self.prefix}/"
         )
         for page in pages:
-            found.extend(self._batch(item["Key"]) for item in page.get("Contents", []))
+            found.extend(self.batch_named(item["Key"]) for item in page.get("Contents", []))
         return sorted((b for b in found if b.key), key=lambda b: (b.first, b.last, b.key))
 
-    def hidden_batches(self) -> list[Batch]:
-        """Objects whose current version is a delete marker: hidden, yet still locked."""
+    def history(self) -> History:
+        """What happened to the archive's objects after they were written (normally nothing)."""
         hidden: list[Batch] = []
+        versions: dict[str, list[str]] = {}
         pages = self.s3.get_paginator("list_object_versions").paginate(
             Bucket=self.bucket, Prefix=f"{self.prefix}/"
         )
         for page in pages:
             for marker in page.get("DeleteMarkers", []):
                 if marker.get("IsLatest"):
-                    hidden.append(self._batch(marker["Key"]))
-        return [b for b in hidden if b.key]
+                    hidden.append(self.batch_named(marker["Key"]))
+            for version in page.get("Versions", []):
+                versions.setdefault(version["Key"], []).append(version["VersionId"])
+        originals = {key: ids[-1] for key, ids in versions.items() if len(ids) > 1}
+        return History([b for b in hidden if b.key], originals)
 
-    def read(self, batch: Batch) -> Iterator[Located]:
-        """The records of one object, in stored order; a bad line comes with its problem."""
-        body = self.s3.get_object(Bucket=self.bucket, Key=batch.key)["Body"]
+    def read(self, batch: Batch, version_id: str | None = None) -> Iterator[Located]:
+        """The records of one object (its current version unless told), in stored order;
+        a line that is not a record comes with its problem."""
+        if version_id:
+            got = self.s3.get_object(Bucket=self.bucket, Key=batch.key, VersionId=version_id)
+        else:
+            got = self.s3.get_object(Bucket=self.bucket, Key=batch.key)
+        body = got["Body"]
         location = f"s3://{self.bucket}/{batch.key}"
         try:
             with gzip.GzipFile(fileobj=body, mode="rb") as lines:
@@ -126,24 +145,6 @@ class AuditArchive:
                 "`python -m ops audit verify` and investigate first"
             )
         return record
-
-    def verify(self) -> Verdict:
-        """Walk the whole chain; name the first removed, reordered or edited record."""
-        batches = self.batches()
-        hidden = self.hidden_batches()
-        expect_last = max((b.last for b in [*batches, *hidden]), default=None)
-        verdict = verify(self.records(), expect_last=expect_last)
-        broken = verdict.broken
-        if broken is None:
-            return verdict
-        for batch in hidden:
-            if batch.first <= broken.sequence <= batch.last:
-                note = (
-                    f"; s3://{self.bucket}/{batch.key} (records {batch.first}..{batch.last}) "
-                    "was deleted: its locked version is still in the bucket's history"
-                )
-                return replace(verdict, broken=replace(broken, message=broken.message + note))
-        return verdict
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -188,7 +189,7 @@ class AuditArchive:
     def _refuse_hidden_tail(self, head: AuditRecord | None) -> None:
         """A deleted last object hides records: continuing after them would fork the chain."""
         reached = head.sequence if head else 0
-        for batch in self.hidden_batches():
+        for batch in self.history().hidden:
             if batch.last > reached:
                 raise ArchiveError(
                     f"s3://{self.bucket}/{batch.key} (records {batch.first}..{batch.last}) "
@@ -211,7 +212,8 @@ class AuditArchive:
             Metadata={"audit-last-hash": batch[-1].hash},
         )
 
-    def _batch(self, key: str) -> Batch:
+    def batch_named(self, key: str) -> Batch:
+        """The batch a key names, or an empty ``Batch`` for any other key under the prefix."""
         match = BATCH_NAME.search(key)
         if not match or not key.startswith(f"{self.prefix}/"):
             return Batch("", 0, 0)

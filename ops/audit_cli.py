@@ -162,9 +162,11 @@ def verify(
     region: Region = None,
 ) -> None:
     """Walk the hash chain; name the first removed, reordered or edited record (exit 5)."""
+    from audit.archive_check import check
+
     with _reported():
         archive = _archive(bucket, prefix, endpoint_url, region)
-        verdict = archive.verify()
+        verdict = check(archive)
         location = f"s3://{archive.bucket}/{archive.prefix}/"
         if output is OutputFormat.JSON:
             typer.echo(json.dumps(_verdict_json(location, verdict), sort_keys=True))
@@ -174,7 +176,7 @@ def verify(
             typer.echo(f"{location}: chain intact, {verdict.intact} records{tail}")
         else:
             typer.echo(f"{location}: {verdict.intact} records intact before the break")
-        if not verdict.ok:
+        if verdict.broken is not None:
             _fail(f"audit chain broken: {verdict.broken.message}", EXIT_CHAIN_BROKEN)
 
 

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from audit.archive import AuditArchive, retain_until
+from audit.archive_check import check
 from audit.chain import BreakKind
 from audit.errors import ArchiveError
-from audit.schema import AuditRecord
+from audit.schema import AuditRecord, archive_line, record_hash
 from audit.sources import gateway_events
 from tests.audit.lab_day import GATEWAY_LINES, catalog_day
 
@@ -83,7 +84,7 @@ def test_a_second_writer_run_continues_the_chain_and_verify_passes(
 ) -> None:
     archive, records = lab_archive(s3, locked_bucket)
     assert records[7].sequence == 8 and records[8].prev_hash == records[7].hash
-    verdict = archive.verify()
+    verdict = check(archive)
     assert verdict.ok and verdict.intact == 15 and verdict.last == records[-1]
 
 
@@ -105,7 +106,7 @@ def test_an_edited_record_is_named_with_its_object_and_line(
         lines[2] = lines[2].replace(b"alice@acme.example", b"mallory@acme.example")
 
     rewrite(s3, locked_bucket, key, edit)
-    broken = archive.verify().broken
+    broken = check(archive).broken
     assert broken and broken.kind is BreakKind.EDITED and broken.sequence == 7
     assert broken.where == f"s3://{locked_bucket}/{key}:3"
 
@@ -113,7 +114,7 @@ def test_an_edited_record_is_named_with_its_object_and_line(
 def test_a_removed_record_is_named(s3: S3Client, locked_bucket: str) -> None:
     archive, _ = lab_archive(s3, locked_bucket)
     rewrite(s3, locked_bucket, archive.batches()[2].key, lambda lines: lines.pop(1))
-    broken = archive.verify().broken
+    broken = check(archive).broken
     assert broken and broken.kind is BreakKind.REMOVED and broken.sequence == 10
     assert "record 10 removed" in broken.message
 
@@ -125,15 +126,46 @@ def test_two_swapped_records_are_named(s3: S3Client, locked_bucket: str) -> None
         lines[0], lines[3] = lines[3], lines[0]
 
     rewrite(s3, locked_bucket, archive.batches()[0].key, swap)
-    broken = archive.verify().broken
+    broken = check(archive).broken
     assert broken and broken.kind is BreakKind.REORDERED and broken.sequence == 4
 
 
 def test_a_truncated_last_object_is_named_by_its_key(s3: S3Client, locked_bucket: str) -> None:
     archive, _ = lab_archive(s3, locked_bucket)
     rewrite(s3, locked_bucket, archive.batches()[-1].key, lambda lines: lines.pop())
-    broken = archive.verify().broken
+    broken = check(archive).broken
     assert broken and broken.kind is BreakKind.REMOVED and broken.sequence == 15
+
+
+def test_a_rewritten_and_rehashed_last_record_is_named_against_its_locked_original(
+    s3: S3Client, locked_bucket: str
+) -> None:
+    """The chain cannot see this one (no successor links to the tail); the versions can."""
+    archive, records = lab_archive(s3, locked_bucket)
+    forged = records[-1].model_copy(update={"reason": "nothing to see here"})
+    forged = forged.model_copy(update={"hash": record_hash(forged)})
+
+    def forge(lines: list[bytes]) -> None:
+        lines[-1] = archive_line(forged)
+
+    key = archive.batches()[-1].key
+    rewrite(s3, locked_bucket, key, forge)
+    broken = check(archive).broken
+    assert broken and broken.kind is BreakKind.EDITED and broken.sequence == 15
+    assert broken.where == f"s3://{locked_bucket}/{key}:3"
+    assert "differs from the locked original" in broken.message
+
+
+def test_a_break_in_an_overwritten_object_names_its_locked_original(
+    s3: S3Client, locked_bucket: str
+) -> None:
+    archive, _ = lab_archive(s3, locked_bucket)
+    key = archive.batches()[0].key
+    original = s3.head_object(Bucket=locked_bucket, Key=key)["VersionId"]
+    rewrite(s3, locked_bucket, key, lambda lines: lines.pop(0))
+    broken = check(archive).broken
+    assert broken and broken.kind is BreakKind.REMOVED and broken.sequence == 1
+    assert f"its locked original is version {original}" in broken.message
 
 
 def test_a_hidden_object_is_named_and_its_locked_version_survives(
@@ -142,7 +174,7 @@ def test_a_hidden_object_is_named_and_its_locked_version_survives(
     archive, _ = lab_archive(s3, locked_bucket)
     key = archive.batches()[1].key
     assert s3.delete_object(Bucket=locked_bucket, Key=key)["DeleteMarker"]
-    broken = archive.verify().broken
+    broken = check(archive).broken
     assert broken and broken.kind is BreakKind.REMOVED and broken.sequence == 5
     assert "was deleted: its locked version is still in the bucket's history" in broken.message
     versions = s3.list_object_versions(Bucket=locked_bucket, Prefix=key)["Versions"]
@@ -154,7 +186,7 @@ def test_a_hidden_last_object_is_named_and_blocks_appending(
 ) -> None:
     archive, _ = lab_archive(s3, locked_bucket)
     s3.delete_object(Bucket=locked_bucket, Key=archive.batches()[-1].key)
-    broken = archive.verify().broken
+    broken = check(archive).broken
     assert broken and broken.kind is BreakKind.REMOVED and broken.sequence == 13
     with pytest.raises(ArchiveError, match="would fork the chain"):
         archive.write(catalog_day(), retention_years=7)
@@ -164,7 +196,7 @@ def test_an_object_that_is_not_gzip_is_named_as_edited(s3: S3Client, locked_buck
     archive, _ = lab_archive(s3, locked_bucket)
     key = archive.batches()[2].key
     s3.put_object(Bucket=locked_bucket, Key=key, Body=b"plain text, not gzip")
-    broken = archive.verify().broken
+    broken = check(archive).broken
     assert broken and broken.kind is BreakKind.EDITED and broken.sequence == 9
     assert "not a complete gzip object" in broken.message
 

@@ -17,6 +17,7 @@ import botocore.exceptions
 import pytest
 
 from audit.archive import AuditArchive
+from audit.archive_check import check
 from tests.audit.lab_day import catalog_day
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def test_overwriting_adds_a_version_and_the_locked_original_survives(
     s3.put_object(Bucket=locked_bucket, Key=key, Body=gzip.compress(b"{}\n"))
     kept = s3.get_object(Bucket=locked_bucket, Key=key, VersionId=version)
     assert kept["Body"].read() == original and kept["ObjectLockMode"] == "COMPLIANCE"
-    assert AuditArchive(s3, locked_bucket).verify().broken is not None
+    assert check(AuditArchive(s3, locked_bucket)).broken is not None
 
 
 def test_the_writer_never_overwrites_an_archived_key(s3: S3Client, locked_bucket: str) -> None:
