@@ -9,8 +9,8 @@ re-initializes, as the MCP transport specifies.
 
 Upstream names are resolved at run time (``resolvers dns``, ``init-addr none``): a pod that
 does not exist yet (HPA below its maximum) starts out down instead of stopping HAProxy from
-starting, and a pod that moves is found again. A remote's name is also tried through libc
-at start, so a name only ``/etc/hosts`` knows still works.
+starting, and a pod that moves is found again. A remote's name is resolved through libc at
+start and, unless ``runtime_dns`` is off, followed through DNS afterwards.
 
 Retries happen only on connection failures, before any byte of the request reached a
 server, so no ``tools/call`` is ever sent twice.
@@ -35,7 +35,7 @@ def _common(config: GatewayConfig, route: Route) -> list[str]:
         "    option redispatch 1",
         f"    default-server check inter {ejection.check_interval_ms}ms fall {ejection.fall}"
         f" rise {ejection.rise} observe layer7 error-limit {ejection.error_limit}"
-        " on-error mark-down resolvers dns",
+        " on-error mark-down",
     ]
 
 
@@ -66,7 +66,7 @@ def _local(route: Route, upstream: LocalUpstream) -> list[str]:
     if route.session_mode is SessionMode.STATEFUL:
         lines += _session_pinning(upstream)
     lines += [
-        f"    server {replica.name} {replica.address} id {index} init-addr none"
+        f"    server {replica.name} {replica.address} id {index} resolvers dns init-addr none"
         for index, replica in enumerate(upstream.replicas, start=1)
     ]
     return lines
@@ -74,11 +74,13 @@ def _local(route: Route, upstream: LocalUpstream) -> list[str]:
 
 def _remote(upstream: RemoteUpstream) -> list[str]:
     scheme = f"{upstream.credential_scheme} " if upstream.credential_scheme else ""
+    dns = " resolvers dns" if upstream.runtime_dns else ""
     return [
         f"    http-request set-path {upstream.path}",
         f"    http-request set-header Host {upstream.host}",
         f'    http-request set-header {upstream.credential_header} "{scheme}%[env({upstream.credential_env})]"',
-        f"    server remote {upstream.host}:{upstream.port} id 1 init-addr libc,none ssl verify required"
+        f"    server remote {upstream.host}:{upstream.port} id 1{dns} init-addr libc,none"
+        " ssl verify required"
         f" ca-file {upstream.ca_file} sni str({upstream.host}) check-ssl check-sni {upstream.host}",
     ]
 

@@ -112,6 +112,11 @@ class RemoteUpstream(GatewayModel):
     credential_env: str = Field(pattern=ENV_NAME, description="environment variable of the token")
     credential_header: str = Field(default="Authorization", pattern=r"^[A-Za-z0-9-]+$")
     credential_scheme: str = Field(default="Bearer", pattern=r"^[A-Za-z0-9-]*$")
+    runtime_dns: bool = Field(
+        default=True,
+        description="follow DNS changes while running; off: resolve once at start (libc, "
+        "/etc/hosts), for names only the host knows",
+    )
 
     @field_validator("url")
     @classmethod

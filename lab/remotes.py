@@ -38,7 +38,10 @@ def _route(entry: RemoteEntry) -> Route:
         session_mode=entry.session_mode,
         approved_tools=entry.approved_tools,
         upstream=RemoteUpstream(
-            url=entry.url, ca_file=entry.ca_file, credential_env=entry.credential_env
+            url=entry.url,
+            ca_file=entry.ca_file,
+            credential_env=entry.credential_env,
+            runtime_dns=False,  # lab remotes live on loopback: /etc/hosts, never DNS
         ),
     )
 

@@ -113,8 +113,8 @@ def test_retries_only_on_connection_failures_and_replicas_are_ejected() -> None:
     assert "retry-on conn-failure\n" in slack
     assert "observe layer7 error-limit 10 on-error mark-down" in slack
     assert "option httpchk GET /readyz" in slack
-    assert "server r0 127.0.0.1:9001 id 1 init-addr none" in slack
-    assert "server r1 127.0.0.1:9002 id 2 init-addr none" in slack
+    assert "server r0 127.0.0.1:9001 id 1 resolvers dns init-addr none" in slack
+    assert "server r1 127.0.0.1:9002 id 2 resolvers dns init-addr none" in slack
 
 
 def test_remote_upstream_gets_verified_tls_and_the_injected_credential() -> None:
@@ -122,7 +122,8 @@ def test_remote_upstream_gets_verified_tls_and_the_injected_credential() -> None
     assert "http-request set-path /v1/mcp" in vendor
     assert 'set-header Authorization "Bearer %[env(VENDOR_TOKEN)]"' in vendor
     assert (
-        "server remote mcp.vendor.example:443 id 1 init-addr libc,none ssl verify required"
+        "server remote mcp.vendor.example:443 id 1 resolvers dns init-addr libc,none"
+        " ssl verify required"
         " ca-file /keys/ca.pem"
         " sni str(mcp.vendor.example)" in vendor
     )
