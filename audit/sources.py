@@ -1,7 +1,7 @@
 """Producers' lines into audit events: the gateway's JSON access log, and ready-made events.
 
-The gateway writes one JSON object per request (format in docs/audit.md, "Gateway access
-log line"). Every ``tools/call`` and every denial becomes an event; other requests
+The gateway writes one JSON object per request (``gateway/log_format.py``; the fields the
+audit reads are in docs/audit.md, "Gateway access-log line"). Every ``tools/call`` and every denial becomes an event; other requests
 (``initialize``, ``tools/list``, notifications) are not audit events and are skipped. HAProxy
 logs ``-`` for an empty sample and may quote numbers; both are accepted. Unknown fields are
 ignored, so the gateway can log more than the audit needs.
@@ -37,41 +37,53 @@ from audit.schema import (
 )
 
 TOOL_CALL_METHOD = "tools/call"
-DENIAL_REASONS = ("unauthenticated", "forbidden-tenant", "tool-not-approved", "rate-limited")
+GATEWAY_RESOURCE = "gateway"
+"""The resource of a denial the gateway made before it knew the server (a bad request)."""
+DENIAL_REASONS = (
+    "unauthenticated",
+    "forbidden-tenant",
+    "tool-not-approved",
+    "rate-limited",
+    "bad-request",
+)
 """The reasons the gateway writes today; others are accepted as written."""
+NOT_YET_LOGGED = frozenset({"sub", "user_agent"})
+"""Fields the audit reads that gateway/log_format.py does not write yet (the token's subject
+and the client's User-Agent): without them gateway records have no ``user``/``user_agent``."""
 
 
 class GatewayLine(BaseModel):
-    """One gateway access-log line, as far as the audit reads it."""
+    """One gateway access-log line (gateway/log_format.py), as far as the audit reads it."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    timestamp: datetime
-    server: str = Field(min_length=1)
+    time_unix: datetime = Field(description="epoch seconds (HAProxy %Ts) or ISO 8601")
+    server: str | None = None
     method: str | None = None
     tool: str | None = None
-    status: int = Field(ge=100, le=599)
-    denial_reason: str | None = None
+    status: int = Field(ge=-1, le=599, description="-1: HAProxy sent no response")
+    denial: str | None = None
     tenant: str | None = None
     trace_id: str | None = Field(default=None, pattern=TRACE_ID)
-    client_ip: IPvAnyAddress | None = None
+    client: IPvAnyAddress | None = None
     user_agent: str | None = None
     sub: str | None = None
     latency_ms: float | None = Field(default=None, ge=0)
+    gateway: str | None = None
 
     @field_validator("*", mode="before")
     @classmethod
     def _haproxy_empty(cls, value: Any) -> Any:
         return None if value in ("-", "") else value
 
-    @field_validator("timestamp", mode="before")
+    @field_validator("time_unix", mode="before")
     @classmethod
     def _epoch_or_iso(cls, value: Any) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return datetime.fromtimestamp(value, UTC)
         return value
 
-    @field_validator("timestamp")
+    @field_validator("time_unix")
     @classmethod
     def _zoned(cls, moment: datetime) -> datetime:
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -79,39 +91,52 @@ class GatewayLine(BaseModel):
 
 def gateway_event(line: GatewayLine) -> AuditEvent | None:
     """The audit event for a tool call or a denial; None for any other request."""
-    denied = line.denial_reason is not None
+    denied = line.denial is not None
     if not denied and line.method != TOOL_CALL_METHOD:
         return None
     details: dict[str, str | int | bool | None] = {"http_status": line.status}
     if line.latency_ms is not None:
         details["latency_ms"] = round(line.latency_ms)
+    if line.gateway:
+        details["gateway"] = line.gateway
     return AuditEvent(
-        timestamp=line.timestamp,
+        timestamp=line.time_unix,
         event_type=EventType.DENIAL if denied else EventType.TOOL_CALL,
         user=line.sub,
         action=line.method or "request",
-        resource=tool_resource(line.server, line.tool)
-        if line.tool
-        else server_resource(line.server),
+        resource=_resource(line.server, line.tool),
         result=Result.DENIED if denied else _result(line.status),
-        ip_address=line.client_ip,
+        ip_address=line.client,
         user_agent=line.user_agent,
         tenant=line.tenant,
-        reason=line.denial_reason,
+        reason=line.denial,
         trace_id=line.trace_id,
         details=details,
     )
 
 
+def _resource(server: str | None, tool: str | None) -> str:
+    if server is None:
+        return GATEWAY_RESOURCE
+    return tool_resource(server, tool) if tool else server_resource(server)
+
+
 def _result(status: int) -> Result:
-    return Result.SUCCESS if status < 400 else Result.FAILURE
+    return Result.SUCCESS if 0 < status < 400 else Result.FAILURE
 
 
 def gateway_events(lines: Iterable[str], source: str) -> tuple[list[AuditEvent], int]:
-    """Every audit event in a gateway log, and how many lines were not audit events."""
+    """Every audit event in a gateway log, and how many lines were not audit events.
+
+    Lines that do not start with ``{`` are HAProxy's own notices in the same stream (the lab
+    logs stdout and stderr together): skipped and counted. A line that starts like JSON but
+    is not a valid access-log line is an error: it may be a record the audit would lose."""
     events: list[AuditEvent] = []
     skipped = 0
     for number, text in _numbered(lines):
+        if not text.lstrip().startswith("{"):
+            skipped += 1
+            continue
         try:
             event = gateway_event(GatewayLine.model_validate(_object(text)))
         except (ValidationError, ValueError) as error:

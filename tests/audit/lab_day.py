@@ -16,19 +16,32 @@ from audit.schema import AuditEvent
 TRACE = "4bf92f3577b34da6a3ce929d0e0e{:04x}"
 
 
+NINE_AM = int(datetime(2026, 11, 26, 9, 0, tzinfo=UTC).timestamp())
+
+
 def _line(minute: int, **fields: Any) -> str:
+    """A line in gateway/log_format.py's shape, plus ``sub`` and ``user_agent``."""
     base = {
-        "timestamp": f"2026-11-26T09:{minute:02d}:00.000Z",
-        "status": 200,
-        "client_ip": "203.0.113.7",
-        "user_agent": "mcp-python-sdk/2.3",
-        "latency_ms": 41,
+        "time_unix": NINE_AM + 60 * minute,
+        "gateway": "gateway-0",
+        "client": "203.0.113.7",
         "trace_id": TRACE.format(minute),
+        "http_method": "POST",
+        "status": 200,
+        "latency_ms": 41,
+        "upstream_ms": 38,
+        "replica": "github-0",
+        "denial": "-",
+        "bytes_out": 512,
+        "termination": "----",
+        "sub": "-",
+        "user_agent": "mcp-python-sdk/2.3",
     }
     return json.dumps(base | fields)
 
 
 GATEWAY_LINES = [
+    "[NOTICE]   (4242) : haproxy version is 2.6.12-1+deb12u2",
     _line(0, tenant="acme", server="github", method="initialize", sub="alice@acme.example"),
     _line(1, tenant="acme", server="github", method="tools/list", sub="alice@acme.example"),
     _line(
@@ -63,7 +76,7 @@ GATEWAY_LINES = [
         method="tools/call",
         tool="delete_repo",
         sub="mallory@acme.example",
-        denial_reason="tool-not-approved",
+        denial="tool-not-approved",
     ),
     _line(
         6,
@@ -72,9 +85,9 @@ GATEWAY_LINES = [
         method="tools/call",
         sub="-",
         status=401,
-        denial_reason="unauthenticated",
+        denial="unauthenticated",
         tool="-",
-        client_ip="198.51.100.9",
+        client="198.51.100.9",
     ),
     _line(
         7,
@@ -84,7 +97,7 @@ GATEWAY_LINES = [
         tool="create_issue",
         sub="carol@globex.example",
         status=403,
-        denial_reason="forbidden-tenant",
+        denial="forbidden-tenant",
     ),
     _line(
         8,
@@ -102,12 +115,13 @@ GATEWAY_LINES = [
         tool="search",
         sub="alice@acme.example",
         status=429,
-        denial_reason="rate-limited",
+        denial="rate-limited",
     ),
     _line(10, tenant="acme", server="docs-search", method="notifications/initialized", status=202),
 ]
-NOT_AUDIT_EVENTS = 3
-"""initialize, tools/list and a notification: requests, but not tool calls or denials."""
+NOT_AUDIT_EVENTS = 4
+"""HAProxy's start-up notice, and initialize, tools/list and a notification: requests, but
+not tool calls or denials."""
 
 WHO_CALLED_CREATE_ISSUE = [
     ("alice@acme.example", "acme", "success"),

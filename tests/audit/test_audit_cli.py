@@ -142,10 +142,10 @@ def test_bad_input_exits_2_and_writes_nothing(
     s3: S3Client, locked_bucket: str, tmp_path: Path
 ) -> None:
     log = tmp_path / "gateway.log"
-    log.write_text(GATEWAY_LINES[2] + "\n" + '{"server": "github"}\n')
+    log.write_text(GATEWAY_LINES[3] + "\n" + '{"server": "github"}\n')
     result = ops("append", "--bucket", locked_bucket, "--input", str(log))
     assert result.exit_code == 2
-    assert result.stderr == f"error: {log}:2: timestamp: Field required\n"
+    assert result.stderr == f"error: {log}:2: time_unix: Field required\n"
     assert AuditArchive(s3, locked_bucket).batches() == []
 
 
