@@ -1,0 +1,238 @@
+"""A tenant's namespace: the Kubernetes boundary around its servers.
+
+Pod Security "restricted" enforced, a ResourceQuota and LimitRange from the tenant's settings,
+and network isolation in both directions: everything denied, then exactly what the tenant's
+servers need admitted: DNS answers from kube-dns, calls from the gateway's namespace on the
+servers' ports, and the dependencies the tenant declared. Nothing admits another tenant's
+namespace, so no pod of one tenant reaches another's servers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.pod_security import restricted_namespace
+from policy.contract import component_type
+from stacks.tenant_settings import ContainerDefaults, TenantQuota
+
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+"""Set by Kubernetes itself on every namespace (1.22+): a selector no tenant can forge."""
+DNS_NAMESPACE = "kube-system"
+DNS_POD_LABELS = {"k8s-app": "kube-dns"}
+"""CoreDNS on EKS keeps the kube-dns label for compatibility."""
+DNS_PORT = 53
+
+
+@dataclass(frozen=True)
+class EgressDependency:
+    """Somewhere the tenant's servers may call: CIDR blocks or a namespace, on given ports."""
+
+    name: str
+    ports: tuple[int, ...]
+    cidrs: tuple[str, ...] = ()
+    namespace: str | None = None
+    protocol: str = "TCP"
+
+    def problems(self, tenant_namespaces: frozenset[str], own: str) -> list[str]:
+        found = []
+        if bool(self.cidrs) == (self.namespace is not None):
+            found.append(f"dependency {self.name!r}: give cidrs or a namespace, not both or none")
+        if not self.ports or any(not 1 <= port <= 65535 for port in self.ports):
+            found.append(f"dependency {self.name!r}: ports must be 1-65535, got {self.ports}")
+        for block in self.cidrs:
+            try:
+                ipaddress.ip_network(block, strict=True)
+            except ValueError:
+                found.append(f"dependency {self.name!r}: {block!r} is not a CIDR block")
+        if self.namespace in tenant_namespaces and self.namespace != own:
+            found.append(
+                f"dependency {self.name!r}: namespace {self.namespace} belongs to another "
+                "tenant; tenants never call each other's servers directly"
+            )
+        if self.protocol not in ("TCP", "UDP", "SCTP"):
+            found.append(f"dependency {self.name!r}: protocol must be TCP, UDP or SCTP")
+        return found
+
+
+@dataclass(frozen=True)
+class TenantNamespaceArgs:
+    tenant: str
+    namespace: str
+    labels: Mapping[str, str]
+    """The tenant's standard labels (tenant, owner, environment), on every object."""
+    quota: TenantQuota
+    container_defaults: ContainerDefaults
+    gateway_namespace: str
+    server_ports: tuple[int, ...]
+    """The ports the tenant's servers listen on: the only ones the gateway may call."""
+    tenant_namespaces: frozenset[str]
+    """Every tenant namespace of the stack: a dependency inside another tenant's is refused."""
+    dependencies: Sequence[EgressDependency] = field(default_factory=tuple)
+
+    def problems(self) -> list[str]:
+        found = [
+            problem
+            for dependency in self.dependencies
+            for problem in dependency.problems(self.tenant_namespaces, self.namespace)
+        ]
+        if not self.server_ports or any(not 1 <= p <= 65535 for p in self.server_ports):
+            found.append(f"server_ports must be 1-65535, got {self.server_ports}")
+        if self.gateway_namespace in self.tenant_namespaces:
+            found.append(f"the gateway namespace {self.gateway_namespace} is a tenant namespace")
+        if self.namespace not in self.tenant_namespaces:
+            found.append(f"{self.namespace} is missing from tenant_namespaces")
+        return found
+
+
+def resource_quota_hard(quota: TenantQuota) -> dict[str, str]:
+    """The ResourceQuota's ``hard``: what ``stacks.tenant_settings.check_quota_fits`` checked."""
+    return {
+        "requests.cpu": f"{round(quota.cpu_cores * 1000)}m",
+        "requests.memory": f"{quota.memory_mib}Mi",
+        "pods": str(quota.pods),
+        "services": str(quota.services),
+        "services.loadbalancers": "0",
+        "services.nodeports": "0",
+    }
+
+
+def limit_range_limits(defaults: ContainerDefaults) -> list[k8s.core.v1.LimitRangeItemArgs]:
+    return [
+        k8s.core.v1.LimitRangeItemArgs(
+            type="Container",
+            default_request={
+                "cpu": f"{defaults.cpu_request_millicores}m",
+                "memory": f"{defaults.memory_request_mib}Mi",
+            },
+            default={
+                "cpu": f"{defaults.cpu_limit_millicores}m",
+                "memory": f"{defaults.memory_limit_mib}Mi",
+            },
+        )
+    ]
+
+
+class TenantNamespace(pulumi.ComponentResource):
+    """Namespace (restricted), ResourceQuota, LimitRange and the NetworkPolicies isolating it."""
+
+    namespace: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: TenantNamespaceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        problems = args.problems()
+        if problems:
+            raise ValueError(f"TenantNamespace {args.tenant}: " + "; ".join(problems))
+        super().__init__(component_type("tenancy", "TenantNamespace"), name, None, opts)
+        labels = dict(args.labels)
+        created = restricted_namespace(
+            f"{name}-namespace", args.namespace, labels, pulumi.ResourceOptions(parent=self)
+        )
+        self.namespace = created.metadata.name
+        in_namespace = pulumi.ResourceOptions(parent=created)
+
+        def metadata(object_name: str) -> k8s.meta.v1.ObjectMetaArgs:
+            return k8s.meta.v1.ObjectMetaArgs(
+                name=object_name, namespace=self.namespace, labels=labels
+            )
+
+        k8s.core.v1.ResourceQuota(
+            f"{name}-quota",
+            metadata=metadata("tenant-quota"),
+            spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=resource_quota_hard(args.quota)),
+            opts=in_namespace,
+        )
+        k8s.core.v1.LimitRange(
+            f"{name}-limits",
+            metadata=metadata("tenant-defaults"),
+            spec=k8s.core.v1.LimitRangeSpecArgs(limits=limit_range_limits(args.container_defaults)),
+            opts=in_namespace,
+        )
+        for policy_name, spec in network_policies(args).items():
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-{policy_name}",
+                metadata=metadata(policy_name),
+                spec=spec,
+                opts=in_namespace,
+            )
+        self.register_outputs({"namespace": self.namespace})
+
+
+def _namespace_selector(namespace: str) -> k8s.meta.v1.LabelSelectorArgs:
+    return k8s.meta.v1.LabelSelectorArgs(match_labels={NAMESPACE_NAME_LABEL: namespace})
+
+
+def _ports(ports: Sequence[int], protocol: str) -> list[k8s.networking.v1.NetworkPolicyPortArgs]:
+    return [k8s.networking.v1.NetworkPolicyPortArgs(port=p, protocol=protocol) for p in ports]
+
+
+def network_policies(
+    args: TenantNamespaceArgs,
+) -> dict[str, k8s.networking.v1.NetworkPolicySpecArgs]:
+    """Deny egress (ingress is denied by the restricted namespace), then the three allows."""
+    every_pod = k8s.meta.v1.LabelSelectorArgs()
+    policies = {
+        "default-deny-egress": k8s.networking.v1.NetworkPolicySpecArgs(
+            pod_selector=every_pod, policy_types=["Egress"]
+        ),
+        "allow-dns-egress": k8s.networking.v1.NetworkPolicySpecArgs(
+            pod_selector=every_pod,
+            policy_types=["Egress"],
+            egress=[
+                k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                    to=[
+                        k8s.networking.v1.NetworkPolicyPeerArgs(
+                            namespace_selector=_namespace_selector(DNS_NAMESPACE),
+                            pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=DNS_POD_LABELS),
+                        )
+                    ],
+                    ports=[*_ports([DNS_PORT], "UDP"), *_ports([DNS_PORT], "TCP")],
+                )
+            ],
+        ),
+        "allow-gateway-ingress": k8s.networking.v1.NetworkPolicySpecArgs(
+            pod_selector=every_pod,
+            policy_types=["Ingress"],
+            ingress=[
+                k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                    from_=[
+                        k8s.networking.v1.NetworkPolicyPeerArgs(
+                            namespace_selector=_namespace_selector(args.gateway_namespace)
+                        )
+                    ],
+                    ports=_ports(sorted(set(args.server_ports)), "TCP"),
+                )
+            ],
+        ),
+    }
+    if args.dependencies:
+        policies["allow-dependencies-egress"] = k8s.networking.v1.NetworkPolicySpecArgs(
+            pod_selector=every_pod,
+            policy_types=["Egress"],
+            egress=[_dependency_rule(dependency) for dependency in args.dependencies],
+        )
+    return policies
+
+
+def _dependency_rule(dependency: EgressDependency) -> k8s.networking.v1.NetworkPolicyEgressRuleArgs:
+    if dependency.namespace is not None:
+        peers = [
+            k8s.networking.v1.NetworkPolicyPeerArgs(
+                namespace_selector=_namespace_selector(dependency.namespace)
+            )
+        ]
+    else:
+        peers = [
+            k8s.networking.v1.NetworkPolicyPeerArgs(
+                ip_block=k8s.networking.v1.IPBlockArgs(cidr=block)
+            )
+            for block in dependency.cidrs
+        ]
+    return k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+        to=peers, ports=_ports(dependency.ports, dependency.protocol)
+    )

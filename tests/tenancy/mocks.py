@@ -1,0 +1,46 @@
+"""Pulumi's mock runtime for the tenancy components: a fresh recorder per test.
+
+``FleetMocks`` answers ids and ARNs; this adds the Secrets Manager ARN shape AWS really uses
+(``secret:NAME-XXXXXX``, six random characters), so the IAM evaluator sees real ARNs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+from review.mocks import FleetMocks, digest
+
+REGION = "eu-west-1"
+ACCOUNT = "111122223333"
+SECRET = "aws:secretsmanager/secret:Secret"
+
+
+class RecordingMocks(FleetMocks):
+    def __init__(self) -> None:
+        super().__init__(region=REGION, account_id=ACCOUNT)
+        self.created: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.created.append(args)
+        rid, outputs = super().new_resource(args)
+        if args.typ == SECRET:
+            suffix = digest(args.name, length=6)
+            outputs["arn"] = rid = (
+                f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{args.inputs['name']}-{suffix}"
+            )
+            outputs["id"] = rid
+        return rid, outputs
+
+    def of_type(self, typ: str) -> list[dict[str, Any]]:
+        return [dict(r.inputs) | {"__name": r.name} for r in self.created if r.typ == typ]
+
+
+def render(build: Callable[[], Any], stack: str = "prod") -> RecordingMocks:
+    """Run ``build`` under fresh mocks; whatever Output it returns is awaited."""
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project="mcp-fleet", stack=stack, preview=False)
+    pulumi.runtime.test(build)()
+    return mocks
