@@ -7,14 +7,14 @@ forgets the logs after the stack's retention so they do not become a liability.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components.bucket_baseline import bucket_baseline, remove_expired_delete_markers
-from components.labels import standard_tags
-from stacks.fleet_plan import Settings
+from policy.contract import component_type
 
 LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 """Regions opened since August 2022 deliver ALB logs as this service principal."""
@@ -25,9 +25,25 @@ NONCURRENT_VERSION_DAYS = 1
 
 @dataclass(frozen=True)
 class AccessLogBucketArgs:
-    settings: Settings
+    bucket_prefix: str
+    """S3 adds a unique suffix: ``mcp-fleet-prod-alb-logs-`` -> ``mcp-fleet-prod-alb-logs-1a2b...``."""
     prefix: str
     """Key prefix the load balancer writes under; the only place log delivery may write."""
+    retention_days: int
+    force_destroy: bool
+    """Whether the bucket may be deleted with its logs (only where the ALB may be deleted)."""
+    tags: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        if self.retention_days < 1:
+            raise ValueError(
+                f"AccessLogBucket: retention_days {self.retention_days} keeps no log; use 1 or more"
+            )
+        if not self.prefix or self.prefix.startswith("/") or self.prefix.endswith("/"):
+            raise ValueError(
+                f"AccessLogBucket: prefix {self.prefix!r} must be a key prefix like 'alb', "
+                "without leading or trailing slashes"
+            )
 
 
 class AccessLogBucket(pulumi.ComponentResource):
@@ -40,17 +56,15 @@ class AccessLogBucket(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: AccessLogBucketArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("mcp-fleet:access_log_bucket:AccessLogBucket", name, None, opts)
-        settings = args.settings
+        super().__init__(component_type("access_log_bucket", "AccessLogBucket"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.prefix = args.prefix
 
         self.bucket = aws.s3.Bucket(
             name,
-            bucket_prefix=f"{settings.project}-{settings.environment.value}-alb-logs-",
-            # Only where the load balancer itself may be deleted may its logs go with it.
-            force_destroy=not settings.load_balancer.deletion_protection,
-            tags=standard_tags(settings),
+            bucket_prefix=args.bucket_prefix,
+            force_destroy=args.force_destroy,
+            tags=dict(args.tags),
             opts=child,
         )
         bucket_id = self.bucket.id
@@ -73,7 +87,7 @@ class AccessLogBucket(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=bucket_id,
-            rules=self._lifecycle_rules(settings.load_balancer.access_log_retention_days),
+            rules=self._lifecycle_rules(args.retention_days),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )
         self.policy = aws.s3.BucketPolicy(

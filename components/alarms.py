@@ -13,48 +13,56 @@ one that tickets (3x over 1 day and 2 h), whose actions are suppressed while the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from catalog.entry import Tier
-from components.labels import PREFIX, standard_tags
-from components.log_metrics import (
-    ENVIRONMENT_DIMENSION,
-    NAMESPACE,
-    SERVER_DIMENSION,
-    metric,
+from components.alarm_queries import (
+    ALB_NAMESPACE,
+    alb_query,
+    composite_rule,
+    error_ratio_queries,
+    ratio_queries,
+    success_queries,
+    tiers_text,
+    window_kind,
 )
-from components.paging import PagingTopics, alarm_actions
-from components.slo_math import (
-    BURN_RATE_TIERS,
-    BurnRateTier,
-    BurnWindow,
-    Severity,
-    window_thresholds,
+from components.paging import AlarmRouting
+from components.slo_math import BURN_RATE_TIERS, Severity, success_ratio, window_thresholds
+from policy.contract import (
+    ALARM_BURN_RATE_PAGE,
+    ALARM_BURN_RATE_PREFIX,
+    ALARM_BURN_RATE_TICKET,
+    ALARM_ERROR_RATE_5XX,
+    ALARM_KIND,
+    ALARM_LATENCY_P95,
+    ALARM_SATURATION_CPU,
+    ALARM_SATURATION_MEMORY,
+    ALARM_SEVERITY,
+    ALARM_TOOL_SUCCESS,
+    ALARM_UNHEALTHY_TARGETS,
+    BURN_RATE,
+    RUNBOOK,
+    SEVERITY_COMPOSITE_INPUT,
+    component_type,
 )
-from stacks.fleet_plan import PlannedServer, Settings
+from stacks.fleet_plan import PlannedServer
 
-ALARM_KIND = f"{PREFIX}/alarm-kind"
-ALARM_SEVERITY = f"{PREFIX}/alarm-severity"
-RUNBOOK = f"{PREFIX}/runbook"
-BURN_RATE = f"{PREFIX}/burn-rate"
-
-COMPOSITE_INPUT = "composite-input"
+COMPOSITE_INPUT = SEVERITY_COMPOSITE_INPUT
 """Severity tag of a window alarm: it notifies through the composite that reads it."""
 
-ALB_NAMESPACE = "AWS/ApplicationELB"
 CONTAINER_INSIGHTS = "ContainerInsights"
 
 RUNBOOKS = {
-    "latency-p95": "docs/runbooks/high-latency.md",
-    "error-rate-5xx": "docs/runbooks/high-error-rate.md",
-    "unhealthy-targets": "docs/runbooks/unhealthy-targets.md",
-    "saturation-cpu": "docs/runbooks/saturation.md",
-    "saturation-memory": "docs/runbooks/saturation.md",
-    "tool-success": "docs/runbooks/slo-burn.md",
+    ALARM_LATENCY_P95: "docs/runbooks/high-latency.md",
+    ALARM_ERROR_RATE_5XX: "docs/runbooks/high-error-rate.md",
+    ALARM_UNHEALTHY_TARGETS: "docs/runbooks/unhealthy-targets.md",
+    ALARM_SATURATION_CPU: "docs/runbooks/saturation.md",
+    ALARM_SATURATION_MEMORY: "docs/runbooks/saturation.md",
+    ALARM_TOOL_SUCCESS: "docs/runbooks/slo-burn.md",
     "burn-rate": "docs/runbooks/slo-burn.md",
 }
 
@@ -67,10 +75,6 @@ SUPPRESSOR_EXTENSION_SECONDS = 3600
 """How long the ticket stays quiet after the page clears: the same incident's tail."""
 
 
-def alarm_name(settings: Settings, server: PlannedServer, kind: str) -> str:
-    return f"{settings.project}-{settings.stack}-{server.name}-{kind}"
-
-
 def routed_severity(server: PlannedServer, severity: Severity) -> Severity:
     """tier-3 servers are best effort: what would page them becomes a ticket."""
     if severity is Severity.PAGE and server.entry.tier is Tier.TIER_3:
@@ -78,17 +82,43 @@ def routed_severity(server: PlannedServer, severity: Severity) -> Severity:
     return severity
 
 
-def window_kind(window: BurnWindow) -> str:
-    return f"burn-rate-{window.label}"
+def runbook_of(kind: str) -> str:
+    return RUNBOOKS["burn-rate" if kind.startswith(ALARM_BURN_RATE_PREFIX) else kind]
+
+
+@dataclass(frozen=True)
+class AlarmScope:
+    """What the alarms of every server in one stack share."""
+
+    name_prefix: str
+    """Alarm names start with it: ``mcp-fleet-prod`` -> ``mcp-fleet-prod-search-latency-p95``."""
+    stack: str
+    """Named in every description, so a page says which stack is burning."""
+    environment: str
+    """The Environment dimension of the log metrics the tool alarms read."""
+    cluster_name: str
+    saturation_percent: int
+
+    def __post_init__(self) -> None:
+        if not 0 < self.saturation_percent <= 100:
+            raise ValueError(
+                f"AlarmScope: saturation_percent {self.saturation_percent} is not a percentage "
+                "of a pod limit; use 50-100"
+            )
 
 
 @dataclass(frozen=True)
 class SloAlarmsArgs:
-    settings: Settings
     server: PlannedServer
+    scope: AlarmScope
+    tags: Mapping[str, str]
+    """The server's standard tags; each alarm adds its kind, severity and runbook."""
     load_balancer_arn_suffix: pulumi.Input[str]
     target_group_arn_suffix: pulumi.Input[str]
-    topics: PagingTopics
+    routing: AlarmRouting
+
+    def alarm_name(self, kind: str) -> str:
+        return f"{self.scope.name_prefix}-{self.server.name}-{kind}"
 
 
 @dataclass
@@ -106,18 +136,35 @@ class SloAlarms(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: SloAlarmsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("mcp-fleet:observability:SloAlarms", name, None, opts)
+        super().__init__(component_type("observability", "SloAlarms"), name, None, opts)
         self._name, self._args = name, args
         self._built = _Built()
-        settings, server, slo = args.settings, args.server, args.server.slo
+        server = args.server
+        who = f"{server.name} ({args.scope.stack}, tenant {server.tenant})"
+        self._load_balancer_alarms(who)
+        self._saturation_alarms(who)
+        self._tool_success_alarm(who)
+        self._burn_rate_alarms(who)
+        self.metric_alarms = self._built.metric_alarms
+        self.composite_alarms = self._built.composite_alarms
+        self.register_outputs(
+            {
+                "metric_alarms": {k: a.name for k, a in self.metric_alarms.items()},
+                "composite_alarms": {k: a.alarm_name for k, a in self.composite_alarms.items()},
+            }
+        )
+
+    # -- what is watched -------------------------------------------------------------------
+
+    def _load_balancer_alarms(self, who: str) -> None:
+        """p95 latency, 5xx ratio and target health, from the ALB's target group metrics."""
+        args, slo = self._args, self._args.server.slo
         alb = {
             "LoadBalancer": args.load_balancer_arn_suffix,
             "TargetGroup": args.target_group_arn_suffix,
         }
-        who = f"{server.name} ({settings.stack}, tenant {server.tenant})"
-
         self._metric_alarm(
-            "latency-p95",
+            ALARM_LATENCY_P95,
             Severity.PAGE,
             f"{who}: p95 TargetResponseTime above its SLO of {slo.p95_latency_ms} ms "
             f"({slo.p95_latency_seconds:g} s) in 8 of the last 10 minutes.",
@@ -136,14 +183,14 @@ class SloAlarms(pulumi.ComponentResource):
             ),
         )
         self._metric_alarm(
-            "error-rate-5xx",
+            ALARM_ERROR_RATE_5XX,
             Severity.PAGE,
             f"{who}: more than {ERROR_RATE_5XX_THRESHOLD:.0%} of requests answered 5xx by the "
             "targets in 5 consecutive minutes.",
             aws.cloudwatch.MetricAlarmArgs(
-                metric_queries=_ratio_queries(
-                    numerator=_alb_query("target5xx", "HTTPCode_Target_5XX_Count", alb, 60),
-                    denominator=_alb_query("requests", "RequestCount", alb, 60),
+                metric_queries=ratio_queries(
+                    numerator=alb_query("target5xx", "HTTPCode_Target_5XX_Count", alb, 60),
+                    denominator=alb_query("requests", "RequestCount", alb, 60),
                     label="5xx ratio",
                 ),
                 evaluation_periods=5,
@@ -154,7 +201,7 @@ class SloAlarms(pulumi.ComponentResource):
             ),
         )
         self._metric_alarm(
-            "unhealthy-targets",
+            ALARM_UNHEALTHY_TARGETS,
             Severity.TICKET,
             f"{who}: at least one target of its target group failed health checks for 5 "
             "consecutive minutes.",
@@ -172,15 +219,18 @@ class SloAlarms(pulumi.ComponentResource):
                 treat_missing_data="missing",
             ),
         )
-        saturation = settings.observability.saturation_percent
+
+    def _saturation_alarms(self, who: str) -> None:
+        scope, server = self._args.scope, self._args.server
+        saturation = scope.saturation_percent
         pods = {
-            "ClusterName": settings.cluster.name,
+            "ClusterName": scope.cluster_name,
             "Namespace": server.namespace,
             "PodName": server.name,
         }
         for kind, resource, metric_name in (
-            ("saturation-cpu", "CPU", "pod_cpu_utilization_over_pod_limit"),
-            ("saturation-memory", "memory", "pod_memory_utilization_over_pod_limit"),
+            (ALARM_SATURATION_CPU, "CPU", "pod_cpu_utilization_over_pod_limit"),
+            (ALARM_SATURATION_MEMORY, "memory", "pod_memory_utilization_over_pod_limit"),
         ):
             self._metric_alarm(
                 kind,
@@ -200,45 +250,40 @@ class SloAlarms(pulumi.ComponentResource):
                     treat_missing_data="missing",
                 ),
             )
+
+    def _tool_success_alarm(self, who: str) -> None:
+        scope, server = self._args.scope, self._args.server
         self._metric_alarm(
-            "tool-success",
+            ALARM_TOOL_SUCCESS,
             Severity.TICKET,
             f"{who}: tool success over the last day is below its SLO of "
-            f"{slo.tool_success_rate:g} %: at this pace the month misses its target.",
+            f"{server.slo.tool_success_rate:g} %: at this pace the month misses its target.",
             aws.cloudwatch.MetricAlarmArgs(
-                metric_queries=_success_queries(settings, server, 86_400),
+                metric_queries=success_queries(scope.environment, server.name, 86_400),
                 evaluation_periods=1,
                 datapoints_to_alarm=1,
-                threshold=round(slo.tool_success_rate / 100, 10),
+                threshold=success_ratio(server.slo.tool_success_rate),
                 comparison_operator="LessThanThreshold",
                 treat_missing_data="notBreaching",
             ),
         )
-        self._burn_rate_alarms(who)
-        self.metric_alarms = self._built.metric_alarms
-        self.composite_alarms = self._built.composite_alarms
-        self.register_outputs(
-            {
-                "metric_alarms": {k: a.name for k, a in self.metric_alarms.items()},
-                "composite_alarms": {k: a.alarm_name for k, a in self.composite_alarms.items()},
-            }
-        )
-
-    # -- burn rate -----------------------------------------------------------------------
 
     def _burn_rate_alarms(self, who: str) -> None:
-        settings, server = self._args.settings, self._args.server
-        thresholds = window_thresholds(server.slo.tool_success_rate)
+        scope, server = self._args.scope, self._args.server
+        target = server.slo.tool_success_rate
+        thresholds = window_thresholds(target)
         burn_of = {w: t.burn_rate for t in BURN_RATE_TIERS for w in (t.long_window, t.short_window)}
         for window, threshold in thresholds.items():
             self._metric_alarm(
                 window_kind(window),
                 None,
                 f"{who}: error ratio over {window.label} above {threshold:g} "
-                f"({burn_of[window]:g}x the error budget of its {server.slo.tool_success_rate:g} % "
+                f"({burn_of[window]:g}x the error budget of its {target:g} % "
                 "SLO). Input of a burn-rate composite alarm; notifies through it.",
                 aws.cloudwatch.MetricAlarmArgs(
-                    metric_queries=_error_ratio_queries(settings, server, window.seconds),
+                    metric_queries=error_ratio_queries(
+                        scope.environment, server.name, window.seconds
+                    ),
                     evaluation_periods=1,
                     datapoints_to_alarm=1,
                     threshold=threshold,
@@ -249,53 +294,42 @@ class SloAlarms(pulumi.ComponentResource):
             )
         page_tiers = [t for t in BURN_RATE_TIERS if t.severity is Severity.PAGE]
         ticket_tiers = [t for t in BURN_RATE_TIERS if t.severity is Severity.TICKET]
+        names = {kind: self._args.alarm_name(kind) for kind in self._built.metric_alarms}
         page = self._composite(
-            "burn-rate-page",
+            ALARM_BURN_RATE_PAGE,
             Severity.PAGE,
-            f"{who}: the error budget of its {server.slo.tool_success_rate:g} % SLO burns fast: "
-            + _tiers_text(page_tiers)
+            f"{who}: the error budget of its {target:g} % SLO burns fast: "
+            + tiers_text(page_tiers)
             + ".",
-            _rule(self._alarm_names(), page_tiers),
+            composite_rule(names, page_tiers),
         )
         self._composite(
-            "burn-rate-ticket",
+            ALARM_BURN_RATE_TICKET,
             Severity.TICKET,
-            f"{who}: the error budget of its {server.slo.tool_success_rate:g} % SLO burns: "
-            + _tiers_text(ticket_tiers)
-            + ". Quiet while burn-rate-page fires.",
-            _rule(self._alarm_names(), ticket_tiers),
+            f"{who}: the error budget of its {target:g} % SLO burns: "
+            + tiers_text(ticket_tiers)
+            + f". Quiet while {ALARM_BURN_RATE_PAGE} fires.",
+            composite_rule(names, ticket_tiers),
             suppressor=page,
         )
 
-    def _alarm_names(self) -> Mapping[str, str]:
-        return {
-            kind: alarm_name(self._args.settings, self._args.server, kind)
-            for kind in self._built.metric_alarms
-        }
-
-    # -- resources -----------------------------------------------------------------------
+    # -- naming, routing and tags, the same for every alarm ----------------------------------
 
     def _tags(
         self, kind: str, severity: Severity | None, extra: Mapping[str, str]
     ) -> dict[str, str]:
-        runbook = RUNBOOKS["burn-rate" if kind.startswith("burn-rate") else kind]
         return {
-            **standard_tags(self._args.settings, self._args.server),
+            **self._args.tags,
             ALARM_KIND: kind,
             ALARM_SEVERITY: severity.value if severity else COMPOSITE_INPUT,
-            RUNBOOK: runbook,
+            RUNBOOK: runbook_of(kind),
             **extra,
         }
 
     def _actions(self, severity: Severity | None) -> list[pulumi.Input[str]]:
         if severity is None:
             return []
-        routed = routed_severity(self._args.server, severity)
-        return alarm_actions(self._args.settings, routed, self._args.topics)
-
-    def _description(self, kind: str, text: str) -> str:
-        runbook = RUNBOOKS["burn-rate" if kind.startswith("burn-rate") else kind]
-        return f"{text} Runbook: {runbook}"
+        return self._args.routing.actions(routed_severity(self._args.server, severity))
 
     def _metric_alarm(
         self,
@@ -308,8 +342,8 @@ class SloAlarms(pulumi.ComponentResource):
         """``watch`` says what is measured; naming, routing and tags are the same for all."""
         routed = routed_severity(self._args.server, severity) if severity else None
         actions = self._actions(severity)
-        watch.name = alarm_name(self._args.settings, self._args.server, kind)
-        watch.alarm_description = self._description(kind, text)
+        watch.name = self._args.alarm_name(kind)
+        watch.alarm_description = f"{text} Runbook: {runbook_of(kind)}"
         watch.actions_enabled = True
         watch.alarm_actions = actions
         watch.ok_actions = actions
@@ -329,11 +363,13 @@ class SloAlarms(pulumi.ComponentResource):
         suppressor: aws.cloudwatch.CompositeAlarm | None = None,
     ) -> aws.cloudwatch.CompositeAlarm:
         actions = self._actions(severity)
-        inputs = [a for k, a in self._built.metric_alarms.items() if k.startswith("burn-rate-")]
+        inputs = [
+            a for k, a in self._built.metric_alarms.items() if k.startswith(ALARM_BURN_RATE_PREFIX)
+        ]
         resource = aws.cloudwatch.CompositeAlarm(
             f"{self._name}-{kind}",
-            alarm_name=alarm_name(self._args.settings, self._args.server, kind),
-            alarm_description=self._description(kind, text),
+            alarm_name=self._args.alarm_name(kind),
+            alarm_description=f"{text} Runbook: {runbook_of(kind)}",
             alarm_rule=rule,
             actions_enabled=True,
             alarm_actions=actions,
@@ -352,115 +388,3 @@ class SloAlarms(pulumi.ComponentResource):
         )
         self._built.composite_alarms[kind] = resource
         return resource
-
-
-# -- metric queries ----------------------------------------------------------------------
-
-
-def _alb_query(
-    query_id: str, metric_name: str, dimensions: Mapping[str, pulumi.Input[str]], period: int
-) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
-    return aws.cloudwatch.MetricAlarmMetricQueryArgs(
-        id=query_id,
-        return_data=False,
-        metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
-            namespace=ALB_NAMESPACE,
-            metric_name=metric_name,
-            dimensions=dict(dimensions),
-            period=period,
-            stat="Sum",
-        ),
-    )
-
-
-def _log_query(
-    query_id: str, key: str, settings: Settings, server: PlannedServer, period: int
-) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
-    return aws.cloudwatch.MetricAlarmMetricQueryArgs(
-        id=query_id,
-        return_data=False,
-        metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
-            namespace=NAMESPACE,
-            metric_name=metric(key).metric_name,
-            dimensions={
-                ENVIRONMENT_DIMENSION: settings.environment.value,
-                SERVER_DIMENSION: server.name,
-            },
-            period=period,
-            stat="Sum",
-        ),
-    )
-
-
-def _ratio_queries(
-    numerator: aws.cloudwatch.MetricAlarmMetricQueryArgs,
-    denominator: aws.cloudwatch.MetricAlarmMetricQueryArgs,
-    label: str,
-) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgs]:
-    """``numerator / denominator``, 0 when nothing failed, no value when there was no traffic."""
-    top, bottom = numerator.id, denominator.id
-    return [
-        numerator,
-        denominator,
-        aws.cloudwatch.MetricAlarmMetricQueryArgs(
-            id="ratio",
-            label=label,
-            expression=f"IF({bottom} > 0, FILL({top}, 0) / {bottom}, 0)",
-            return_data=True,
-        ),
-    ]
-
-
-def error_ratio_expression() -> str:
-    """Failed calls over calls the SLO counts (all but the rejected ones)."""
-    return "IF(eligible > 0, FILL(errors, 0) / eligible, 0)"
-
-
-def _error_ratio_queries(
-    settings: Settings, server: PlannedServer, period: int, *, label: str = "error ratio"
-) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgs]:
-    return [
-        _log_query("calls", "tool-calls", settings, server, period),
-        _log_query("errors", "tool-errors", settings, server, period),
-        _log_query("rejected", "tool-rejections", settings, server, period),
-        aws.cloudwatch.MetricAlarmMetricQueryArgs(
-            id="eligible",
-            label="calls the SLO counts",
-            expression="calls - FILL(rejected, 0)",
-            return_data=False,
-        ),
-        aws.cloudwatch.MetricAlarmMetricQueryArgs(
-            id="ratio", label=label, expression=error_ratio_expression(), return_data=True
-        ),
-    ]
-
-
-def _success_queries(
-    settings: Settings, server: PlannedServer, period: int
-) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgs]:
-    queries = _error_ratio_queries(settings, server, period)
-    ratio = queries[-1]
-    queries[-1] = aws.cloudwatch.MetricAlarmMetricQueryArgs(
-        id="ratio", label="error ratio", expression=ratio.expression, return_data=False
-    )
-    queries.append(
-        aws.cloudwatch.MetricAlarmMetricQueryArgs(
-            id="success", label="tool success ratio", expression="1 - ratio", return_data=True
-        )
-    )
-    return queries
-
-
-def _rule(names: Mapping[str, str], tiers: Sequence[BurnRateTier]) -> str:
-    """``(ALARM("long") AND ALARM("short")) OR ...``: both windows of a tier must burn."""
-    clauses = [
-        f'(ALARM("{names[window_kind(t.long_window)]}") AND ALARM("{names[window_kind(t.short_window)]}"))'
-        for t in tiers
-    ]
-    return " OR ".join(clauses)
-
-
-def _tiers_text(tiers: Sequence[BurnRateTier]) -> str:
-    return " or ".join(
-        f"{t.burn_rate:g}x over {t.long_window.label} and {t.short_window.label}" for t in tiers
-    )

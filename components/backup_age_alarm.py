@@ -15,18 +15,17 @@ import pulumi
 import pulumi_aws as aws
 
 from components.backup_iam import METRIC_NAMESPACE
-from components.labels import PREFIX, standard_tags
+from components.backup_jobs import BackupJobs
+from policy.contract import ALARM_BACKUP_AGE, ALARM_KIND
 from stacks.backup_cadence import (
     AGE_PUBLISH_INTERVAL_MINUTES,
     age_alarm_margin_seconds,
     age_alarm_threshold_seconds,
 )
-from stacks.fleet_plan import Settings
 from stacks.settings import BackupDependency
 
 AGE_METRIC = "BackupAgeSeconds"
-ALARM_KIND = f"{PREFIX}/alarm-kind"
-RUNBOOK = "docs/runbooks/backup-age.md"
+RUNBOOK_PATH = "docs/runbooks/backup-age.md"
 PERIOD_SECONDS = AGE_PUBLISH_INTERVAL_MINUTES * 60
 EVALUATION_PERIODS = 2
 """Two periods: one late or skipped publisher run does not page, two in a row do."""
@@ -34,24 +33,23 @@ EVALUATION_PERIODS = 2
 
 def backup_age_alarm(
     name: str,
-    settings: Settings,
+    jobs: BackupJobs,
     dependency: BackupDependency,
     alarm_actions: Sequence[pulumi.Input[str]],
     opts: pulumi.ResourceOptions,
 ) -> aws.cloudwatch.MetricAlarm:
-    environment = settings.environment.value
-    rpo = settings.backups.rpo_minutes
+    environment = jobs.environment
+    rpo = jobs.rpo_minutes
     margin_minutes = age_alarm_margin_seconds(rpo) // 60
-    tags = standard_tags(settings)
-    tags[ALARM_KIND] = "backup-age"
+    tags = {**jobs.tags, ALARM_KIND: ALARM_BACKUP_AGE}
     return aws.cloudwatch.MetricAlarm(
         name,
-        name=f"{settings.project}-{environment}-backup-age-{dependency.name}",
+        name=f"{jobs.name_prefix}-backup-age-{dependency.name}",
         alarm_description=(
             f"The newest complete {dependency.kind} backup of {dependency.name} ({environment}) "
             f"is older than the RPO of {rpo} min plus {margin_minutes} min, or its age has not "
             f"been published for {EVALUATION_PERIODS * AGE_PUBLISH_INTERVAL_MINUTES} min. "
-            f"Runbook: {RUNBOOK}"
+            f"Runbook: {RUNBOOK_PATH}"
         ),
         namespace=METRIC_NAMESPACE,
         metric_name=AGE_METRIC,

@@ -13,6 +13,7 @@ every replica resource's inputs, where a review can see it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -21,22 +22,38 @@ import pulumi_aws as aws
 from components.backup_bucket_policy import backup_bucket_policy
 from components.backup_iam import replication_policy, replication_trust_policy
 from components.backup_lifecycle import lifecycle_rules
-from components.bucket_baseline import bucket_baseline
-from components.labels import standard_tags
-from stacks.environment import Environment
-from stacks.fleet_plan import Settings
+from components.bucket_baseline import BucketBaseline, bucket_baseline
+from components.encryption_key import encryption_key
+from components.environment_policy import StatefulPolicy
+from policy.contract import component_type
 
 OBJECT_LOCK_MODE = "GOVERNANCE"
 """Governance, not compliance: an administrator holding s3:BypassGovernanceRetention can still
 remove a backup that must go (a leaked secret in a dump, a legal erasure request); nobody
 else can, and the backup writers are explicitly denied that permission."""
-KEY_DELETION_WINDOW_DAYS = {Environment.DEV: 7, Environment.STAGING: 30, Environment.PROD: 30}
-"""A scheduled key deletion can be cancelled for this long; after it every backup is lost."""
 
 
 @dataclass(frozen=True)
 class BackupBucketArgs:
-    settings: Settings
+    name_prefix: str
+    """Bucket prefixes and key aliases start with it, like ``mcp-fleet-prod``."""
+    title: str
+    """Human-readable prefix of key descriptions, like ``mcp-fleet prod``."""
+    environment: str
+    region: str
+    """The stack's region: the primary bucket lives there."""
+    replica_region: str | None
+    object_lock: bool
+    retention_days: int
+    stateful: StatefulPolicy
+    """protect / retain_on_delete / force_destroy / key deletion window: the environment's."""
+    tags: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        if self.retention_days < 1:
+            raise ValueError(
+                f"BackupBucket: retention_days {self.retention_days} keeps no backup; use 1 or more"
+            )
 
 
 @dataclass(frozen=True)
@@ -49,20 +66,10 @@ class StoredBucket:
     region: str
 
 
-def stateful_options(settings: Settings, parent: pulumi.Resource) -> pulumi.ResourceOptions:
-    """Options for resources whose loss loses backups: the buckets and their keys.
-
-    ``protect`` in staging and prod: ``pulumi destroy`` or a refactor that drops or replaces
-    the resource fails instead of deleting it. ``retain_on_delete`` in prod as well: should
-    someone unprotect and destroy on purpose, the bucket and key are only forgotten by
-    Pulumi, not deleted, because prod backups are under Object Lock and are the disaster
-    recovery copy. Dev keeps neither, so a dev stack can be torn down.
-    """
-    environment = settings.environment
+def stateful_options(policy: StatefulPolicy, parent: pulumi.Resource) -> pulumi.ResourceOptions:
+    """Options for resources whose loss loses backups: the buckets and their keys."""
     return pulumi.ResourceOptions(
-        parent=parent,
-        protect=environment.is_production_like,
-        retain_on_delete=environment is Environment.PROD,
+        parent=parent, protect=policy.protect, retain_on_delete=policy.retain_on_delete
     )
 
 
@@ -78,16 +85,12 @@ class BackupBucket(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: BackupBucketArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("mcp-fleet:backup_bucket:BackupBucket", name, None, opts)
-        settings = args.settings
-        backups = settings.backups
-        self.primary = self._stored_bucket(f"{name}-primary", settings, region=settings.region)
+        super().__init__(component_type("backup_bucket", "BackupBucket"), name, None, opts)
+        self.primary = self._stored_bucket(f"{name}-primary", args, region=args.region)
         self.replica = None
-        if backups.replica_region:
-            self.replica = self._stored_bucket(
-                f"{name}-replica", settings, region=backups.replica_region
-            )
-            self._replicate(f"{name}-replication", settings, self.primary, self.replica)
+        if args.replica_region:
+            self.replica = self._stored_bucket(f"{name}-replica", args, region=args.replica_region)
+            self._replicate(f"{name}-replication", args, self.primary, self.replica)
 
         self.bucket_name = self.primary.bucket.id
         self.bucket_arn = self.primary.bucket.arn
@@ -98,49 +101,53 @@ class BackupBucket(pulumi.ComponentResource):
                 "bucket_arn": self.bucket_arn,
                 "key_arn": self.key_arn,
                 "replica_bucket": self.replica.bucket.id if self.replica else None,
-                "replica_region": backups.replica_region,
+                "replica_region": args.replica_region,
             }
         )
 
-    def _stored_bucket(self, name: str, settings: Settings, *, region: str) -> StoredBucket:
-        backups = settings.backups
-        environment = settings.environment.value
-        is_replica = region != settings.region
+    def _stored_bucket(self, name: str, args: BackupBucketArgs, *, region: str) -> StoredBucket:
+        is_replica = region != args.region
         # None keeps the primary on the provider's region, as every other resource is.
         region_input = region if is_replica else None
-        tags = standard_tags(settings)
         child = pulumi.ResourceOptions(parent=self)
         kind = "backups-replica" if is_replica else "backups"
 
-        key = aws.kms.Key(
-            f"{name}-key",
-            description=f"Encrypts {settings.project} {environment} {kind} ({region})",
-            enable_key_rotation=True,
-            deletion_window_in_days=KEY_DELETION_WINDOW_DAYS[settings.environment],
+        key = encryption_key(
+            name,
+            description=f"Encrypts {args.title} {kind} ({region})",
+            alias=f"alias/{args.name_prefix}-{kind}",
+            deletion_window_days=args.stateful.key_deletion_window_days,
             region=region_input,
-            tags=tags,
-            opts=stateful_options(settings, self),
-        )
-        aws.kms.Alias(
-            f"{name}-key-alias",
-            name=f"alias/{settings.project}-{environment}-{kind}",
-            target_key_id=key.key_id,
-            region=region_input,
-            opts=child,
+            tags=args.tags,
+            key_opts=stateful_options(args.stateful, self),
+            alias_opts=child,
         )
         bucket = aws.s3.Bucket(
             name,
-            bucket_prefix=f"{settings.project}-{environment}-{kind}-",
+            bucket_prefix=f"{args.name_prefix}-{kind}-",
             # Object Lock can only be switched on when the bucket is created.
-            object_lock_enabled=backups.object_lock,
-            force_destroy=settings.environment is Environment.DEV,
+            object_lock_enabled=args.object_lock,
+            force_destroy=args.stateful.force_destroy,
             region=region_input,
-            tags=tags,
-            opts=stateful_options(settings, self),
+            tags=dict(args.tags),
+            opts=stateful_options(args.stateful, self),
         )
+        baseline = bucket_baseline(name, bucket.id, child, region=region_input)
+        self._configure(name, args, bucket, key, baseline, region_input)
+        return StoredBucket(bucket=bucket, key=key, versioning=baseline.versioning, region=region)
+
+    def _configure(
+        self,
+        name: str,
+        args: BackupBucketArgs,
+        bucket: aws.s3.Bucket,
+        key: aws.kms.Key,
+        baseline: BucketBaseline,
+        region_input: str | None,
+    ) -> None:
+        """Encryption under the bucket's key, the lock, the lifecycle, and the policy last."""
         bucket_id = bucket.id
-        baseline = bucket_baseline(name, bucket_id, child, region=region_input)
-        public_access, ownership = baseline.public_access, baseline.ownership
+        after_versioning = pulumi.ResourceOptions(parent=self, depends_on=[baseline.versioning])
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket_id,
@@ -154,27 +161,26 @@ class BackupBucket(pulumi.ComponentResource):
                 )
             ],
             region=region_input,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        versioning = baseline.versioning
-        if backups.object_lock:
+        if args.object_lock:
             aws.s3.BucketObjectLockConfiguration(
                 f"{name}-object-lock",
                 bucket=bucket_id,
                 rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
                     default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
-                        mode=OBJECT_LOCK_MODE, days=backups.retention_days
+                        mode=OBJECT_LOCK_MODE, days=args.retention_days
                     )
                 ),
                 region=region_input,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+                opts=after_versioning,
             )
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=bucket_id,
-            rules=lifecycle_rules(backups.retention_days),
+            rules=lifecycle_rules(args.retention_days),
             region=region_input,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+            opts=after_versioning,
         )
         aws.s3.BucketPolicy(
             f"{name}-policy",
@@ -182,12 +188,13 @@ class BackupBucket(pulumi.ComponentResource):
             policy=backup_bucket_policy(bucket.arn, key.arn),
             region=region_input,
             # S3 refuses concurrent configuration changes to one bucket; policy goes last.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access, ownership]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[baseline.public_access, baseline.ownership]
+            ),
         )
-        return StoredBucket(bucket=bucket, key=key, versioning=versioning, region=region)
 
     def _replicate(
-        self, name: str, settings: Settings, source: StoredBucket, replica: StoredBucket
+        self, name: str, args: BackupBucketArgs, source: StoredBucket, replica: StoredBucket
     ) -> aws.s3.BucketReplicationConfig:
         """Every new backup copied to the replica region, encrypted there with the replica key.
 
@@ -199,9 +206,9 @@ class BackupBucket(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-role",
-            description=f"S3 replicates {settings.environment.value} backups to {replica.region}",
+            description=f"S3 replicates {args.environment} backups to {replica.region}",
             assume_role_policy=replication_trust_policy(),
-            tags=standard_tags(settings),
+            tags=dict(args.tags),
             opts=child,
         )
         role_policy = aws.iam.RolePolicy(

@@ -26,9 +26,10 @@ import pulumi_kubernetes as k8s
 
 from components.backup_age_alarm import backup_age_alarm
 from components.backup_iam import backup_writer_policy
+from components.backup_jobs import BackupJobs
 from components.irsa import irsa_trust_policy
-from components.labels import kubernetes_labels, standard_tags
 from components.pod_security import restricted_container_context, restricted_pod_context
+from policy.contract import PREFIX, component_type
 from stacks.backup_cadence import (
     AGE_PUBLISH_ACTIVE_DEADLINE_SECONDS,
     AGE_PUBLISH_SCHEDULE,
@@ -37,14 +38,13 @@ from stacks.backup_cadence import (
     backup_schedule,
     starting_deadline_seconds,
 )
-from stacks.fleet_plan import Settings
 from stacks.settings import BackupDependency
 
 RUN_AS_USER = 10001
 """The ops image's own non-root user (``USER 10001`` in ops/Dockerfile)."""
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 CONFIG_MOUNT = "/config"
-DEPENDENCY_LABEL = "mcp-fleet.io/backup-dependency"
+DEPENDENCY_LABEL = f"{PREFIX}/backup-dependency"
 COMPONENT_LABEL = "app.kubernetes.io/component"
 SECRET_URL_KEY = "url"
 URL_VARIABLE = {"postgres": "OPS_POSTGRES_URL", "redis": "OPS_REDIS_URL"}
@@ -63,28 +63,40 @@ FINISHED_JOB_TTL_SECONDS = 2 * 24 * 3600
 
 @dataclass(frozen=True)
 class BackupScheduleArgs:
-    settings: Settings
+    jobs: BackupJobs
     dependency: BackupDependency
     namespace: pulumi.Input[str]
     """The backups namespace (its resource's name, so the jobs wait for it to exist)."""
     bucket_name: pulumi.Input[str]
     bucket_arn: pulumi.Input[str]
     key_arn: pulumi.Input[str]
-    kubernetes_provider: k8s.Provider
     alarm_actions: Sequence[pulumi.Input[str]] = ()
-
-
-def backup_prefix(settings: Settings, dependency: BackupDependency) -> str:
-    """``<environment>/<dependency>``: the only part of the bucket this dependency may write."""
-    return f"{settings.environment.value}/{dependency.name}"
 
 
 def service_account_name(dependency: BackupDependency) -> str:
     return f"backup-{dependency.name}"
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What differs between the backup CronJob and the age-publishing one."""
+
+    job_name: str
+    component: str
+    schedule: str
+    starting_deadline: int
+    active_deadline: int
+    command_args: Sequence[pulumi.Input[str]]
+    env: Sequence[k8s.core.v1.EnvVarArgs]
+    config_map: str | None
+    resources: k8s.core.v1.ResourceRequirementsArgs
+
+
 class BackupSchedule(pulumi.ComponentResource):
-    """IAM role, ServiceAccount, backup CronJob, backup-age CronJob, age alarm."""
+    """IAM role, ServiceAccount, backup CronJob, backup-age CronJob, age alarm.
+
+    The Kubernetes objects go to the cluster the caller names in ``opts.providers``.
+    """
 
     role: aws.iam.Role
     service_account: k8s.core.v1.ServiceAccount
@@ -95,23 +107,18 @@ class BackupSchedule(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: BackupScheduleArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("mcp-fleet:backup_schedule:BackupSchedule", name, None, opts)
-        settings, dependency = args.settings, args.dependency
-        backups = settings.backups
-        prefix = backup_prefix(settings, dependency)
+        super().__init__(component_type("backup_schedule", "BackupSchedule"), name, None, opts)
+        jobs, dependency = args.jobs, args.dependency
+        prefix = jobs.prefix(dependency.name)
         account = service_account_name(dependency)
         child = pulumi.ResourceOptions(parent=self)
-        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider)
-        labels = kubernetes_labels(settings)
-        labels[DEPENDENCY_LABEL] = dependency.name
+        labels = {**jobs.labels, DEPENDENCY_LABEL: dependency.name}
 
         self.role = aws.iam.Role(
             f"{name}-role",
-            description=f"Writes {prefix} backups; assumed by {backups.namespace}/{account}",
-            assume_role_policy=irsa_trust_policy(
-                settings.cluster.oidc_provider_arn, backups.namespace, account
-            ),
-            tags=standard_tags(settings),
+            description=f"Writes {prefix} backups; assumed by {jobs.namespace}/{account}",
+            assume_role_policy=irsa_trust_policy(jobs.oidc_provider_arn, jobs.namespace, account),
+            tags=dict(jobs.tags),
             opts=child,
         )
         aws.iam.RolePolicy(
@@ -132,54 +139,17 @@ class BackupSchedule(pulumi.ComponentResource):
             # projects its own short-lived token (audience sts.amazonaws.com) into any pod
             # of an annotated ServiceAccount. The jobs never talk to the Kubernetes API.
             automount_service_account_token=False,
-            opts=on_cluster,
+            opts=child,
         )
-
-        backup_args: list[pulumi.Input[str]] = ["backup"]
-        if dependency.kind == "config":
-            backup_args += ["--config", CONFIG_MOUNT]
+        after_account = pulumi.ResourceOptions(parent=self, depends_on=[self.service_account])
         self.backup_job = self._cron_job(
-            f"{name}-backup",
-            job_name=f"backup-{dependency.name}",
-            component="backup",
-            args=args,
-            labels=labels,
-            schedule=backup_schedule(backups.rpo_minutes, dependency.name),
-            starting_deadline=starting_deadline_seconds(backups.rpo_minutes),
-            active_deadline=active_deadline_seconds(backups.rpo_minutes),
-            command_args=[*backup_args, *self._target_args(args, prefix)],
-            env=self._connection_env(dependency),
-            config_map=dependency.config_map if dependency.kind == "config" else None,
-            resources=k8s.core.v1.ResourceRequirementsArgs(
-                requests={"cpu": "100m", "memory": "256Mi"},
-                limits={"cpu": "1", "memory": "1Gi"},
-            ),
-            opts=pulumi.ResourceOptions.merge(
-                on_cluster, pulumi.ResourceOptions(depends_on=[self.service_account])
-            ),
+            f"{name}-backup", _backup_job(args, prefix), args, labels, after_account
         )
         self.age_job = self._cron_job(
-            f"{name}-backup-age",
-            job_name=f"backup-age-{dependency.name}",
-            component="backup-age",
-            args=args,
-            labels=labels,
-            schedule=AGE_PUBLISH_SCHEDULE,
-            starting_deadline=AGE_PUBLISH_STARTING_DEADLINE_SECONDS,
-            active_deadline=AGE_PUBLISH_ACTIVE_DEADLINE_SECONDS,
-            command_args=["backup-age", *self._target_args(args, prefix)],
-            env=[],
-            config_map=None,
-            resources=k8s.core.v1.ResourceRequirementsArgs(
-                requests={"cpu": "50m", "memory": "128Mi"},
-                limits={"cpu": "500m", "memory": "256Mi"},
-            ),
-            opts=pulumi.ResourceOptions.merge(
-                on_cluster, pulumi.ResourceOptions(depends_on=[self.service_account])
-            ),
+            f"{name}-backup-age", _age_job(args, prefix), args, labels, after_account
         )
         self.alarm = backup_age_alarm(
-            f"{name}-age-alarm", settings, dependency, args.alarm_actions, child
+            f"{name}-age-alarm", jobs, dependency, args.alarm_actions, child
         )
         self.register_outputs(
             {
@@ -192,128 +162,161 @@ class BackupSchedule(pulumi.ComponentResource):
             }
         )
 
-    @staticmethod
-    def _target_args(args: BackupScheduleArgs, prefix: str) -> list[pulumi.Input[str]]:
-        """Where backups go and which metric series the age lands in."""
-        return [
-            "--bucket",
-            args.bucket_name,
-            "--prefix",
-            prefix,
-            "--publish-metric",
-            "--environment",
-            args.settings.environment.value,
-            "--dependency",
-            args.dependency.name,
-        ]
-
-    @staticmethod
-    def _connection_env(dependency: BackupDependency) -> list[k8s.core.v1.EnvVarArgs]:
-        if dependency.kind == "config" or dependency.secret_name is None:
-            return []
-        return [
-            k8s.core.v1.EnvVarArgs(
-                name=URL_VARIABLE[dependency.kind],
-                value_from=k8s.core.v1.EnvVarSourceArgs(
-                    secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(
-                        name=dependency.secret_name, key=SECRET_URL_KEY, optional=False
-                    )
-                ),
-            )
-        ]
-
     def _cron_job(
         self,
         name: str,
-        *,
-        job_name: str,
-        component: str,
+        job: _Job,
         args: BackupScheduleArgs,
         labels: Mapping[str, str],
-        schedule: str,
-        starting_deadline: int,
-        active_deadline: int,
-        command_args: Sequence[pulumi.Input[str]],
-        env: Sequence[k8s.core.v1.EnvVarArgs],
-        config_map: str | None,
-        resources: k8s.core.v1.ResourceRequirementsArgs,
         opts: pulumi.ResourceOptions,
     ) -> k8s.batch.v1.CronJob:
-        settings = args.settings
-        job_labels = {**labels, COMPONENT_LABEL: component}
-        region = settings.region
-        volumes = [
-            k8s.core.v1.VolumeArgs(
-                name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="256Mi")
-            )
-        ]
-        mounts = [k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")]
-        if config_map is not None:
-            volumes.append(
-                k8s.core.v1.VolumeArgs(
-                    name="config",
-                    config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(
-                        name=config_map, optional=False
-                    ),
-                )
-            )
-            mounts.append(
-                k8s.core.v1.VolumeMountArgs(name="config", mount_path=CONFIG_MOUNT, read_only=True)
-            )
-        container = k8s.core.v1.ContainerArgs(
-            name=component,
-            image=settings.backups.ops_image,
-            image_pull_policy="IfNotPresent",
-            command=OPS_COMMAND,
-            args=list(command_args),
-            env=[
-                # The bucket and the alarm live in the stack's region; without these boto3
-                # would fall back to us-east-1 and publish the age where no alarm looks.
-                k8s.core.v1.EnvVarArgs(name="AWS_REGION", value=region),
-                k8s.core.v1.EnvVarArgs(name="AWS_DEFAULT_REGION", value=region),
-                k8s.core.v1.EnvVarArgs(name="AWS_STS_REGIONAL_ENDPOINTS", value="regional"),
-                k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
-                k8s.core.v1.EnvVarArgs(name="PYTHONDONTWRITEBYTECODE", value="1"),
-                k8s.core.v1.EnvVarArgs(name="PYTHONUNBUFFERED", value="1"),
-                *env,
-            ],
-            resources=resources,
-            security_context=restricted_container_context(RUN_AS_USER),
-            volume_mounts=mounts,
-        )
-        pod = k8s.core.v1.PodSpecArgs(
-            service_account_name=service_account_name(args.dependency),
-            automount_service_account_token=False,
-            enable_service_links=False,
-            restart_policy="Never",
-            security_context=restricted_pod_context(RUN_AS_USER),
-            containers=[container],
-            volumes=volumes,
-        )
+        job_labels = {**labels, COMPONENT_LABEL: job.component}
         return k8s.batch.v1.CronJob(
             name,
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=job_name, namespace=args.namespace, labels=job_labels
+                name=job.job_name, namespace=args.namespace, labels=job_labels
             ),
             spec=k8s.batch.v1.CronJobSpecArgs(
-                schedule=schedule,
+                schedule=job.schedule,
                 time_zone=TIME_ZONE,
                 concurrency_policy="Forbid",
-                starting_deadline_seconds=starting_deadline,
+                starting_deadline_seconds=job.starting_deadline,
                 successful_jobs_history_limit=JOB_HISTORY,
                 failed_jobs_history_limit=JOB_HISTORY,
                 job_template=k8s.batch.v1.JobTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels=job_labels),
                     spec=k8s.batch.v1.JobSpecArgs(
                         backoff_limit=BACKOFF_LIMIT,
-                        active_deadline_seconds=active_deadline,
+                        active_deadline_seconds=job.active_deadline,
                         ttl_seconds_after_finished=FINISHED_JOB_TTL_SECONDS,
                         template=k8s.core.v1.PodTemplateSpecArgs(
                             metadata=k8s.meta.v1.ObjectMetaArgs(labels=job_labels),
-                            spec=pod,
+                            spec=_pod_spec(job, args),
                         ),
                     ),
                 ),
             ),
             opts=opts,
         )
+
+
+def _target_args(args: BackupScheduleArgs, prefix: str) -> list[pulumi.Input[str]]:
+    """Where backups go and which metric series the age lands in."""
+    return [
+        "--bucket",
+        args.bucket_name,
+        "--prefix",
+        prefix,
+        "--publish-metric",
+        "--environment",
+        args.jobs.environment,
+        "--dependency",
+        args.dependency.name,
+    ]
+
+
+def _connection_env(dependency: BackupDependency) -> list[k8s.core.v1.EnvVarArgs]:
+    if dependency.kind == "config" or dependency.secret_name is None:
+        return []
+    return [
+        k8s.core.v1.EnvVarArgs(
+            name=URL_VARIABLE[dependency.kind],
+            value_from=k8s.core.v1.EnvVarSourceArgs(
+                secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(
+                    name=dependency.secret_name, key=SECRET_URL_KEY, optional=False
+                )
+            ),
+        )
+    ]
+
+
+def _backup_job(args: BackupScheduleArgs, prefix: str) -> _Job:
+    """``ops backup`` once per RPO, at the dependency's own minute, inside the RPO."""
+    dependency, rpo = args.dependency, args.jobs.rpo_minutes
+    command: list[pulumi.Input[str]] = ["backup"]
+    if dependency.kind == "config":
+        command += ["--config", CONFIG_MOUNT]
+    return _Job(
+        job_name=f"backup-{dependency.name}",
+        component="backup",
+        schedule=backup_schedule(rpo, dependency.name),
+        starting_deadline=starting_deadline_seconds(rpo),
+        active_deadline=active_deadline_seconds(rpo),
+        command_args=[*command, *_target_args(args, prefix)],
+        env=_connection_env(dependency),
+        config_map=dependency.config_map if dependency.kind == "config" else None,
+        resources=k8s.core.v1.ResourceRequirementsArgs(
+            requests={"cpu": "100m", "memory": "256Mi"},
+            limits={"cpu": "1", "memory": "1Gi"},
+        ),
+    )
+
+
+def _age_job(args: BackupScheduleArgs, prefix: str) -> _Job:
+    """``ops backup-age`` every few minutes, so the age alarm hears even when backups stop."""
+    return _Job(
+        job_name=f"backup-age-{args.dependency.name}",
+        component="backup-age",
+        schedule=AGE_PUBLISH_SCHEDULE,
+        starting_deadline=AGE_PUBLISH_STARTING_DEADLINE_SECONDS,
+        active_deadline=AGE_PUBLISH_ACTIVE_DEADLINE_SECONDS,
+        command_args=["backup-age", *_target_args(args, prefix)],
+        env=[],
+        config_map=None,
+        resources=k8s.core.v1.ResourceRequirementsArgs(
+            requests={"cpu": "50m", "memory": "128Mi"},
+            limits={"cpu": "500m", "memory": "256Mi"},
+        ),
+    )
+
+
+def _pod_spec(job: _Job, args: BackupScheduleArgs) -> k8s.core.v1.PodSpecArgs:
+    region = args.jobs.region
+    volumes = [
+        k8s.core.v1.VolumeArgs(
+            name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="256Mi")
+        )
+    ]
+    mounts = [k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")]
+    if job.config_map is not None:
+        volumes.append(
+            k8s.core.v1.VolumeArgs(
+                name="config",
+                config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(
+                    name=job.config_map, optional=False
+                ),
+            )
+        )
+        mounts.append(
+            k8s.core.v1.VolumeMountArgs(name="config", mount_path=CONFIG_MOUNT, read_only=True)
+        )
+    container = k8s.core.v1.ContainerArgs(
+        name=job.component,
+        image=args.jobs.ops_image,
+        image_pull_policy="IfNotPresent",
+        command=OPS_COMMAND,
+        args=list(job.command_args),
+        env=[
+            # The bucket and the alarm live in the stack's region; without these boto3
+            # would fall back to us-east-1 and publish the age where no alarm looks.
+            k8s.core.v1.EnvVarArgs(name="AWS_REGION", value=region),
+            k8s.core.v1.EnvVarArgs(name="AWS_DEFAULT_REGION", value=region),
+            k8s.core.v1.EnvVarArgs(name="AWS_STS_REGIONAL_ENDPOINTS", value="regional"),
+            k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
+            k8s.core.v1.EnvVarArgs(name="PYTHONDONTWRITEBYTECODE", value="1"),
+            k8s.core.v1.EnvVarArgs(name="PYTHONUNBUFFERED", value="1"),
+            *job.env,
+        ],
+        resources=job.resources,
+        security_context=restricted_container_context(RUN_AS_USER),
+        volume_mounts=mounts,
+    )
+    return k8s.core.v1.PodSpecArgs(
+        service_account_name=service_account_name(args.dependency),
+        automount_service_account_token=False,
+        enable_service_links=False,
+        restart_policy="Never",
+        security_context=restricted_pod_context(RUN_AS_USER),
+        containers=[container],
+        volumes=volumes,
+    )

@@ -15,22 +15,36 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.backup_bucket import BackupBucket, BackupBucketArgs
-from components.backup_schedule import BackupSchedule, BackupScheduleArgs
-from components.labels import kubernetes_labels
+from components.backup_jobs import BackupJobs
+from components.backup_schedule import COMPONENT_LABEL, BackupSchedule, BackupScheduleArgs
 from components.pod_security import restricted_namespace
-from stacks.fleet_plan import Settings
+from policy.contract import component_type
+from stacks.settings import BackupDependency
 
 
 @dataclass(frozen=True)
 class BackupsArgs:
-    settings: Settings
-    kubernetes_provider: k8s.Provider
+    bucket: BackupBucketArgs
+    jobs: BackupJobs
+    dependencies: Sequence[BackupDependency]
     alarm_actions: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
     """Where a stale backup pages (the environment's page topic); empty records only."""
 
+    def __post_init__(self) -> None:
+        names = [dependency.name for dependency in self.dependencies]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(
+                f"Backups: dependency name(s) {', '.join(twice)} used twice; each becomes a "
+                "backup prefix and a CronJob name, so each must be distinct"
+            )
+
 
 class Backups(pulumi.ComponentResource):
-    """BackupBucket, the backups namespace, and a BackupSchedule per dependency."""
+    """BackupBucket, the backups namespace, and a BackupSchedule per dependency.
+
+    The namespace and the jobs go to the cluster the caller names in ``opts.providers``.
+    """
 
     bucket: BackupBucket
     namespace: k8s.core.v1.Namespace
@@ -39,32 +53,26 @@ class Backups(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: BackupsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("mcp-fleet:backups:Backups", name, None, opts)
-        settings = args.settings
-        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider)
+        super().__init__(component_type("backups", "Backups"), name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
 
-        self.bucket = BackupBucket(
-            f"{name}-bucket",
-            BackupBucketArgs(settings=settings),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.namespace = self._namespace(name, settings, on_cluster)
+        self.bucket = BackupBucket(f"{name}-bucket", args.bucket, opts=child)
+        self.namespace = self._namespace(name, args.jobs, child)
         self.schedules = {
             dependency.name: BackupSchedule(
                 f"{name}-{dependency.name}",
                 BackupScheduleArgs(
-                    settings=settings,
+                    jobs=args.jobs,
                     dependency=dependency,
                     namespace=self.namespace.metadata.name,
                     bucket_name=self.bucket.bucket_name,
                     bucket_arn=self.bucket.bucket_arn,
                     key_arn=self.bucket.key_arn,
-                    kubernetes_provider=args.kubernetes_provider,
                     alarm_actions=args.alarm_actions,
                 ),
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=child,
             )
-            for dependency in settings.backups.dependencies
+            for dependency in args.dependencies
         }
         self.register_outputs(
             {
@@ -85,13 +93,12 @@ class Backups(pulumi.ComponentResource):
 
     @staticmethod
     def _namespace(
-        name: str, settings: Settings, opts: pulumi.ResourceOptions
+        name: str, jobs: BackupJobs, opts: pulumi.ResourceOptions
     ) -> k8s.core.v1.Namespace:
         """The jobs' own namespace, enforcing 'restricted' pods and admitting no ingress.
 
         The Secrets with connection URLs and the ConfigMaps to archive must live here: a
         pod can only reference Secrets and ConfigMaps of its own namespace.
         """
-        labels = kubernetes_labels(settings)
-        labels["app.kubernetes.io/component"] = "backups"
-        return restricted_namespace(f"{name}-ns", settings.backups.namespace, labels, opts)
+        labels = {**jobs.labels, COMPONENT_LABEL: "backups"}
+        return restricted_namespace(f"{name}-ns", jobs.namespace, labels, opts)

@@ -13,8 +13,6 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from stacks.fleet_plan import Settings
-
 
 def kubeconfig(cluster_name: str, region: str, endpoint: str, certificate_authority: str) -> str:
     user = {
@@ -47,14 +45,17 @@ def kubeconfig(cluster_name: str, region: str, endpoint: str, certificate_author
     )
 
 
-def cluster_provider(name: str, settings: Settings, parent: pulumi.Resource) -> k8s.Provider:
+def cluster_provider(
+    name: str, cluster_name: str, region: str, parent: pulumi.Resource
+) -> k8s.Provider:
+    """A provider for the EKS cluster ``cluster_name`` in ``region``, read from AWS."""
     cluster = aws.eks.get_cluster_output(
-        name=settings.cluster.name, opts=pulumi.InvokeOutputOptions(parent=parent)
+        name=cluster_name, opts=pulumi.InvokeOutputOptions(parent=parent)
     )
     config = cluster.apply(
         lambda found: kubeconfig(
-            settings.cluster.name,
-            settings.region,
+            cluster_name,
+            region,
             found.endpoint,
             found.certificate_authorities[0].data,
         )

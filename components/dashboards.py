@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.dashboard_widgets import GRID_WIDTH, Widget, graph, text
 from components.log_metrics import (
     ENVIRONMENT_DIMENSION,
     ERROR_CLASS_DIMENSION,
@@ -20,15 +21,13 @@ from components.log_metrics import (
     ErrorClass,
     metric,
 )
+from components.slo_math import ELIGIBLE_CALLS, error_ratio_expression
 
 MAX_WIDGETS = 500
 MAX_METRICS = 2500
 MAX_ALARMS_PER_WIDGET = 100
-GRID_WIDTH = 24
 ALB = "AWS/ApplicationELB"
 CONTAINER_INSIGHTS = "ContainerInsights"
-
-Widget = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -127,57 +126,6 @@ def _place(sections: Sequence[Section]) -> list[Widget]:
 # -- widgets -------------------------------------------------------------------------------
 
 
-def _text(markdown: str, y: int, height: int = 2) -> Widget:
-    return {
-        "type": "text",
-        "x": 0,
-        "y": y,
-        "width": GRID_WIDTH,
-        "height": height,
-        "properties": {"markdown": markdown},
-    }
-
-
-def _graph(
-    view: FleetView,
-    title: str,
-    metrics: list[list[Any]],
-    x: int,
-    y: int,
-    *,
-    stat: str = "Sum",
-    period: int = 60,
-    width: int = 6,
-    height: int = 6,
-    annotations: list[dict[str, Any]] | None = None,
-    left_label: str | None = None,
-    stacked: bool = False,
-) -> Widget:
-    properties: dict[str, Any] = {
-        "title": title,
-        "region": view.region,
-        "view": "timeSeries",
-        "stacked": stacked,
-        "stat": stat,
-        "period": period,
-        "metrics": metrics,
-    }
-    if annotations:
-        properties["annotations"] = {"horizontal": annotations}
-    axis: dict[str, Any] = {"min": 0}
-    if left_label:
-        axis["label"] = left_label
-    properties["yAxis"] = {"left": axis}
-    return {
-        "type": "metric",
-        "x": x,
-        "y": y,
-        "width": width,
-        "height": height,
-        "properties": properties,
-    }
-
-
 def _log_dims(view: FleetView, server: ServerPanel) -> list[str]:
     return [ENVIRONMENT_DIMENSION, view.environment, SERVER_DIMENSION, server.name]
 
@@ -196,15 +144,20 @@ def _alb(server: ServerPanel, metric_name: str, **options: Any) -> list[Any]:
 
 def server_section(view: FleetView, server: ServerPanel) -> Section:
     """Two rows per server: the four signals and the SLO, then why calls fail."""
-    slo_seconds = server.p95_latency_ms / 1000
-    header = _text(
+    header = text(
         f"## {server.name}\n"
         f"tenant **{server.tenant}** · {server.tier} · SLO: tool success ≥ "
         f"{server.success_rate:g} % (monthly), p95 ≤ {server.p95_latency_ms} ms",
         y=0,
         height=2,
     )
-    latency = _graph(
+    return Section([header, *_signal_widgets(view, server), *_cause_widgets(view, server)])
+
+
+def _signal_widgets(view: FleetView, server: ServerPanel) -> list[Widget]:
+    """Row one: latency, traffic, errors and tool success against the SLO."""
+    slo_seconds = server.p95_latency_ms / 1000
+    latency = graph(
         view,
         f"{server.name} latency (ALB p95/p99, s)",
         [
@@ -218,7 +171,7 @@ def server_section(view: FleetView, server: ServerPanel) -> Section:
         annotations=[{"label": f"SLO p95 {server.p95_latency_ms} ms", "value": slo_seconds}],
         left_label="seconds",
     )
-    traffic = _graph(
+    traffic = graph(
         view,
         f"{server.name} traffic",
         [
@@ -228,7 +181,7 @@ def server_section(view: FleetView, server: ServerPanel) -> Section:
         6,
         2,
     )
-    errors = _graph(
+    errors = graph(
         view,
         f"{server.name} errors",
         [
@@ -239,7 +192,7 @@ def server_section(view: FleetView, server: ServerPanel) -> Section:
         12,
         2,
     )
-    success = _graph(
+    success = graph(
         view,
         f"{server.name} tool success % vs SLO",
         [
@@ -250,8 +203,7 @@ def server_section(view: FleetView, server: ServerPanel) -> Section:
                 {
                     "id": "success",
                     "label": "tool success %",
-                    "expression": "100 * (1 - IF(calls - FILL(rejected, 0) > 0, "
-                    "FILL(errors, 0) / (calls - FILL(rejected, 0)), 0))",
+                    "expression": f"100 * (1 - {error_ratio_expression(ELIGIBLE_CALLS)})",
                 }
             ],
         ],
@@ -261,7 +213,12 @@ def server_section(view: FleetView, server: ServerPanel) -> Section:
         annotations=[{"label": f"SLO {server.success_rate:g} %", "value": server.success_rate}],
         left_label="percent",
     )
-    by_class = _graph(
+    return [latency, traffic, errors, success]
+
+
+def _cause_widgets(view: FleetView, server: ServerPanel) -> list[Widget]:
+    """Row two: why calls fail (error classes, policy), saturation, targets and dependencies."""
+    by_class = graph(
         view,
         f"{server.name} errors by class",
         [
@@ -280,7 +237,7 @@ def server_section(view: FleetView, server: ServerPanel) -> Section:
         period=300,
         stacked=True,
     )
-    policy = _graph(
+    policy = graph(
         view,
         f"{server.name} policy denials and approvals",
         [
@@ -292,7 +249,7 @@ def server_section(view: FleetView, server: ServerPanel) -> Section:
         period=300,
     )
     pods = ["ClusterName", view.cluster, "Namespace", server.namespace, "PodName", server.name]
-    saturation = _graph(
+    saturation = graph(
         view,
         f"{server.name} saturation (% of pod limit)",
         [
@@ -311,7 +268,7 @@ def server_section(view: FleetView, server: ServerPanel) -> Section:
         annotations=[{"label": "saturation alarm", "value": view.saturation_percent}],
         left_label="percent",
     )
-    health = _graph(
+    health = graph(
         view,
         f"{server.name} targets and dependencies",
         [
@@ -323,16 +280,14 @@ def server_section(view: FleetView, server: ServerPanel) -> Section:
         8,
         stat="Maximum",
     )
-    return Section(
-        [header, latency, traffic, errors, success, by_class, policy, saturation, health]
-    )
+    return [by_class, policy, saturation, health]
 
 
 def overview_section(view: FleetView) -> Section:
     """The fleet at a glance: what is alarming, which dependencies fail, which errors dominate."""
     group = view.application_log_group
     widgets: list[Widget] = [
-        _text(
+        text(
             f"# {view.project} {view.stack}: MCP fleet\n"
             "Per server: latency, traffic, errors and saturation (the four signals), tool "
             "success against its SLO, errors by class, policy denials and approvals, target "

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.labels import kubernetes_labels, selector_labels
+from components.labels import selector_labels
 from components.pod_security import restricted_container_context, restricted_pod_context
-from stacks.fleet_plan import PlannedServer, Settings
+from policy.contract import component_type
+from stacks.fleet_plan import PlannedServer
 
 HTTP_PORT_NAME = "http"
 RUN_AS_USER = 65532
@@ -25,14 +26,52 @@ TERMINATION_MARGIN_SECONDS = 15
 
 
 @dataclass(frozen=True)
+class Rollout:
+    """How a server's pods are replaced and scaled: the fleet's settings, the same for all."""
+
+    batch_percent: int
+    """Percent of replicas replaced at once, and the most a disruption may take down."""
+    drain_seconds: int
+    """Seconds a stopping pod keeps serving while the load balancer deregisters it."""
+    target_cpu_utilization: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.batch_percent <= 50:
+            raise ValueError(
+                f"McpServer: rollout batch_percent {self.batch_percent} is outside 1-50; "
+                "more than half at once is no longer a rolling update"
+            )
+        if self.drain_seconds < 0:
+            raise ValueError(f"McpServer: drain_seconds {self.drain_seconds} is negative")
+        if not 1 <= self.target_cpu_utilization <= 100:
+            raise ValueError(
+                f"McpServer: target_cpu_utilization {self.target_cpu_utilization} is not a "
+                "percentage (1-100)"
+            )
+
+
+@dataclass(frozen=True)
 class McpServerArgs:
-    settings: Settings
     server: PlannedServer
+    environment: str
+    """Handed to the server as MCP_ENVIRONMENT, so its log lines say where they come from."""
     namespace: pulumi.Input[str]
     load_balancer_cidrs: pulumi.Input[Sequence[str]]
     """Where the load balancer's nodes live: the only sources the NetworkPolicy admits."""
+    labels: Mapping[str, str]
+    """The server's standard labels, on every object and pod."""
+    rollout: Rollout
     deployment_annotations: Mapping[str, str] = field(default_factory=dict)
     """The signed catalog entry, stamped so the policy pack can judge what it sees."""
+
+    def __post_init__(self) -> None:
+        selector = selector_labels(self.server)
+        differing = {k: v for k, v in selector.items() if self.labels.get(k) != v}
+        if differing:
+            raise ValueError(
+                f"McpServer {self.server.name}: labels must include the pod selector "
+                f"{selector}; these differ or are missing: {differing}"
+            )
 
 
 def termination_grace_seconds(drain_seconds: int) -> int:
@@ -40,7 +79,10 @@ def termination_grace_seconds(drain_seconds: int) -> int:
 
 
 class McpServer(pulumi.ComponentResource):
-    """ServiceAccount, Deployment, Service, PodDisruptionBudget, HPA and NetworkPolicy."""
+    """ServiceAccount, Deployment, Service, PodDisruptionBudget, HPA and NetworkPolicy.
+
+    The objects go to the cluster the caller names in ``opts.providers``.
+    """
 
     service_name: pulumi.Output[str]
     namespace: pulumi.Output[str]
@@ -49,31 +91,22 @@ class McpServer(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: McpServerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("mcp-fleet:fleet:McpServer", name, None, opts)
-        settings, server = args.settings, args.server
-        labels = kubernetes_labels(settings, server)
+        super().__init__(component_type("fleet", "McpServer"), name, None, opts)
+        server = args.server
         selector = selector_labels(server)
         child = pulumi.ResourceOptions(parent=self)
         self.port = server.entry.port
 
-        def metadata(annotations: Mapping[str, str] | None = None) -> k8s.meta.v1.ObjectMetaArgs:
-            return k8s.meta.v1.ObjectMetaArgs(
-                name=server.name,
-                namespace=args.namespace,
-                labels=labels,
-                annotations=dict(annotations) if annotations else None,
-            )
-
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
-            metadata=metadata(),
+            metadata=_metadata(args),
             automount_service_account_token=False,
             opts=child,
         )
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=metadata(args.deployment_annotations),
-            spec=self._deployment_spec(args, labels, selector),
+            metadata=_metadata(args, args.deployment_annotations),
+            spec=_deployment_spec(args, selector),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 # The autoscaler owns the replica count once the Deployment exists.
@@ -82,7 +115,7 @@ class McpServer(pulumi.ComponentResource):
         )
         self.service = k8s.core.v1.Service(
             f"{name}-service",
-            metadata=metadata(),
+            metadata=_metadata(args),
             spec=k8s.core.v1.ServiceSpecArgs(
                 type="ClusterIP",
                 selector=selector,
@@ -99,44 +132,21 @@ class McpServer(pulumi.ComponentResource):
         )
         self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
             f"{name}-pdb",
-            metadata=metadata(),
+            metadata=_metadata(args),
             spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
-                max_unavailable=f"{settings.fleet.rollout_batch_percent}%",
+                max_unavailable=f"{args.rollout.batch_percent}%",
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
             ),
             opts=child,
         )
         self.autoscaler = k8s.autoscaling.v2.HorizontalPodAutoscaler(
             f"{name}-hpa",
-            metadata=metadata(),
-            spec=self._autoscaler_spec(settings, server),
+            metadata=_metadata(args),
+            spec=self._autoscaler_spec(args),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.deployment]),
         )
         self.network_policy = k8s.networking.v1.NetworkPolicy(
-            f"{name}-netpol",
-            metadata=metadata(),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
-                policy_types=["Ingress"],
-                ingress=[
-                    k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                        from_=pulumi.Output.from_input(args.load_balancer_cidrs).apply(
-                            lambda cidrs: [
-                                k8s.networking.v1.NetworkPolicyPeerArgs(
-                                    ip_block=k8s.networking.v1.IPBlockArgs(cidr=cidr)
-                                )
-                                for cidr in cidrs
-                            ]
-                        ),
-                        ports=[
-                            k8s.networking.v1.NetworkPolicyPortArgs(
-                                port=server.entry.port, protocol="TCP"
-                            )
-                        ],
-                    )
-                ],
-            ),
-            opts=child,
+            f"{name}-netpol", metadata=_metadata(args), spec=_network_policy(args), opts=child
         )
         self.service_name = self.service.metadata.name
         self.namespace = pulumi.Output.from_input(args.namespace)
@@ -150,104 +160,8 @@ class McpServer(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _deployment_spec(
-        args: McpServerArgs, labels: Mapping[str, str], selector: Mapping[str, str]
-    ) -> k8s.apps.v1.DeploymentSpecArgs:
-        settings, server = args.settings, args.server
-        entry, plan, fleet = server.entry, server.capacity, settings.fleet
-        batch = f"{fleet.rollout_batch_percent}%"
-
-        def probe(path: str, period: int, failures: int) -> k8s.core.v1.ProbeArgs:
-            return k8s.core.v1.ProbeArgs(
-                http_get=k8s.core.v1.HTTPGetActionArgs(path=path, port=HTTP_PORT_NAME),
-                period_seconds=period,
-                timeout_seconds=2,
-                failure_threshold=failures,
-            )
-
-        container = k8s.core.v1.ContainerArgs(
-            name="mcp-server",
-            image=entry.image,
-            image_pull_policy="IfNotPresent",
-            ports=[
-                k8s.core.v1.ContainerPortArgs(
-                    name=HTTP_PORT_NAME, container_port=entry.port, protocol="TCP"
-                )
-            ],
-            env=[
-                k8s.core.v1.EnvVarArgs(name="MCP_SERVER", value=server.name),
-                k8s.core.v1.EnvVarArgs(name="MCP_TENANT", value=server.tenant),
-                k8s.core.v1.EnvVarArgs(name="MCP_ENVIRONMENT", value=settings.environment.value),
-                k8s.core.v1.EnvVarArgs(name="MCP_TRANSPORT", value=entry.transport),
-                k8s.core.v1.EnvVarArgs(name="MCP_PATH", value=entry.mcp_path),
-                k8s.core.v1.EnvVarArgs(name="LOG_FORMAT", value="json"),
-            ],
-            resources=k8s.core.v1.ResourceRequirementsArgs(
-                requests={"cpu": plan.cpu_request, "memory": plan.memory_request},
-                limits={"cpu": plan.cpu_limit, "memory": plan.memory_limit},
-            ),
-            # Startup gives a slow boot a minute before liveness may restart it.
-            startup_probe=probe(entry.health.startup_path, period=2, failures=30),
-            readiness_probe=probe(entry.health.readiness, period=5, failures=2),
-            liveness_probe=probe(entry.health.liveness, period=10, failures=3),
-            # The pause keeps serving while the load balancer deregisters the pod; the native
-            # sleep action needs no shell, which a distroless image does not have.
-            lifecycle=k8s.core.v1.LifecycleArgs(
-                pre_stop=k8s.core.v1.LifecycleHandlerArgs(
-                    sleep=k8s.core.v1.SleepActionArgs(seconds=fleet.drain_seconds)
-                )
-            ),
-            security_context=restricted_container_context(RUN_AS_USER),
-            volume_mounts=[k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")],
-        )
-        spread = [
-            k8s.core.v1.TopologySpreadConstraintArgs(
-                max_skew=1,
-                topology_key=topology_key,
-                when_unsatisfiable=when,
-                label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
-            )
-            for topology_key, when in (
-                ("topology.kubernetes.io/zone", "DoNotSchedule"),
-                ("kubernetes.io/hostname", "ScheduleAnyway"),
-            )
-        ]
-        return k8s.apps.v1.DeploymentSpecArgs(
-            replicas=plan.min_replicas,
-            revision_history_limit=5,
-            progress_deadline_seconds=600,
-            min_ready_seconds=10,
-            selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
-            strategy=k8s.apps.v1.DeploymentStrategyArgs(
-                type="RollingUpdate",
-                rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(
-                    max_unavailable=batch, max_surge=batch
-                ),
-            ),
-            template=k8s.core.v1.PodTemplateSpecArgs(
-                metadata=k8s.meta.v1.ObjectMetaArgs(labels=dict(labels)),
-                spec=k8s.core.v1.PodSpecArgs(
-                    service_account_name=server.name,
-                    automount_service_account_token=False,
-                    enable_service_links=False,
-                    termination_grace_period_seconds=termination_grace_seconds(fleet.drain_seconds),
-                    security_context=restricted_pod_context(RUN_AS_USER),
-                    containers=[container],
-                    volumes=[
-                        k8s.core.v1.VolumeArgs(
-                            name="tmp",
-                            empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="64Mi"),
-                        )
-                    ],
-                    topology_spread_constraints=spread,
-                ),
-            ),
-        )
-
-    @staticmethod
-    def _autoscaler_spec(
-        settings: Settings, server: PlannedServer
-    ) -> k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs:
+    def _autoscaler_spec(args: McpServerArgs) -> k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs:
+        server, rollout = args.server, args.rollout
         plan = server.capacity
         return k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
             scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
@@ -262,7 +176,7 @@ class McpServer(pulumi.ComponentResource):
                         name="cpu",
                         target=k8s.autoscaling.v2.MetricTargetArgs(
                             type="Utilization",
-                            average_utilization=settings.fleet.target_cpu_utilization,
+                            average_utilization=rollout.target_cpu_utilization,
                         ),
                     ),
                 )
@@ -282,10 +196,148 @@ class McpServer(pulumi.ComponentResource):
                     policies=[
                         k8s.autoscaling.v2.HPAScalingPolicyArgs(
                             type="Percent",
-                            value=settings.fleet.rollout_batch_percent,
+                            value=rollout.batch_percent,
                             period_seconds=60,
                         )
                     ],
                 ),
             ),
         )
+
+
+def _metadata(
+    args: McpServerArgs, annotations: Mapping[str, str] | None = None
+) -> k8s.meta.v1.ObjectMetaArgs:
+    """Every object of a server: named after it, in its tenant's namespace, labelled alike."""
+    return k8s.meta.v1.ObjectMetaArgs(
+        name=args.server.name,
+        namespace=args.namespace,
+        labels=dict(args.labels),
+        annotations=dict(annotations) if annotations else None,
+    )
+
+
+def _network_policy(args: McpServerArgs) -> k8s.networking.v1.NetworkPolicySpecArgs:
+    """Only the load balancer's subnets may reach the pods, and only on the server's port."""
+    return k8s.networking.v1.NetworkPolicySpecArgs(
+        pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector_labels(args.server)),
+        policy_types=["Ingress"],
+        ingress=[
+            k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                from_=pulumi.Output.from_input(args.load_balancer_cidrs).apply(
+                    lambda cidrs: [
+                        k8s.networking.v1.NetworkPolicyPeerArgs(
+                            ip_block=k8s.networking.v1.IPBlockArgs(cidr=cidr)
+                        )
+                        for cidr in cidrs
+                    ]
+                ),
+                ports=[
+                    k8s.networking.v1.NetworkPolicyPortArgs(
+                        port=args.server.entry.port, protocol="TCP"
+                    )
+                ],
+            )
+        ],
+    )
+
+
+def _container(args: McpServerArgs) -> k8s.core.v1.ContainerArgs:
+    """The server's one container: pinned image, catalog probes, planned resources, drain."""
+    server = args.server
+    entry, plan = server.entry, server.capacity
+
+    def probe(path: str, period: int, failures: int) -> k8s.core.v1.ProbeArgs:
+        return k8s.core.v1.ProbeArgs(
+            http_get=k8s.core.v1.HTTPGetActionArgs(path=path, port=HTTP_PORT_NAME),
+            period_seconds=period,
+            timeout_seconds=2,
+            failure_threshold=failures,
+        )
+
+    return k8s.core.v1.ContainerArgs(
+        name="mcp-server",
+        image=entry.image,
+        image_pull_policy="IfNotPresent",
+        ports=[
+            k8s.core.v1.ContainerPortArgs(
+                name=HTTP_PORT_NAME, container_port=entry.port, protocol="TCP"
+            )
+        ],
+        env=[
+            k8s.core.v1.EnvVarArgs(name="MCP_SERVER", value=server.name),
+            k8s.core.v1.EnvVarArgs(name="MCP_TENANT", value=server.tenant),
+            k8s.core.v1.EnvVarArgs(name="MCP_ENVIRONMENT", value=args.environment),
+            k8s.core.v1.EnvVarArgs(name="MCP_TRANSPORT", value=entry.transport),
+            k8s.core.v1.EnvVarArgs(name="MCP_PATH", value=entry.mcp_path),
+            k8s.core.v1.EnvVarArgs(name="LOG_FORMAT", value="json"),
+        ],
+        resources=k8s.core.v1.ResourceRequirementsArgs(
+            requests={"cpu": plan.cpu_request, "memory": plan.memory_request},
+            limits={"cpu": plan.cpu_limit, "memory": plan.memory_limit},
+        ),
+        # Startup gives a slow boot a minute before liveness may restart it.
+        startup_probe=probe(entry.health.startup_path, period=2, failures=30),
+        readiness_probe=probe(entry.health.readiness, period=5, failures=2),
+        liveness_probe=probe(entry.health.liveness, period=10, failures=3),
+        # The pause keeps serving while the load balancer deregisters the pod; the native
+        # sleep action needs no shell, which a distroless image does not have.
+        lifecycle=k8s.core.v1.LifecycleArgs(
+            pre_stop=k8s.core.v1.LifecycleHandlerArgs(
+                sleep=k8s.core.v1.SleepActionArgs(seconds=args.rollout.drain_seconds)
+            )
+        ),
+        security_context=restricted_container_context(RUN_AS_USER),
+        volume_mounts=[k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")],
+    )
+
+
+def _deployment_spec(
+    args: McpServerArgs, selector: Mapping[str, str]
+) -> k8s.apps.v1.DeploymentSpecArgs:
+    batch = f"{args.rollout.batch_percent}%"
+    spread = [
+        k8s.core.v1.TopologySpreadConstraintArgs(
+            max_skew=1,
+            topology_key=topology_key,
+            when_unsatisfiable=when,
+            label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+        )
+        for topology_key, when in (
+            ("topology.kubernetes.io/zone", "DoNotSchedule"),
+            ("kubernetes.io/hostname", "ScheduleAnyway"),
+        )
+    ]
+    return k8s.apps.v1.DeploymentSpecArgs(
+        replicas=args.server.capacity.min_replicas,
+        revision_history_limit=5,
+        progress_deadline_seconds=600,
+        min_ready_seconds=10,
+        selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+        strategy=k8s.apps.v1.DeploymentStrategyArgs(
+            type="RollingUpdate",
+            rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(
+                max_unavailable=batch, max_surge=batch
+            ),
+        ),
+        template=k8s.core.v1.PodTemplateSpecArgs(
+            metadata=k8s.meta.v1.ObjectMetaArgs(labels=dict(args.labels)),
+            spec=k8s.core.v1.PodSpecArgs(
+                service_account_name=args.server.name,
+                automount_service_account_token=False,
+                enable_service_links=False,
+                termination_grace_period_seconds=termination_grace_seconds(
+                    args.rollout.drain_seconds
+                ),
+                security_context=restricted_pod_context(RUN_AS_USER),
+                containers=[_container(args)],
+                volumes=[
+                    k8s.core.v1.VolumeArgs(
+                        name="tmp",
+                        empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="64Mi"),
+                    )
+                ],
+                topology_spread_constraints=spread,
+            ),
+        ),
+    )

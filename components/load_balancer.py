@@ -9,33 +9,30 @@ already draining.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from catalog.entry import SessionMode
 from components.access_log_bucket import AccessLogBucket, AccessLogBucketArgs
 from components.fleet import McpServer
-from components.labels import kubernetes_labels, standard_tags
-from stacks.fleet_plan import PlannedServer, Settings
+from components.load_balancer_names import (
+    NAME_LIMIT,
+    TARGET_PROTOCOL,
+    TARGET_TYPE,
+    rule_priorities,
+    target_group_name,
+)
+from policy.contract import component_type
 
 HTTPS_PORT = 443
 HTTP_PORT = 80
 ACCESS_LOG_PREFIX = "alb"
-TARGET_PROTOCOL = "HTTP"
-TARGET_TYPE = "ip"
-"""Pods are targets themselves (VPC CNI): no NodePort hop, and readiness gates work."""
-NAME_LIMIT = 32
-"""ELB load balancer and target group names: at most 32 alphanumerics and hyphens."""
-HASH_LENGTH = 6
-MAX_RULE_PRIORITY = 50_000
 STICKY_SESSION_SECONDS = 86_400
 """How long a stateful server's client stays pinned to the pod holding its session."""
 HSTS = "max-age=31536000"
@@ -58,57 +55,64 @@ HEALTH_CHECK = HealthCheck()
 
 
 @dataclass(frozen=True)
+class Route:
+    """One server behind the load balancer: its hostname, health path and deployed Service."""
+
+    server: str
+    hostname: str
+    readiness_path: str
+    stateful: bool
+    """A stateful server keeps sessions in one pod's memory: its clients are pinned to it."""
+    tags: Mapping[str, str]
+    labels: Mapping[str, str]
+    backend: McpServer
+
+
+@dataclass(frozen=True)
+class LoadBalancerNetwork:
+    vpc_id: str
+    public_subnet_ids: Sequence[str]
+    private_subnet_ids: Sequence[str]
+    ingress_cidrs: Sequence[str]
+    certificate_arn: str
+
+
+@dataclass(frozen=True)
 class LoadBalancerArgs:
-    settings: Settings
-    servers: Mapping[str, McpServer]
-    """Every server of ``settings.servers`` by name, as the fleet deployed it."""
-    kubernetes_provider: k8s.Provider
-    """The stack's cluster: TargetGroupBindings must land there and nowhere else."""
+    load_balancer_name: str
+    """The ALB's name, at most 32 characters: see ``load_balancer_name``."""
+    environment: str
+    """Part of every target group's name, so groups of two stacks in one account never clash."""
+    network: LoadBalancerNetwork
+    access_logs: AccessLogBucketArgs
+    routes: Sequence[Route]
+    tags: Mapping[str, str]
+    ssl_policy: str
+    idle_timeout_seconds: int
+    deletion_protection: bool
+    drain_seconds: int
+    """Seconds a target drains before deregistration ends: the pods' preStop pause."""
 
-
-def _short_hash(*parts: object) -> str:
-    return hashlib.sha256("/".join(str(p) for p in parts).encode()).hexdigest()[:HASH_LENGTH]
-
-
-def _fit_name(base: str, fingerprint: str) -> str:
-    """``base-fingerprint`` within ELB's 32 characters, cutting ``base`` if it must."""
-    room = NAME_LIMIT - len(fingerprint) - 1
-    return f"{base[:room].rstrip('-')}-{fingerprint}"
-
-
-def target_group_name(environment: str, server: str, port: int, vpc_id: str) -> str:
-    """``mcp-{env}-{server}-{hash}``, readable in consoles and CloudWatch, unique, stable.
-
-    The hash covers what forces a target group to be replaced (port, protocol, target
-    type, VPC). A replacement therefore gets a new name, so Pulumi can create the new
-    group before deleting the old one, which a listener rule still uses until it switches.
-    """
-    base = f"mcp-{environment}-{server}"
-    fingerprint = _short_hash(base, port, TARGET_PROTOCOL, TARGET_TYPE, vpc_id)
-    return _fit_name(base, fingerprint)
-
-
-def load_balancer_name(settings: Settings) -> str:
-    name = f"{settings.project}-{settings.environment.value}"
-    return name if len(name) <= NAME_LIMIT else _fit_name(name, _short_hash(name))
-
-
-def rule_priorities(server_names: Iterable[str]) -> dict[str, int]:
-    """A priority per server derived from its name, not from its place in the list.
-
-    Host-header rules never overlap, so their order does not matter; what matters is that
-    adding or removing a server leaves every other rule's priority alone (renumbering all
-    rules on each change would churn them and risk PriorityInUse during the update).
-    """
-    taken: set[int] = set()
-    priorities: dict[str, int] = {}
-    for name in sorted(server_names):
-        priority = 1 + int(_short_hash("rule", name), 16) % MAX_RULE_PRIORITY
-        while priority in taken:
-            priority = priority % MAX_RULE_PRIORITY + 1
-        taken.add(priority)
-        priorities[name] = priority
-    return priorities
+    def __post_init__(self) -> None:
+        """Everything wrong is refused here, before the ALB or any other resource exists."""
+        problems = []
+        if len(self.load_balancer_name) > NAME_LIMIT:
+            problems.append(
+                f"load_balancer_name {self.load_balancer_name!r} is longer than {NAME_LIMIT}"
+            )
+        names = [route.server for route in self.routes]
+        if not names:
+            problems.append("no routes: pass one Route per server")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            problems.append(f"server(s) {', '.join(twice)} routed twice")
+        for cidr in self.network.ingress_cidrs:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                problems.append(f"ingress CIDR {cidr!r} is not a CIDR block like 203.0.113.0/24")
+        if problems:
+            raise ValueError("LoadBalancer: " + "; ".join(problems))
 
 
 def _cidr_label(cidr: str) -> str:
@@ -116,7 +120,11 @@ def _cidr_label(cidr: str) -> str:
 
 
 class LoadBalancer(pulumi.ComponentResource):
-    """ALB, its security group, HTTPS and redirect listeners, a route per server, access logs."""
+    """ALB, its security group, HTTPS and redirect listeners, a route per server, access logs.
+
+    The TargetGroupBindings are Kubernetes objects: they go to the cluster the caller names
+    in ``opts.providers``, never to whatever kubeconfig happens to be current.
+    """
 
     arn: pulumi.Output[str]
     arn_suffix: pulumi.Output[str]
@@ -134,85 +142,40 @@ class LoadBalancer(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("mcp-fleet:load_balancer:LoadBalancer", name, None, opts)
-        settings = args.settings
-        tags = standard_tags(settings)
+        super().__init__(component_type("load_balancer", "LoadBalancer"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        self.security_group = self._security_group(name, settings)
-        access_logs = AccessLogBucket(
-            f"{name}-access-logs",
-            AccessLogBucketArgs(settings=settings, prefix=ACCESS_LOG_PREFIX),
-            opts=child,
-        )
+        self.security_group = self._security_group(name, args)
+        access_logs = AccessLogBucket(f"{name}-access-logs", args.access_logs, opts=child)
         self.alb = aws.lb.LoadBalancer(
             f"{name}-alb",
-            name=load_balancer_name(settings),
+            name=args.load_balancer_name,
             load_balancer_type="application",
             internal=False,
             ip_address_type="ipv4",
-            subnets=list(settings.network.public_subnet_ids),
+            subnets=list(args.network.public_subnet_ids),
             security_groups=[self.security_group.id],
             drop_invalid_header_fields=True,
             # Clients of an API fleet speak plain RFC 7230: refuse anything ambiguous rather
             # than guess, which is where request smuggling lives.
             desync_mitigation_mode="strictest",
-            enable_deletion_protection=settings.load_balancer.deletion_protection,
-            idle_timeout=settings.load_balancer.idle_timeout_seconds,
+            enable_deletion_protection=args.deletion_protection,
+            idle_timeout=args.idle_timeout_seconds,
             access_logs=aws.lb.LoadBalancerAccessLogsArgs(
                 bucket=access_logs.bucket.bucket, prefix=access_logs.prefix, enabled=True
             ),
-            tags=tags,
+            tags=dict(args.tags),
             # The ALB checks on creation that it may write its logs: the policy comes first.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[access_logs.policy]),
         )
-        self.https_listener = aws.lb.Listener(
-            f"{name}-https",
-            load_balancer_arn=self.alb.arn,
-            port=HTTPS_PORT,
-            protocol="HTTPS",
-            ssl_policy=settings.load_balancer.ssl_policy,
-            certificate_arn=settings.network.certificate_arn,
-            routing_http_response_strict_transport_security_header_value=HSTS,
-            default_actions=[
-                aws.lb.ListenerDefaultActionArgs(
-                    type="fixed-response",
-                    fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
-                        content_type="application/json",
-                        message_body=NOT_ROUTED,
-                        status_code="404",
-                    ),
-                )
-            ],
-            tags=tags,
-            opts=child,
-        )
-        self.http_listener = aws.lb.Listener(
-            f"{name}-http",
-            load_balancer_arn=self.alb.arn,
-            port=HTTP_PORT,
-            protocol="HTTP",
-            default_actions=[
-                aws.lb.ListenerDefaultActionArgs(
-                    type="redirect",
-                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                        protocol="HTTPS", port=str(HTTPS_PORT), status_code="HTTP_301"
-                    ),
-                )
-            ],
-            tags=tags,
-            opts=child,
-        )
+        self.https_listener, self.http_listener = self._listeners(name, args)
 
-        priorities = rule_priorities(server.name for server in settings.servers)
+        priorities = rule_priorities(route.server for route in args.routes)
         self.target_groups = {}
         self.listener_rules = {}
         self.target_group_bindings = {}
-        for server in settings.servers:
-            deployed = args.servers.get(server.name)
-            if deployed is None:
-                raise ValueError(f"LoadBalancer got no McpServer for server {server.name!r}")
-            self._route(name, args, server, deployed, priorities[server.name])
+        for route in args.routes:
+            self._route(name, args, route, priorities[route.server])
 
         self.arn = self.alb.arn
         self.arn_suffix = self.alb.arn_suffix
@@ -234,19 +197,63 @@ class LoadBalancer(pulumi.ComponentResource):
             }
         )
 
-    def _security_group(self, name: str, settings: Settings) -> aws.ec2.SecurityGroup:
+    def _listeners(
+        self, name: str, args: LoadBalancerArgs
+    ) -> tuple[aws.lb.Listener, aws.lb.Listener]:
+        """HTTPS ends TLS and answers unknown hosts 404; HTTP only redirects to HTTPS."""
+        child = pulumi.ResourceOptions(parent=self)
+        https = aws.lb.Listener(
+            f"{name}-https",
+            load_balancer_arn=self.alb.arn,
+            port=HTTPS_PORT,
+            protocol="HTTPS",
+            ssl_policy=args.ssl_policy,
+            certificate_arn=args.network.certificate_arn,
+            routing_http_response_strict_transport_security_header_value=HSTS,
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="fixed-response",
+                    fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+                        content_type="application/json",
+                        message_body=NOT_ROUTED,
+                        status_code="404",
+                    ),
+                )
+            ],
+            tags=dict(args.tags),
+            opts=child,
+        )
+        http = aws.lb.Listener(
+            f"{name}-http",
+            load_balancer_arn=self.alb.arn,
+            port=HTTP_PORT,
+            protocol="HTTP",
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="redirect",
+                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                        protocol="HTTPS", port=str(HTTPS_PORT), status_code="HTTP_301"
+                    ),
+                )
+            ],
+            tags=dict(args.tags),
+            opts=child,
+        )
+        return https, http
+
+    def _security_group(self, name: str, args: LoadBalancerArgs) -> aws.ec2.SecurityGroup:
         """In: HTTPS and HTTP from the allowed CIDRs. Out: only the pods' ports in the
         private subnets. Rules are separate resources so each one changes on its own."""
-        tags = standard_tags(settings)
+        tags = dict(args.tags)
         group = aws.ec2.SecurityGroup(
             f"{name}-sg",
-            description=f"MCP fleet {settings.environment.value} load balancer",
-            vpc_id=settings.network.vpc_id,
+            description=f"MCP fleet {args.environment} load balancer",
+            vpc_id=args.network.vpc_id,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         rule_opts = pulumi.ResourceOptions(parent=self)
-        for cidr in settings.network.ingress_cidrs:
+        for cidr in args.network.ingress_cidrs:
             ipv6 = ipaddress.ip_network(cidr, strict=False).version == 6
             for port, purpose in (
                 (HTTPS_PORT, f"HTTPS from {cidr}"),
@@ -264,8 +271,8 @@ class LoadBalancer(pulumi.ComponentResource):
                     tags=tags,
                     opts=rule_opts,
                 )
-        ports = sorted({server.entry.port for server in settings.servers})
-        for subnet_id in settings.network.private_subnet_ids:
+        ports = sorted({route.backend.port for route in args.routes})
+        for subnet_id in args.network.private_subnet_ids:
             subnet = aws.ec2.get_subnet_output(
                 id=subnet_id, opts=pulumi.InvokeOutputOptions(parent=self)
             )
@@ -283,37 +290,42 @@ class LoadBalancer(pulumi.ComponentResource):
                 )
         return group
 
-    def _route(
-        self,
-        name: str,
-        args: LoadBalancerArgs,
-        server: PlannedServer,
-        deployed: McpServer,
-        priority: int,
-    ) -> None:
+    def _route(self, name: str, args: LoadBalancerArgs, route: Route, priority: int) -> None:
         """Target group, host rule and TargetGroupBinding for one server."""
-        settings = args.settings
-        tags = standard_tags(settings, server)
-        stateful = server.entry.session_mode is SessionMode.STATEFUL
-        group = aws.lb.TargetGroup(
-            f"{name}-{server.name}",
-            name=target_group_name(
-                settings.environment.value,
-                server.name,
-                server.entry.port,
-                settings.network.vpc_id,
-            ),
+        group = self._target_group(name, args, route)
+        rule = aws.lb.ListenerRule(
+            f"{name}-{route.server}-rule",
+            listener_arn=self.https_listener.arn,
+            priority=priority,
+            conditions=[
+                aws.lb.ListenerRuleConditionArgs(
+                    host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[route.hostname])
+                )
+            ],
+            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=group.arn)],
+            tags=dict(route.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.target_groups[route.server] = group
+        self.listener_rules[route.server] = rule
+        self.target_group_bindings[route.server] = self._binding(name, route, group)
+
+    def _target_group(self, name: str, args: LoadBalancerArgs, route: Route) -> aws.lb.TargetGroup:
+        port = route.backend.port
+        return aws.lb.TargetGroup(
+            f"{name}-{route.server}",
+            name=target_group_name(args.environment, route.server, port, args.network.vpc_id),
             target_type=TARGET_TYPE,
             protocol=TARGET_PROTOCOL,
-            port=server.entry.port,
-            vpc_id=settings.network.vpc_id,
+            port=port,
+            vpc_id=args.network.vpc_id,
             # Matches the pods' preStop pause: the ALB stops sending before the pod stops.
-            deregistration_delay=settings.fleet.drain_seconds,
+            deregistration_delay=args.drain_seconds,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 enabled=True,
                 protocol=TARGET_PROTOCOL,
                 port="traffic-port",
-                path=server.entry.health.readiness,
+                path=route.readiness_path,
                 matcher=HEALTH_CHECK.matcher,
                 interval=HEALTH_CHECK.interval_seconds,
                 timeout=HEALTH_CHECK.timeout_seconds,
@@ -324,53 +336,37 @@ class LoadBalancer(pulumi.ComponentResource):
             stickiness=aws.lb.TargetGroupStickinessArgs(
                 type="lb_cookie", enabled=True, cookie_duration=STICKY_SESSION_SECONDS
             )
-            if stateful
+            if route.stateful
             else None,
-            tags=tags,
+            tags=dict(route.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        rule = aws.lb.ListenerRule(
-            f"{name}-{server.name}-rule",
-            listener_arn=self.https_listener.arn,
-            priority=priority,
-            conditions=[
-                aws.lb.ListenerRuleConditionArgs(
-                    host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[server.hostname])
-                )
-            ],
-            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=group.arn)],
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        binding = k8s.apiextensions.CustomResource(
-            f"{name}-{server.name}-binding",
+
+    def _binding(
+        self, name: str, route: Route, group: aws.lb.TargetGroup
+    ) -> k8s.apiextensions.CustomResource:
+        """Lets the AWS Load Balancer Controller register the server's pods as IP targets."""
+        backend = route.backend
+        return k8s.apiextensions.CustomResource(
+            f"{name}-{route.server}-binding",
             api_version="elbv2.k8s.aws/v1beta1",
             kind="TargetGroupBinding",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=server.name,
-                namespace=deployed.namespace,
-                labels=kubernetes_labels(settings, server),
+                name=route.server, namespace=backend.namespace, labels=dict(route.labels)
             ),
             spec={
                 "targetGroupARN": group.arn,
                 "targetType": TARGET_TYPE,
-                "serviceRef": {"name": deployed.service_name, "port": deployed.port},
+                "serviceRef": {"name": backend.service_name, "port": backend.port},
                 # The controller opens the pods' security group to the ALB, on this port only.
                 "networking": {
                     "ingress": [
                         {
                             "from": [{"securityGroup": {"groupID": self.security_group.id}}],
-                            "ports": [{"protocol": "TCP", "port": deployed.port}],
+                            "ports": [{"protocol": "TCP", "port": backend.port}],
                         }
                     ]
                 },
             },
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                provider=args.kubernetes_provider,
-                depends_on=[deployed.service],
-            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[backend.service]),
         )
-        self.target_groups[server.name] = group
-        self.listener_rules[server.name] = rule
-        self.target_group_bindings[server.name] = binding

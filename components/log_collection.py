@@ -14,16 +14,18 @@ encryption are the program's.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from components.encryption_key import encryption_key
 from components.irsa import irsa_trust_policy
 from components.kms_key_policy import key_policy
-from components.labels import standard_tags
 from components.log_metrics import LOG_METRICS, NAMESPACE, LogMetric
-from stacks.fleet_plan import Settings
+from policy.contract import component_type
+from stacks.settings import LOG_RETENTION_DAYS
 
 ADDON_NAME = "amazon-cloudwatch-observability"
 AGENT_NAMESPACE = "amazon-cloudwatch"
@@ -52,7 +54,24 @@ def log_group_name(cluster: str, kind: str = "application") -> str:
 
 @dataclass(frozen=True)
 class FleetLogsArgs:
-    settings: Settings
+    name_prefix: str
+    """Metric filter names and the key alias start with it, like ``mcp-fleet-prod``."""
+    title: str
+    """Human-readable prefix of descriptions, like ``mcp-fleet prod``."""
+    cluster_name: str
+    oidc_provider_arn: str
+    """The cluster's IAM OIDC provider: the add-on's agent assumes its role through it."""
+    region: str
+    retention_days: int
+    key_deletion_window_days: int
+    tags: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        if self.retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"FleetLogs: CloudWatch Logs cannot keep logs for {self.retention_days} days; "
+                f"use one of {', '.join(str(days) for days in LOG_RETENTION_DAYS)}"
+            )
 
 
 class FleetLogs(pulumi.ComponentResource):
@@ -64,76 +83,36 @@ class FleetLogs(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: FleetLogsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("mcp-fleet:observability:FleetLogs", name, None, opts)
-        settings = args.settings
-        tags = standard_tags(settings)
+        super().__init__(component_type("observability", "FleetLogs"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        cluster = settings.cluster.name
 
-        self.key = aws.kms.Key(
-            f"{name}-key",
-            description=f"{settings.project} {settings.stack}: encrypts the fleet's container logs",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=self._key_policy(settings, identity.account_id, partition.partition),
-            tags=tags,
-            opts=child,
-        )
-        aws.kms.Alias(
-            f"{name}-key-alias",
-            name=f"alias/{settings.project}-{settings.stack}-logs",
-            target_key_id=self.key.key_id,
-            opts=child,
+        self.key = encryption_key(
+            name,
+            description=f"{args.title}: encrypts the fleet's container logs",
+            alias=f"alias/{args.name_prefix}-logs",
+            deletion_window_days=args.key_deletion_window_days,
+            policy=self._key_policy(args, identity.account_id, partition.partition),
+            tags=args.tags,
+            key_opts=child,
+            alias_opts=child,
         )
         self.log_groups = {
             kind: aws.cloudwatch.LogGroup(
                 f"{name}-{kind}",
-                name=log_group_name(cluster, kind),
-                retention_in_days=settings.observability.log_retention_days,
+                name=log_group_name(args.cluster_name, kind),
+                retention_in_days=args.retention_days,
                 kms_key_id=self.key.arn,
-                tags=tags,
+                tags=dict(args.tags),
                 opts=child,
             )
             for kind in CONTAINER_INSIGHTS_LOG_GROUPS
         }
         self.application_log_group = self.log_groups["application"]
-
-        self.agent_role = aws.iam.Role(
-            f"{name}-agent-role",
-            description=f"{ADDON_NAME} in {cluster}: publishes Container Insights metrics and logs",
-            assume_role_policy=irsa_trust_policy(
-                settings.cluster.oidc_provider_arn, AGENT_NAMESPACE, AGENT_SERVICE_ACCOUNT
-            ),
-            tags=tags,
-            opts=child,
-        )
-        agent_policy = aws.iam.RolePolicyAttachment(
-            f"{name}-agent-policy",
-            role=self.agent_role.name,
-            policy_arn=pulumi.Output.concat(
-                "arn:", partition.partition, ":iam::aws:policy/", AGENT_POLICY
-            ),
-            opts=pulumi.ResourceOptions(parent=self.agent_role),
-        )
-        self.addon = aws.eks.Addon(
-            f"{name}-addon",
-            cluster_name=cluster,
-            addon_name=ADDON_NAME,
-            service_account_role_arn=self.agent_role.arn,
-            configuration_values=json.dumps(ADDON_CONFIGURATION, sort_keys=True),
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-            tags=tags,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                # The agent must find the program's log groups, not create its own.
-                depends_on=[*self.log_groups.values(), agent_policy],
-            ),
-        )
+        self.agent_role, self.addon = self._collector(name, args, partition.partition)
         self.metric_filters = {
-            metric.key: self._metric_filter(name, settings, metric) for metric in LOG_METRICS
+            metric.key: self._metric_filter(name, args, metric) for metric in LOG_METRICS
         }
         self.register_outputs(
             {
@@ -145,12 +124,49 @@ class FleetLogs(pulumi.ComponentResource):
             }
         )
 
+    def _collector(
+        self, name: str, args: FleetLogsArgs, partition: pulumi.Output[str]
+    ) -> tuple[aws.iam.Role, aws.eks.Addon]:
+        """The add-on and its IRSA role; it starts only once the log groups exist."""
+        cluster = args.cluster_name
+        role = aws.iam.Role(
+            f"{name}-agent-role",
+            description=f"{ADDON_NAME} in {cluster}: publishes Container Insights metrics and logs",
+            assume_role_policy=irsa_trust_policy(
+                args.oidc_provider_arn, AGENT_NAMESPACE, AGENT_SERVICE_ACCOUNT
+            ),
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        agent_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-agent-policy",
+            role=role.name,
+            policy_arn=pulumi.Output.concat("arn:", partition, ":iam::aws:policy/", AGENT_POLICY),
+            opts=pulumi.ResourceOptions(parent=role),
+        )
+        addon = aws.eks.Addon(
+            f"{name}-addon",
+            cluster_name=cluster,
+            addon_name=ADDON_NAME,
+            service_account_role_arn=role.arn,
+            configuration_values=json.dumps(ADDON_CONFIGURATION, sort_keys=True),
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # The agent must find the program's log groups, not create its own.
+                depends_on=[*self.log_groups.values(), agent_policy],
+            ),
+        )
+        return role, addon
+
     def _metric_filter(
-        self, name: str, settings: Settings, metric: LogMetric
+        self, name: str, args: FleetLogsArgs, metric: LogMetric
     ) -> aws.cloudwatch.LogMetricFilter:
         return aws.cloudwatch.LogMetricFilter(
             f"{name}-{metric.key}",
-            name=f"{settings.project}-{settings.stack}-{metric.key}",
+            name=f"{args.name_prefix}-{metric.key}",
             log_group_name=self.application_log_group.name,
             pattern=metric.pattern,
             metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
@@ -165,13 +181,13 @@ class FleetLogs(pulumi.ComponentResource):
 
     @staticmethod
     def _key_policy(
-        settings: Settings, account: pulumi.Output[str], partition: pulumi.Output[str]
+        args: FleetLogsArgs, account: pulumi.Output[str], partition: pulumi.Output[str]
     ) -> pulumi.Output[str]:
         """CloudWatch Logs may use the key only for this cluster's Container Insights groups."""
-        region = settings.region
+        region = args.region
         groups = pulumi.Output.concat(
             "arn:", partition, ":logs:", region, ":", account,
-            ":log-group:/aws/containerinsights/", settings.cluster.name, "/*",
+            ":log-group:/aws/containerinsights/", args.cluster_name, "/*",
         )  # fmt: skip
         return key_policy(
             account,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_aws as aws
 
-from stacks.fleet_plan import Settings
 
-
-def load_balancer_cidrs(settings: Settings, parent: pulumi.Resource) -> pulumi.Output[list[str]]:
+def load_balancer_cidrs(
+    public_subnet_ids: Sequence[str], parent: pulumi.Resource
+) -> pulumi.Output[list[str]]:
     """CIDR blocks of the public subnets, where the ALB's nodes and so its traffic come from.
 
     Read from AWS so the NetworkPolicy follows the subnets the stack names instead of a
@@ -16,7 +18,7 @@ def load_balancer_cidrs(settings: Settings, parent: pulumi.Resource) -> pulumi.O
     """
     subnets = [
         aws.ec2.get_subnet_output(id=subnet_id, opts=pulumi.InvokeOutputOptions(parent=parent))
-        for subnet_id in settings.network.public_subnet_ids
+        for subnet_id in public_subnet_ids
     ]
     return pulumi.Output.all(*[subnet.cidr_block for subnet in subnets]).apply(
         lambda cidrs: sorted(set(cidrs))

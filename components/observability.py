@@ -3,7 +3,8 @@
 Composes FleetLogs (container logs into CloudWatch, metric filters over the log contract),
 Paging (page and ticket topics), one SloAlarms per server and the fleet dashboards. It takes
 the load balancer's ARN suffixes as plain inputs, so it does not depend on how the load
-balancer component is written.
+balancer component is written. ``routing`` is where another component's alarm (a stale
+backup) sends its notifications.
 """
 
 from __future__ import annotations
@@ -17,20 +18,51 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import SloAlarms, SloAlarmsArgs
+from components.alarms import AlarmScope, SloAlarms, SloAlarmsArgs
 from components.dashboards import FleetView, ServerPanel, build_dashboards
 from components.log_collection import FleetLogs, FleetLogsArgs
-from components.paging import Paging, PagingArgs, alarm_actions
-from components.slo_math import Severity
-from stacks.fleet_plan import Settings
+from components.paging import AlarmRouting, Paging, PagingArgs
+from policy.contract import (
+    ALARM_ERROR_RATE_5XX,
+    ALARM_LATENCY_P95,
+    ALARM_SATURATION_CPU,
+    ALARM_SATURATION_MEMORY,
+    ALARM_TOOL_SUCCESS,
+    ALARM_UNHEALTHY_TARGETS,
+    component_type,
+)
+from stacks.fleet_plan import PlannedServer
+
+
+@dataclass(frozen=True)
+class MonitoredServer:
+    """A server to alarm on and show: its plan, its tags and where its ALB metrics live."""
+
+    server: PlannedServer
+    tags: Mapping[str, str]
+    target_group_arn_suffix: pulumi.Input[str]
+    """``targetgroup/NAME/ID``: the TargetGroup dimension of the server's ALB metrics."""
 
 
 @dataclass(frozen=True)
 class ObservabilityArgs:
-    settings: Settings
+    project: str
+    region: str
+    paging: PagingArgs
+    logs: FleetLogsArgs
+    alarms: AlarmScope
+    notify: bool
+    """Whether alarms notify anyone (dev records only, unless the stack asks)."""
+    servers: Sequence[MonitoredServer]
     load_balancer_arn_suffix: pulumi.Input[str]
-    target_group_arn_suffixes: Mapping[str, pulumi.Input[str]]
-    """Server name -> its target group's ARN suffix (``targetgroup/NAME/ID``)."""
+
+    def __post_init__(self) -> None:
+        names = [monitored.server.name for monitored in self.servers]
+        if not names:
+            raise ValueError("Observability: no servers to watch; pass at least one")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"Observability: server(s) {', '.join(twice)} passed twice")
 
 
 class Observability(pulumi.ComponentResource):
@@ -38,35 +70,33 @@ class Observability(pulumi.ComponentResource):
 
     page_topic_arn: pulumi.Output[str]
     ticket_topic_arn: pulumi.Output[str]
+    routing: AlarmRouting
     alarms: dict[str, SloAlarms]
     dashboards: dict[str, aws.cloudwatch.Dashboard]
 
     def __init__(
         self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("mcp-fleet:observability:Observability", name, None, opts)
-        settings = args.settings
-        self._settings = settings
-        missing = [s.name for s in settings.servers if s.name not in args.target_group_arn_suffixes]
-        if missing:
-            raise ValueError(f"no target group ARN suffix for server(s) {', '.join(missing)}")
+        super().__init__(component_type("observability", "Observability"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        self.paging = Paging(f"{name}-paging", PagingArgs(settings=settings), opts=child)
-        self.logs = FleetLogs(f"{name}-logs", FleetLogsArgs(settings=settings), opts=child)
+        self.paging = Paging(f"{name}-paging", args.paging, opts=child)
+        self.logs = FleetLogs(f"{name}-logs", args.logs, opts=child)
+        self.routing = AlarmRouting(topics=self.paging.topics, notify=args.notify)
         self.alarms = {
-            server.name: SloAlarms(
-                f"{name}-{server.name}",
+            monitored.server.name: SloAlarms(
+                f"{name}-{monitored.server.name}",
                 SloAlarmsArgs(
-                    settings=settings,
-                    server=server,
+                    server=monitored.server,
+                    scope=args.alarms,
+                    tags=monitored.tags,
                     load_balancer_arn_suffix=args.load_balancer_arn_suffix,
-                    target_group_arn_suffix=args.target_group_arn_suffixes[server.name],
-                    topics=self.paging.topics,
+                    target_group_arn_suffix=monitored.target_group_arn_suffix,
+                    routing=self.routing,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.logs]),
             )
-            for server in settings.servers
+            for monitored in args.servers
         }
         self.dashboards = self._dashboards(name, args)
         self.page_topic_arn = self.paging.page_topic.arn
@@ -87,19 +117,14 @@ class Observability(pulumi.ComponentResource):
             }
         )
 
-    def alarm_actions(self, severity: Severity | str) -> list[pulumi.Input[str]]:
-        """Actions for an alarm another component creates (backups): [] in dev unless asked."""
-        return alarm_actions(self._settings, severity, self.paging.topics)
-
     def _dashboards(
         self, name: str, args: ObservabilityArgs
     ) -> dict[str, aws.cloudwatch.Dashboard]:
-        settings = args.settings
         notifying: list[pulumi.Output[str]] = []
         for alarms in self.alarms.values():
             notifying += [a.arn for a in alarms.composite_alarms.values()]
             notifying += [a.arn for k, a in alarms.metric_alarms.items() if k in NOTIFYING_KINDS]
-        target_groups = [args.target_group_arn_suffixes[s.name] for s in settings.servers]
+        target_groups = [monitored.target_group_arn_suffix for monitored in args.servers]
         resolved = pulumi.Output.all(
             pulumi.Output.from_input(args.load_balancer_arn_suffix),
             pulumi.Output.all(*target_groups),
@@ -109,12 +134,12 @@ class Observability(pulumi.ComponentResource):
 
         def bodies(values: list[Any]) -> dict[str, str]:
             load_balancer, groups, alarm_arns, log_group = values
-            view = fleet_view(settings, load_balancer, groups, alarm_arns, log_group)
+            view = fleet_view(args, load_balancer, groups, alarm_arns, log_group)
             return {n: json.dumps(b, sort_keys=True) for n, b in build_dashboards(view).items()}
 
         # How many dashboards there are depends only on the plan, never on resolved values,
         # so the resource list is the same in preview and update.
-        shape = fleet_view(settings, "", [""] * len(target_groups), [""] * len(notifying), "")
+        shape = fleet_view(args, "", [""] * len(target_groups), [""] * len(notifying), "")
         rendered = resolved.apply(bodies)
         return {
             dashboard: aws.cloudwatch.Dashboard(
@@ -129,12 +154,12 @@ class Observability(pulumi.ComponentResource):
 
 NOTIFYING_KINDS = frozenset(
     {
-        "latency-p95",
-        "error-rate-5xx",
-        "unhealthy-targets",
-        "saturation-cpu",
-        "saturation-memory",
-        "tool-success",
+        ALARM_LATENCY_P95,
+        ALARM_ERROR_RATE_5XX,
+        ALARM_UNHEALTHY_TARGETS,
+        ALARM_SATURATION_CPU,
+        ALARM_SATURATION_MEMORY,
+        ALARM_TOOL_SUCCESS,
     }
 )
 """Metric alarms shown in the dashboard's status widget; window alarms show via composites."""
@@ -145,21 +170,22 @@ def _body_of(dashboard: str, bodies: Mapping[str, str]) -> str:
 
 
 def fleet_view(
-    settings: Settings,
+    args: ObservabilityArgs,
     load_balancer: str,
     target_groups: Sequence[str],
     alarm_arns: Sequence[str],
     application_log_group: str,
 ) -> FleetView:
     """The dashboards' input: the plan joined with resolved ARN suffixes and alarm ARNs."""
+    scope = args.alarms
     return FleetView(
-        project=settings.project,
-        stack=settings.stack,
-        environment=settings.environment.value,
-        region=settings.region,
-        cluster=settings.cluster.name,
+        project=args.project,
+        stack=scope.stack,
+        environment=scope.environment,
+        region=args.region,
+        cluster=scope.cluster_name,
         application_log_group=application_log_group,
-        saturation_percent=settings.observability.saturation_percent,
+        saturation_percent=scope.saturation_percent,
         alarm_arns=list(alarm_arns),
         servers=[
             ServerPanel(
@@ -172,6 +198,8 @@ def fleet_view(
                 load_balancer=load_balancer,
                 target_group=target_group,
             )
-            for server, target_group in zip(settings.servers, target_groups, strict=True)
+            for server, target_group in zip(
+                (monitored.server for monitored in args.servers), target_groups, strict=True
+            )
         ],
     )

@@ -9,27 +9,16 @@ says ``pageFromDev``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from components.encryption_key import encryption_key
 from components.kms_key_policy import key_policy
-from components.labels import standard_tags
 from components.slo_math import Severity
-from stacks.environment import Environment
-from stacks.fleet_plan import Settings
-from stacks.settings import PagingSettings
-
-
-def notifies(settings: Settings) -> bool:
-    """Staging and prod alarms always notify; dev only when the stack asks."""
-    return settings.environment is not Environment.DEV or settings.observability.page_from_dev
-
-
-def topic_name(settings: Settings, severity: Severity) -> str:
-    return f"{settings.project}-{settings.stack}-{severity.value}"
+from policy.contract import component_type
 
 
 @dataclass(frozen=True)
@@ -43,18 +32,42 @@ class PagingTopics:
         return self.page if severity is Severity.PAGE else self.ticket
 
 
-def alarm_actions(
-    settings: Settings, severity: Severity | str, topics: PagingTopics
-) -> list[pulumi.Input[str]]:
-    """The actions an alarm of ``severity`` takes in this stack: [] in dev unless asked."""
-    if not notifies(settings):
-        return []
-    return [topics.arn(Severity(severity))]
+@dataclass(frozen=True)
+class AlarmRouting:
+    """Where an alarm of a severity notifies; ``notify`` False (dev) records without notifying."""
+
+    topics: PagingTopics
+    notify: bool
+
+    def actions(self, severity: Severity | str) -> list[pulumi.Input[str]]:
+        if not self.notify:
+            return []
+        return [self.topics.arn(Severity(severity))]
+
+
+@dataclass(frozen=True)
+class Subscribers:
+    """Who a topic reaches: addresses that confirm by a click, webhooks that confirm themselves."""
+
+    emails: tuple[str, ...] = ()
+    https_endpoints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class PagingArgs:
-    settings: Settings
+    name_prefix: str
+    """Topic names and the key alias start with it: ``mcp-fleet-prod`` -> ``mcp-fleet-prod-page``."""
+    title: str
+    """Human-readable prefix of descriptions and display names, like ``mcp-fleet prod``."""
+    region: str
+    """Where the alarms publishing to the topics live (the topic policy names their ARNs)."""
+    page: Subscribers
+    ticket: Subscribers
+    key_deletion_window_days: int
+    tags: Mapping[str, str]
+
+    def topic_name(self, severity: Severity) -> str:
+        return f"{self.name_prefix}-{severity.value}"
 
 
 class Paging(pulumi.ComponentResource):
@@ -66,38 +79,28 @@ class Paging(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: PagingArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("mcp-fleet:observability:Paging", name, None, opts)
-        settings = args.settings
-        tags = standard_tags(settings)
+        super().__init__(component_type("observability", "Paging"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
         account, arn_partition = identity.account_id, partition.partition
 
-        self.key = aws.kms.Key(
-            f"{name}-key",
-            description=f"{settings.project} {settings.stack}: encrypts the page and ticket topics",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=self._key_policy(settings, account, arn_partition),
-            tags=tags,
-            opts=child,
-        )
-        aws.kms.Alias(
-            f"{name}-key-alias",
-            name=f"alias/{settings.project}-{settings.stack}-paging",
-            target_key_id=self.key.key_id,
-            opts=child,
+        self.key = encryption_key(
+            name,
+            description=f"{args.title}: encrypts the page and ticket topics",
+            alias=f"alias/{args.name_prefix}-paging",
+            deletion_window_days=args.key_deletion_window_days,
+            policy=self._key_policy(account, arn_partition),
+            tags=args.tags,
+            key_opts=child,
+            alias_opts=child,
         )
         topics = {
-            severity: self._topic(name, settings, severity, account, arn_partition, tags)
+            severity: self._topic(name, args, severity, account, arn_partition)
             for severity in Severity
         }
-        for severity, destinations in (
-            (Severity.PAGE, settings.observability.page),
-            (Severity.TICKET, settings.observability.ticket),
-        ):
-            self._subscribe(f"{name}-{severity.value}", topics[severity], destinations)
+        for severity, subscribers in ((Severity.PAGE, args.page), (Severity.TICKET, args.ticket)):
+            self._subscribe(f"{name}-{severity.value}", topics[severity], subscribers)
 
         self.page_topic = topics[Severity.PAGE]
         self.ticket_topic = topics[Severity.TICKET]
@@ -110,8 +113,9 @@ class Paging(pulumi.ComponentResource):
             }
         )
 
+    @staticmethod
     def _key_policy(
-        self, settings: Settings, account: pulumi.Output[str], partition: pulumi.Output[str]
+        account: pulumi.Output[str], partition: pulumi.Output[str]
     ) -> pulumi.Output[str]:
         """The account administers the key; CloudWatch alarms may encrypt what they publish."""
         return key_policy(
@@ -140,86 +144,32 @@ class Paging(pulumi.ComponentResource):
     def _topic(
         self,
         name: str,
-        settings: Settings,
+        args: PagingArgs,
         severity: Severity,
         account: pulumi.Output[str],
         partition: pulumi.Output[str],
-        tags: dict[str, str],
     ) -> aws.sns.Topic:
         topic = aws.sns.Topic(
             f"{name}-{severity.value}",
-            name=topic_name(settings, severity),
-            display_name=f"{settings.project} {settings.stack} {severity.value}",
+            name=args.topic_name(severity),
+            display_name=f"{args.title} {severity.value}",
             kms_master_key_id=self.key.arn,
-            tags=tags,
+            tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        region = settings.region
         aws.sns.TopicPolicy(
             f"{name}-{severity.value}-policy",
             arn=topic.arn,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AccountManagesTopic",
-                            "Effect": "Allow",
-                            "Principal": {
-                                "AWS": pulumi.Output.concat(
-                                    "arn:", partition, ":iam::", account, ":root"
-                                )
-                            },
-                            "Action": [
-                                "sns:GetTopicAttributes",
-                                "sns:SetTopicAttributes",
-                                "sns:Subscribe",
-                                "sns:ListSubscriptionsByTopic",
-                                "sns:Publish",
-                            ],
-                            "Resource": topic.arn,
-                        },
-                        {
-                            "Sid": "CloudWatchAlarmsOfThisAccountPublish",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                            "Action": "sns:Publish",
-                            "Resource": topic.arn,
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": account},
-                                "ArnLike": {
-                                    "aws:SourceArn": pulumi.Output.concat(
-                                        "arn:",
-                                        partition,
-                                        ":cloudwatch:",
-                                        region,
-                                        ":",
-                                        account,
-                                        ":alarm:*",
-                                    )
-                                },
-                            },
-                        },
-                        {
-                            "Sid": "OnlyOverTls",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "sns:Publish",
-                            "Resource": topic.arn,
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
-                    ],
-                }
-            ),
+            policy=topic_policy(topic.arn, args.region, account, partition),
             opts=pulumi.ResourceOptions(parent=topic),
         )
         return topic
 
-    def _subscribe(self, name: str, topic: aws.sns.Topic, destinations: PagingSettings) -> None:
+    def _subscribe(self, name: str, topic: aws.sns.Topic, subscribers: Subscribers) -> None:
         """Emails confirm by a click; pager webhooks (PagerDuty, Opsgenie) confirm themselves."""
         endpoints: Sequence[tuple[str, str, bool]] = [
-            *(("email", email, False) for email in destinations.emails),
-            *(("https", url, True) for url in destinations.https_endpoints),
+            *(("email", email, False) for email in subscribers.emails),
+            *(("https", url, True) for url in subscribers.https_endpoints),
         ]
         for protocol, endpoint, auto_confirms in endpoints:
             # Named by the endpoint, so removing one subscriber leaves the others untouched.
@@ -232,3 +182,57 @@ class Paging(pulumi.ComponentResource):
                 endpoint_auto_confirms=auto_confirms or None,
                 opts=pulumi.ResourceOptions(parent=topic),
             )
+
+
+def topic_policy(
+    topic_arn: pulumi.Input[str],
+    region: str,
+    account: pulumi.Input[str],
+    partition: pulumi.Input[str],
+) -> pulumi.Output[str]:
+    """The account manages the topic, its own alarms publish, nobody publishes without TLS."""
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountManagesTopic",
+                    "Effect": "Allow",
+                    "Principal": {
+                        "AWS": pulumi.Output.concat("arn:", partition, ":iam::", account, ":root")
+                    },
+                    "Action": [
+                        "sns:GetTopicAttributes",
+                        "sns:SetTopicAttributes",
+                        "sns:Subscribe",
+                        "sns:ListSubscriptionsByTopic",
+                        "sns:Publish",
+                    ],
+                    "Resource": topic_arn,
+                },
+                {
+                    "Sid": "CloudWatchAlarmsOfThisAccountPublish",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": "sns:Publish",
+                    "Resource": topic_arn,
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account},
+                        "ArnLike": {
+                            "aws:SourceArn": pulumi.Output.concat(
+                                "arn:", partition, ":cloudwatch:", region, ":", account, ":alarm:*"
+                            )
+                        },
+                    },
+                },
+                {
+                    "Sid": "OnlyOverTls",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "sns:Publish",
+                    "Resource": topic_arn,
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ],
+        }
+    )

@@ -1,4 +1,10 @@
-"""Platform: everything one environment runs, composed from the concern components."""
+"""Platform: everything one environment runs, and the one place Settings become Args.
+
+Every other component takes only the inputs it needs; ``Platform`` turns the validated
+``Settings`` into those Args (``components/platform_args.py``), with every per-environment
+decision taken in ``components/environment_policy.py``. The Kubernetes provider is made here
+from the stack's cluster and handed down through ``opts.providers``.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +13,22 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from catalog.provenance import provenance_annotations
-from components.backups import Backups, BackupsArgs
+from components.backups import Backups
 from components.cluster_access import cluster_provider
-from components.fleet import McpServer, McpServerArgs
+from components.fleet import McpServer
 from components.labels import SHARED_TENANT, TENANT, kubernetes_labels
-from components.load_balancer import LoadBalancer, LoadBalancerArgs
+from components.load_balancer import LoadBalancer
 from components.network import load_balancer_cidrs
-from components.observability import Observability, ObservabilityArgs
+from components.observability import Observability
+from components.platform_args import (
+    backups_args,
+    load_balancer_args,
+    observability_args,
+    server_args,
+)
 from components.pod_security import restricted_namespace
 from components.slo_math import Severity
+from policy.contract import component_type
 from stacks.fleet_plan import Settings, tenant_namespace
 
 READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
@@ -39,43 +51,34 @@ class Platform(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("mcp-fleet:platform:Platform", name, None, opts)
+        super().__init__(component_type("platform", "Platform"), name, None, opts)
         settings = args.settings
-        self.kubernetes = cluster_provider(f"{name}-cluster", settings, parent=self)
-        on_cluster = pulumi.ResourceOptions(parent=self, provider=self.kubernetes)
+        self.kubernetes = cluster_provider(
+            f"{name}-cluster", settings.cluster.name, settings.region, parent=self
+        )
+        on_cluster = pulumi.ResourceOptions(parent=self, providers=[self.kubernetes])
 
         self.namespaces = {
-            tenant: self._tenant_namespace(name, settings, tenant, on_cluster)
-            for tenant in settings.tenants
+            tenant: self._tenant_namespace(name, settings, tenant) for tenant in settings.tenants
         }
-        cidrs = load_balancer_cidrs(settings, parent=self)
+        cidrs = load_balancer_cidrs(settings.network.public_subnet_ids, parent=self)
         self.servers = {
             server.name: McpServer(
                 f"{name}-{server.name}",
-                McpServerArgs(
-                    settings=settings,
-                    server=server,
-                    namespace=self.namespaces[server.tenant].metadata.name,
-                    load_balancer_cidrs=cidrs,
-                    deployment_annotations=provenance_annotations(server.entry),
-                ),
+                server_args(settings, server, self.namespaces[server.tenant].metadata.name, cidrs),
                 opts=on_cluster,
             )
             for server in settings.servers
         }
         self.load_balancer = LoadBalancer(
-            f"{name}-lb",
-            LoadBalancerArgs(
-                settings=settings, servers=self.servers, kubernetes_provider=self.kubernetes
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            f"{name}-lb", load_balancer_args(settings, self.servers), opts=on_cluster
         )
         self.observability = Observability(
             f"{name}-observability",
-            ObservabilityArgs(
-                settings=settings,
-                load_balancer_arn_suffix=self.load_balancer.arn_suffix,
-                target_group_arn_suffixes={
+            observability_args(
+                settings,
+                self.load_balancer.arn_suffix,
+                {
                     server: group.arn_suffix
                     for server, group in self.load_balancer.target_groups.items()
                 },
@@ -84,13 +87,9 @@ class Platform(pulumi.ComponentResource):
         )
         self.backups = Backups(
             f"{name}-backups",
-            BackupsArgs(
-                settings=settings,
-                kubernetes_provider=self.kubernetes,
-                # A stale backup pages (nobody in dev unless observability.pageFromDev).
-                alarm_actions=self.observability.alarm_actions(Severity.PAGE),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            # A stale backup pages (nobody in dev unless observability.pageFromDev).
+            backups_args(settings, self.observability.routing.actions(Severity.PAGE)),
+            opts=on_cluster,
         )
         self.register_outputs(
             {
@@ -105,12 +104,17 @@ class Platform(pulumi.ComponentResource):
         )
 
     def _tenant_namespace(
-        self, name: str, settings: Settings, tenant: str, opts: pulumi.ResourceOptions
+        self, name: str, settings: Settings, tenant: str
     ) -> k8s.core.v1.Namespace:
         """A namespace per tenant: the isolation boundary, enforcing 'restricted' pods."""
         labels = kubernetes_labels(settings)
         labels.update({TENANT: tenant, READINESS_GATE_LABEL: "enabled"})
-        return restricted_namespace(f"{name}-ns-{tenant}", tenant_namespace(tenant), labels, opts)
+        return restricted_namespace(
+            f"{name}-ns-{tenant}",
+            tenant_namespace(tenant),
+            labels,
+            pulumi.ResourceOptions(parent=self, provider=self.kubernetes),
+        )
 
 
 __all__ = ["SHARED_TENANT", "Platform", "PlatformArgs"]

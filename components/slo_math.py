@@ -81,6 +81,11 @@ def error_budget(success_rate_percent: float) -> float:
     return round(1 - success_rate_percent / 100, 10)
 
 
+def success_ratio(success_rate_percent: float) -> float:
+    """The success target as a ratio, what a success alarm compares against: 0.99 for 99 %."""
+    return round(1 - error_budget(success_rate_percent), 10)
+
+
 def burn_threshold(burn_rate: float, budget: float) -> float:
     """The error ratio at which ``burn_rate`` is reached; never above 1 (every call failing).
 
@@ -121,6 +126,23 @@ def window_thresholds(success_rate_percent: float) -> dict[BurnWindow, float]:
         for tier in BURN_RATE_TIERS
         for window in (tier.long_window, tier.short_window)
     }
+
+
+# -- the error ratio as CloudWatch metric math (alarms and dashboard spell it the same) ----
+
+ELIGIBLE_CALLS = "calls - FILL(rejected, 0)"
+"""The calls the SLO counts: every call but those refused for the caller's own reasons."""
+
+
+def ratio_expression(numerator: str, denominator: str) -> str:
+    """``numerator / denominator``, 0 when nothing failed or there was no traffic."""
+    divisor = denominator if denominator.isidentifier() else f"({denominator})"
+    return f"IF({denominator} > 0, FILL({numerator}, 0) / {divisor}, 0)"
+
+
+def error_ratio_expression(eligible: str = "eligible") -> str:
+    """Failed calls over calls the SLO counts; ``eligible`` is a query id or an expression."""
+    return ratio_expression("errors", eligible)
 
 
 def _check_windows() -> None:

@@ -1,0 +1,190 @@
+"""Settings to component Args: the one place that reads ``Settings`` for the components.
+
+``Platform`` calls these functions; every component below it receives only the plain values,
+Inputs and resource references its Args name. Per-environment decisions come from
+``environment_policy`` and physical-name prefixes from ``Naming``, both decided once here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pulumi
+
+from catalog.entry import SessionMode
+from catalog.provenance import provenance_annotations
+from components.access_log_bucket import AccessLogBucketArgs
+from components.alarms import AlarmScope
+from components.backup_bucket import BackupBucketArgs
+from components.backup_jobs import BackupJobs
+from components.backups import BackupsArgs
+from components.environment_policy import EnvironmentPolicy, Naming, environment_policy
+from components.fleet import McpServer, McpServerArgs, Rollout
+from components.labels import kubernetes_labels, standard_tags
+from components.load_balancer import LoadBalancerArgs, LoadBalancerNetwork, Route
+from components.load_balancer_names import load_balancer_name
+from components.log_collection import FleetLogsArgs
+from components.observability import MonitoredServer, ObservabilityArgs
+from components.paging import PagingArgs, Subscribers
+from stacks.fleet_plan import PlannedServer, Settings
+from stacks.settings import PagingSettings
+
+ACCESS_LOG_PREFIX = "alb"
+
+
+def naming(settings: Settings) -> Naming:
+    return Naming(settings.project, settings.stack, settings.environment.value)
+
+
+def policy_of(settings: Settings) -> EnvironmentPolicy:
+    return environment_policy(
+        settings.environment,
+        page_from_dev=settings.observability.page_from_dev,
+        load_balancer_deletion_protection=settings.load_balancer.deletion_protection,
+    )
+
+
+def server_args(
+    settings: Settings,
+    server: PlannedServer,
+    namespace: pulumi.Input[str],
+    load_balancer_cidrs: pulumi.Input[Sequence[str]],
+) -> McpServerArgs:
+    fleet = settings.fleet
+    return McpServerArgs(
+        server=server,
+        environment=settings.environment.value,
+        namespace=namespace,
+        load_balancer_cidrs=load_balancer_cidrs,
+        labels=kubernetes_labels(settings, server),
+        rollout=Rollout(
+            batch_percent=fleet.rollout_batch_percent,
+            drain_seconds=fleet.drain_seconds,
+            target_cpu_utilization=fleet.target_cpu_utilization,
+        ),
+        deployment_annotations=provenance_annotations(server.entry),
+    )
+
+
+def load_balancer_args(settings: Settings, servers: Mapping[str, McpServer]) -> LoadBalancerArgs:
+    names, policy, network = naming(settings), policy_of(settings), settings.network
+    balancer = settings.load_balancer
+    return LoadBalancerArgs(
+        load_balancer_name=load_balancer_name(names.environment_prefix),
+        environment=names.environment,
+        network=LoadBalancerNetwork(
+            vpc_id=network.vpc_id,
+            public_subnet_ids=network.public_subnet_ids,
+            private_subnet_ids=network.private_subnet_ids,
+            ingress_cidrs=network.ingress_cidrs,
+            certificate_arn=network.certificate_arn,
+        ),
+        access_logs=AccessLogBucketArgs(
+            bucket_prefix=f"{names.environment_prefix}-alb-logs-",
+            prefix=ACCESS_LOG_PREFIX,
+            retention_days=balancer.access_log_retention_days,
+            force_destroy=policy.access_logs_force_destroy,
+            tags=standard_tags(settings),
+        ),
+        routes=[
+            Route(
+                server=server.name,
+                hostname=server.hostname,
+                readiness_path=server.entry.health.readiness,
+                stateful=server.entry.session_mode is SessionMode.STATEFUL,
+                tags=standard_tags(settings, server),
+                labels=kubernetes_labels(settings, server),
+                backend=servers[server.name],
+            )
+            for server in settings.servers
+        ],
+        tags=standard_tags(settings),
+        ssl_policy=balancer.ssl_policy,
+        idle_timeout_seconds=balancer.idle_timeout_seconds,
+        deletion_protection=balancer.deletion_protection,
+        drain_seconds=settings.fleet.drain_seconds,
+    )
+
+
+def _subscribers(paging: PagingSettings) -> Subscribers:
+    return Subscribers(emails=paging.emails, https_endpoints=paging.https_endpoints)
+
+
+def observability_args(
+    settings: Settings,
+    load_balancer_arn_suffix: pulumi.Input[str],
+    target_group_arn_suffixes: Mapping[str, pulumi.Input[str]],
+) -> ObservabilityArgs:
+    names, policy = naming(settings), policy_of(settings)
+    tags, watched = standard_tags(settings), settings.observability
+    return ObservabilityArgs(
+        project=settings.project,
+        region=settings.region,
+        paging=PagingArgs(
+            name_prefix=names.stack_prefix,
+            title=names.stack_title,
+            region=settings.region,
+            page=_subscribers(watched.page),
+            ticket=_subscribers(watched.ticket),
+            key_deletion_window_days=policy.service_key_deletion_window_days,
+            tags=tags,
+        ),
+        logs=FleetLogsArgs(
+            name_prefix=names.stack_prefix,
+            title=names.stack_title,
+            cluster_name=settings.cluster.name,
+            oidc_provider_arn=settings.cluster.oidc_provider_arn,
+            region=settings.region,
+            retention_days=watched.log_retention_days,
+            key_deletion_window_days=policy.service_key_deletion_window_days,
+            tags=tags,
+        ),
+        alarms=AlarmScope(
+            name_prefix=names.stack_prefix,
+            stack=settings.stack,
+            environment=names.environment,
+            cluster_name=settings.cluster.name,
+            saturation_percent=watched.saturation_percent,
+        ),
+        notify=policy.notify,
+        servers=[
+            MonitoredServer(
+                server=server,
+                tags=standard_tags(settings, server),
+                target_group_arn_suffix=target_group_arn_suffixes[server.name],
+            )
+            for server in settings.servers
+        ],
+        load_balancer_arn_suffix=load_balancer_arn_suffix,
+    )
+
+
+def backups_args(settings: Settings, alarm_actions: Sequence[pulumi.Input[str]]) -> BackupsArgs:
+    names, policy, backups = naming(settings), policy_of(settings), settings.backups
+    tags = standard_tags(settings)
+    return BackupsArgs(
+        bucket=BackupBucketArgs(
+            name_prefix=names.environment_prefix,
+            title=names.environment_title,
+            environment=names.environment,
+            region=settings.region,
+            replica_region=backups.replica_region,
+            object_lock=backups.object_lock,
+            retention_days=backups.retention_days,
+            stateful=policy.backups,
+            tags=tags,
+        ),
+        jobs=BackupJobs(
+            environment=names.environment,
+            region=settings.region,
+            namespace=backups.namespace,
+            oidc_provider_arn=settings.cluster.oidc_provider_arn,
+            ops_image=backups.ops_image,
+            rpo_minutes=backups.rpo_minutes,
+            name_prefix=names.environment_prefix,
+            labels=kubernetes_labels(settings),
+            tags=tags,
+        ),
+        dependencies=backups.dependencies,
+        alarm_actions=alarm_actions,
+    )
