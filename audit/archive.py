@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -122,7 +123,8 @@ class AuditArchive:
             with gzip.GzipFile(fileobj=body, mode="rb") as lines:
                 for number, line in enumerate(lines, start=1):
                     yield _parse(f"{location}:{number}", line)
-        except (OSError, EOFError) as error:
+        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+            # Only a bad object: network errors propagate (an outage is not tampering).
             yield Located(location, None, f"not a complete gzip object ({error})")
 
     def records(self) -> Iterator[Located]:
