@@ -1,0 +1,80 @@
+"""`python -m lab`: one clear line and exit 2 for every user mistake; `down` leaves nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lab import processes
+from tests.gateway.haproxy import haproxy_or_skip
+from tests.lab.running_lab import run_lab, start_lab
+
+pytestmark = [pytest.mark.xdist_group("lab")]
+
+
+def _refused(*args: str) -> str:
+    result = run_lab(*args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    return " ".join(result.stderr.split())
+
+
+def test_token_without_a_lab_says_how_to_start_one(tmp_path: Path) -> None:
+    message = _refused(
+        "token", "--tenant", "storefront", "--server", "github", "--state-dir", str(tmp_path)
+    )
+    assert f"{tmp_path}/lab.json: no lab runs here" in message
+    assert "python -m lab up --stack dev" in message
+
+
+def test_down_without_a_lab_is_refused(tmp_path: Path) -> None:
+    assert "no lab runs here" in _refused("down", "--state-dir", str(tmp_path))
+
+
+def test_an_unknown_stack_lists_the_stacks(tmp_path: Path) -> None:
+    haproxy_or_skip()
+    message = _refused("up", "--stack", "qa", "--state-dir", str(tmp_path))
+    assert "--stack 'qa'" in message and "use one of: dev, prod, staging" in message
+
+
+def test_an_unknown_server_lists_the_stack_servers(tmp_path: Path) -> None:
+    haproxy_or_skip()
+    message = _refused("up", "--server", "gitlab", "--state-dir", str(tmp_path))
+    assert "--server gitlab: the stack runs github, jira, slack" in message
+
+
+def test_a_remote_without_its_credential_is_refused(tmp_path: Path) -> None:
+    haproxy_or_skip()
+    remotes = tmp_path / "remotes.yaml"
+    remotes.write_text(
+        "- name: vendor\n  url: https://localhost:1/mcp\n  tenant: research\n"
+        "  caFile: /nonexistent.pem\n  credentialEnv: LAB_TEST_UNSET_CREDENTIAL\n"
+    )
+    message = _refused("up", "--remotes", str(remotes), "--state-dir", str(tmp_path / "s"))
+    assert "[0].credentialEnv: LAB_TEST_UNSET_CREDENTIAL is not set" in message
+    remotes.write_text("- name: vendor\n  url: http://plain.example/mcp\n")
+    message = _refused("up", "--remotes", str(remotes), "--state-dir", str(tmp_path / "s"))
+    assert f"--remotes {remotes}: [0]" in message
+
+
+@pytest.mark.integration
+def test_down_stops_everything_and_a_second_up_is_refused_while_running(tmp_path: Path) -> None:
+    haproxy_or_skip()
+    lab = start_lab(tmp_path, "--stack", "dev", "--server", "github")
+    started = lab.state().processes
+    assert sorted(process.name for process in started) == [
+        "alb",
+        "github-r0",
+        "github-r1",
+        "gw0",
+        "gw1",
+    ]
+    assert "a lab is already running there" in _refused("up", "--state-dir", str(tmp_path))
+    result = run_lab("down", "--state-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "stopped 5 processes" in result.stderr
+    assert not any(processes.is_running(process) for process in started)
+    assert not (tmp_path / "lab.json").exists()
+    assert (tmp_path / "logs" / "gw0.log").is_file()  # logs stay for a look

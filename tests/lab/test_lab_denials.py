@@ -1,0 +1,161 @@
+"""What the gateway refuses, and how: 401 with metadata, 403 across tenants, tools, limits."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+from mcp.shared.exceptions import MCPError
+
+from tests.lab.mcp_client import mcp_session, structured
+from tests.lab.running_lab import RunningLab, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("lab")]
+
+MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "denial-test", "version": "1"},
+    },
+}
+
+
+def _post(
+    url: str, token: str | None = None, body: object = INITIALIZE, **headers: str
+) -> httpx.Response:
+    all_headers = {**MCP_HEADERS, **headers}
+    if token is not None:
+        all_headers["Authorization"] = f"Bearer {token}"
+    return httpx.post(url, json=body, headers=all_headers, timeout=10)
+
+
+def test_no_token_gets_401_naming_the_protected_resource_metadata(dev_lab: RunningLab) -> None:
+    url = dev_lab.servers["github"]
+    answer = _post(url)
+    assert answer.status_code == 401
+    metadata_url = f"{dev_lab.gateway}/.well-known/oauth-protected-resource/github/mcp"
+    assert answer.headers["WWW-Authenticate"] == f'Bearer resource_metadata="{metadata_url}"'
+    metadata = httpx.get(metadata_url, timeout=10)
+    assert metadata.status_code == 200
+    assert metadata.json() == {
+        "resource": url,
+        "authorization_servers": [dev_lab.state().tenants["storefront"].issuer],
+        "bearer_methods_supported": ["header"],
+        "scopes_supported": [],
+        "resource_name": "github",
+    }
+
+
+def test_the_official_client_without_a_token_cannot_initialize(dev_lab: RunningLab) -> None:
+    async def scenario() -> None:
+        async with mcp_session(dev_lab.servers["github"]):
+            raise AssertionError("initialized without a token")
+
+    with pytest.raises(BaseExceptionGroup) as caught:  # raised out of the SDK's task groups
+        anyio.run(scenario)
+    assert caught.group_contains(MCPError, match="Server returned an error response")
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["expired", "other-audience", "garbage", "foreign-signature"],
+)
+def test_invalid_tokens_get_401_invalid_token(dev_lab: RunningLab, variant: str) -> None:
+    url = dev_lab.servers["jira"]
+    if variant == "expired":
+        token = dev_lab.token("storefront", "jira", expired=True)
+    elif variant == "other-audience":
+        token = dev_lab.token("storefront", "jira", audience=dev_lab.servers["github"])
+    elif variant == "garbage":
+        token = "not.a.jwt"
+    else:  # research's key signing a token that claims storefront's issuer
+        import jwt
+
+        claims = jwt.decode(
+            dev_lab.token("storefront", "jira"), options={"verify_signature": False}
+        )
+        key = Path(dev_lab.state().tenants["research"].private_key).read_text()
+        token = jwt.encode(claims, key, algorithm="RS256")
+    answer = _post(url, token)
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
+
+
+def test_a_token_of_another_tenant_gets_403_whatever_host_or_session(dev_lab: RunningLab) -> None:
+    url = dev_lab.servers["slack"]  # a storefront server
+    research = dev_lab.token("research", "slack")  # right audience, wrong tenant
+    assert _post(url, research).status_code == 403
+    assert _post(url, research, Host="slack.mcp.dev.acme.example").status_code == 403
+    # a live research session id changes nothing
+    research_session = _post(
+        dev_lab.servers["postgres-query"], dev_lab.token("research", "postgres-query")
+    )
+    assert research_session.status_code == 200
+    session_id = research_session.headers["mcp-session-id"]
+    assert _post(url, research, **{"Mcp-Session-Id": session_id}).status_code == 403
+
+
+def test_an_unapproved_tool_is_refused_and_never_reaches_the_server(dev_lab: RunningLab) -> None:
+    token = dev_lab.token("storefront", "jira")
+
+    async def scenario() -> MCPError:
+        async with mcp_session(dev_lab.servers["jira"], token) as session:
+            with pytest.raises(MCPError) as refused:
+                await session.call_tool("delete_everything", {})
+            # the session goes on: approved tools still work after the refusal
+            assert (
+                structured(await session.call_tool("echo", {"text": "still here"})) == "still here"
+            )
+            return refused.value
+
+    refusal = anyio.run(scenario)
+    assert refusal.error.code == -32602
+    assert refusal.error.message == "Tool not approved on this server"
+    for replica, direct in dev_lab.state().servers["jira"].replicas.items():
+        calls = httpx.get(direct.replace("/mcp", "/lab/unapproved-calls"), timeout=10).json()
+        assert calls == {"calls": 0}, replica
+
+
+def test_a_batch_is_refused_with_a_jsonrpc_error(dev_lab: RunningLab) -> None:
+    token = dev_lab.token("research", "k8s-readonly")
+    answer = _post(dev_lab.servers["k8s-readonly"], token, body=[INITIALIZE])
+    assert answer.status_code == 200
+    assert answer.json()["error"]["code"] == -32600
+
+
+def test_past_the_tenant_limit_requests_get_429_with_retry_after(dev_lab: RunningLab) -> None:
+    url = dev_lab.servers["docs-search"]
+    token = dev_lab.token("research", "docs-search")
+    ping = {"jsonrpc": "2.0", "id": 7, "method": "ping"}
+
+    async def flood() -> list[httpx.Response]:
+        headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}"}
+        limits = httpx.Limits(max_connections=50)
+        async with httpx.AsyncClient(headers=headers, limits=limits, timeout=30) as client:
+            return await asyncio.gather(*(client.post(url, json=ping) for _ in range(400)))
+
+    answers = asyncio.run(flood())
+    limited = [answer for answer in answers if answer.status_code == 429]
+    assert limited, sorted({answer.status_code for answer in answers})
+    assert all(answer.headers["Retry-After"] == "1" for answer in limited)
+    assert limited[0].json()["error"] == "rate_limited"
+    # the limit is per tenant: storefront is not affected, and research recovers
+    assert (
+        _post(dev_lab.servers["github"], dev_lab.token("storefront", "github")).status_code == 200
+    )
+    wait_for(lambda: _post(url, token, body=ping).status_code != 429, "research to recover")
+    denials = [
+        line
+        for gateway in ("gw0", "gw1")
+        for line in dev_lab.log_lines(gateway)
+        if line["denial"] == "rate-limited"
+    ]
+    assert denials and {line["tenant"] for line in denials} == {"research"}

@@ -1,0 +1,77 @@
+"""Replica deaths: a gateway replica's is survivable; a server replica's ends only its sessions.
+
+These tests kill processes, so they run against a lab of their own (only the stateful
+``slack`` server), never the shared one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
+
+import anyio
+import pytest
+from mcp.client.session import ClientSession
+from mcp.shared.exceptions import MCPError
+
+from tests.gateway.haproxy import haproxy_or_skip
+from tests.lab.mcp_client import mcp_session, structured
+from tests.lab.running_lab import RunningLab, start_lab, stop_lab
+
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("lab")]
+
+
+@pytest.fixture
+def slack_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLab]:
+    haproxy_or_skip()
+    lab = start_lab(tmp_path_factory.mktemp("slack-lab"), "--stack", "dev", "--server", "slack")
+    try:
+        yield lab
+    finally:
+        stop_lab(lab)
+
+
+async def _replica(session: ClientSession) -> str:
+    return str(structured(await session.call_tool("whoami", {}))["replica"])
+
+
+def test_a_session_survives_the_death_of_a_gateway_replica(slack_lab: RunningLab) -> None:
+    token = slack_lab.token("storefront", "slack")
+
+    async def scenario() -> list[str]:
+        async with mcp_session(slack_lab.servers["slack"], token) as session:
+            await session.call_tool("remember", {"note": "before"})
+            holder = await _replica(session)
+            slack_lab.kill("gw0")
+            for index in range(4):
+                await session.call_tool("remember", {"note": f"after-{index}"})
+            assert await _replica(session) == holder
+            return list(structured(await session.call_tool("recall", {})))
+
+    assert anyio.run(scenario) == ["before", "after-0", "after-1", "after-2", "after-3"]
+
+
+def test_a_dead_server_replica_ends_only_its_sessions(slack_lab: RunningLab) -> None:
+    token = slack_lab.token("storefront", "slack")
+    url = slack_lab.servers["slack"]
+
+    async def scenario() -> None:
+        async with AsyncExitStack() as stack:
+            sessions: dict[str, ClientSession] = {}
+            for _ in range(8):  # the balancers alternate: a few sessions cover both replicas
+                session = await stack.enter_async_context(mcp_session(url, token))
+                sessions.setdefault(await _replica(session), session)
+                if len(sessions) == 2:
+                    break
+            doomed, survivor = sessions["r0"], sessions["r1"]
+            await doomed.call_tool("remember", {"note": "lost"})
+            await survivor.call_tool("remember", {"note": "kept"})
+            slack_lab.kill("slack-r0")
+            with pytest.raises(MCPError, match="Session not found"):
+                await doomed.call_tool("recall", {})  # 404 from the live replica
+            assert structured(await survivor.call_tool("recall", {})) == ["kept"]
+            async with mcp_session(url, token) as fresh:  # the client re-initializes
+                assert await _replica(fresh) == "r1"
+                assert structured(await fresh.call_tool("remember", {"note": "new"})) == 1
+
+    anyio.run(scenario)
