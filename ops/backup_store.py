@@ -18,8 +18,8 @@ from ops.manifest import (
     MANIFEST_NAME,
     Manifest,
     ManifestInvalid,
+    check_prefix,
     is_backup_id,
-    normalize_prefix,
     object_key,
     parse_manifest,
 )
@@ -34,7 +34,7 @@ class BackupStore:
     def __init__(self, client: S3Client, bucket: str, prefix: str) -> None:
         self.client = client
         self.bucket = bucket
-        self.prefix = normalize_prefix(prefix)
+        self.prefix = check_prefix(prefix)
 
     @property
     def location(self) -> str:

@@ -2,8 +2,9 @@
 
 Every command ends either with its result (exit 0) or with ONE line ``error: ...`` on
 stderr and a non-zero exit status; no tracebacks (``OPS_DEBUG=1`` shows them). Exit
-codes: 1 failure, 2 bad input, 3 a recovery objective missed, 4 a drill found a
-mismatch.
+codes: 1 failure, 2 bad input (including a refused target: a drill's scratch that is its
+source, a non-empty restore target without --replace), 3 a recovery objective missed,
+4 a drill found a mismatch.
 
 Other command groups plug in as typer sub-apps: see "Command groups" at the end.
 """
@@ -264,8 +265,18 @@ def restore(
     postgres: PostgresOpt = None,
     redis: RedisOpt = None,
     config: ConfigOpt = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Empty every target first so it ends up equal to the backup: PostgreSQL "
+            "drops every user object in the restore's own transaction (a failed restore "
+            "rolls back), Redis FLUSHDB, the config directory's contents are removed. "
+            "Without it a target that holds data is refused (exit 2).",
+        ),
+    ] = False,
     flush_redis: Annotated[
-        bool, typer.Option(help="Empty the target Redis database first, so it equals the backup.")
+        bool, typer.Option(help="--replace for the Redis target only (FLUSHDB first).")
     ] = False,
     rpo: Rpo = DEFAULT_RPO,
     rto: Rto = DEFAULT_RTO,
@@ -280,15 +291,17 @@ def restore(
     """Verify every object of a backup, then restore it and report RPO/RTO."""
     from ops.progress import TransferProgress
     from ops.report import print_json, show_restore, stdout
-    from ops.restore import RestoreTargets, run_restore
+    from ops.restore import RestoreTargets, check_at, run_restore
 
     with reported_errors():
         moment = parse_time(at)
+        check_at(moment, utcnow())
         rpo_objective, rto_objective = parse_duration(rpo, "--rpo"), parse_duration(rto, "--rto")
         targets = RestoreTargets(
             postgres=parse_postgres_url(postgres) if postgres is not None else None,
             redis=parse_redis_url(redis) if redis is not None else None,
             config=Path(config).expanduser() if config is not None else None,
+            replace=replace,
             flush_redis=flush_redis,
         )
         if not targets.names():

@@ -11,8 +11,10 @@ very backup into scratch targets, and compares content:
   drill show up as differences (drill a quiet Redis, or accept those).
 - Config: the set of files, directories and symlinks, and every file byte for byte.
 
-Scratch targets must differ from the sources; the scratch Redis database is flushed and
-the scratch config directory must be empty (a temporary one is used when omitted).
+Scratch targets must be other databases than the sources, as the servers themselves
+report (see ``ops.identity``: URL text proves nothing); they are replaced (emptied, then
+restored) so they end up equal to the backup. The scratch config directory must be
+empty (a temporary one is used when omitted).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ops.errors import UsageError
 from ops.fingerprints import postgres as pg_fp
 from ops.fingerprints import redis as redis_fp
 from ops.fingerprints.config_dir import compare_directories
+from ops.identity import directories_overlap, postgres_identity, redis_identity
 from ops.objectives import ObjectiveResult
 from ops.progress import TransferProgress
 from ops.restore import RestoreTargets, run_restore
@@ -96,26 +99,43 @@ class DrillPlan:
     scratch_config: Path | None
 
     def validate(self) -> None:
+        """What can be checked without asking a server (see ``refuse_sources_as_scratch``)."""
         if not (self.postgres or self.redis or self.config):
             raise UsageError("nothing to drill: give at least one of --postgres, --redis, --config")
         if self.postgres and not self.scratch_postgres:
             raise UsageError("--postgres needs --scratch-postgres to restore into")
         if self.redis and not self.scratch_redis:
             raise UsageError("--redis needs --scratch-redis to restore into")
-        if (
-            self.postgres
-            and self.scratch_postgres
-            and self.postgres.same_database(self.scratch_postgres)
-        ):
-            raise UsageError("--scratch-postgres is the source database: refusing to overwrite it")
-        if self.redis and self.scratch_redis and self.redis.same_database(self.scratch_redis):
-            raise UsageError("--scratch-redis is the source database: refusing to flush it")
         if self.config and self.scratch_config:
-            source, scratch = self.config.resolve(), self.scratch_config.resolve()
-            if scratch == source or source in scratch.parents or scratch in source.parents:
-                raise UsageError("--scratch-config must not overlap the --config directory")
+            scratch = self.scratch_config.resolve()
+            if directories_overlap(self.config, self.scratch_config):
+                raise UsageError(
+                    "--scratch-config must not overlap the --config directory (it is the "
+                    "same directory, inside it or contains it, through links or mounts)"
+                )
             if scratch.exists() and (not scratch.is_dir() or any(scratch.iterdir())):
                 raise UsageError(f"--scratch-config: {scratch} must be an empty directory")
+
+    def refuse_sources_as_scratch(self) -> None:
+        """Ask the servers which database each URL reaches; refuse the source as scratch.
+
+        Read-only, and before anything is backed up, restored or flushed: any other name
+        for the source (a host alias, another address, a proxy, a Unix socket) is caught.
+        """
+        if self.postgres and self.scratch_postgres:
+            source = postgres_identity(self.postgres, "PostgreSQL")
+            if source == postgres_identity(self.scratch_postgres, "scratch PostgreSQL"):
+                raise UsageError(
+                    f"--scratch-postgres is the source database ({source.describe('postgres')}):"
+                    " refusing to overwrite it; use another database"
+                )
+        if self.redis and self.scratch_redis:
+            source = redis_identity(self.redis, "Redis")
+            if source == redis_identity(self.scratch_redis, "scratch Redis"):
+                raise UsageError(
+                    f"--scratch-redis is the source database ({source.describe('redis')}):"
+                    " refusing to flush it; use another db number or server"
+                )
 
 
 def run_drill(
@@ -128,10 +148,7 @@ def run_drill(
     part_size: int = DEFAULT_PART_SIZE,
 ) -> DrillReport:
     plan.validate()
-    if plan.scratch_postgres:
-        pg.check_reachable(plan.scratch_postgres, "scratch PostgreSQL")
-    if plan.scratch_redis:
-        rd.check_reachable(plan.scratch_redis, "scratch Redis")
+    plan.refuse_sources_as_scratch()
 
     temporary = None
     scratch_config = plan.scratch_config
@@ -162,7 +179,7 @@ def run_drill(
             postgres=plan.scratch_postgres,
             redis=plan.scratch_redis,
             config=scratch_config if plan.config else None,
-            flush_redis=True,
+            replace=True,
         )
         restored = run_restore(
             store, targets, progress, at=utcnow(), rpo=rpo, rto=rto, backup_id=manifest.backup_id

@@ -19,12 +19,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ops.errors import UsageError
+
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 BACKUP_ID_FORMAT = "%Y%m%dT%H%M%S.%fZ"
 _BACKUP_ID = re.compile(r"^\d{8}T\d{6}\.\d{6}Z$")
 
 SourceName = Literal["postgres", "redis", "config"]
+# An object's name inside its backup: one plain segment, never ".", ".." or hidden.
+_OBJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 SOURCE_ORDER: tuple[SourceName, ...] = ("postgres", "redis", "config")
 
 
@@ -43,6 +47,32 @@ def backup_id_time(backup_id: str) -> datetime:
 
 def normalize_prefix(prefix: str) -> str:
     return prefix.strip().strip("/")
+
+
+def prefix_problem(prefix: str) -> str | None:
+    """Why ``prefix`` could reach outside its own key space, or None when it is sound.
+
+    Keys are built by joining the prefix, the backup id and a file name with ``/``; a
+    ``.``/``..`` or empty segment, a backslash or a control character would let two
+    different prefixes (or a path-like reading of the key) land on someone else's keys.
+    """
+    normalized = normalize_prefix(prefix)
+    if not normalized:
+        return None
+    for segment in normalized.split("/"):
+        if segment in {"", ".", ".."}:
+            return f"{prefix!r} has an empty, '.' or '..' segment"
+        if any(ord(char) < 0x20 or char in "\x7f\\" for char in segment):
+            return f"{prefix!r} contains a backslash or a control character"
+    return None
+
+
+def check_prefix(prefix: str, option: str = "--prefix") -> str:
+    """The normalized prefix; ``UsageError`` when it could escape its key space."""
+    problem = prefix_problem(prefix)
+    if problem:
+        raise UsageError(f"{option}: {problem} (e.g. prod/mcp-github)")
+    return normalize_prefix(prefix)
 
 
 def object_key(prefix: str, backup_id: str, name: str) -> str:
@@ -110,10 +140,20 @@ class Manifest(BaseModel):
             raise ValueError("a manifest lists at least one source")
         if self.finished_at < self.started_at:
             raise ValueError("finished_at is before started_at")
+        problem = prefix_problem(self.prefix)
+        if problem:
+            raise ValueError(f"prefix {problem}")
+        expected = object_key(self.prefix, self.backup_id, "")
         for name, entry in self.sources.items():
-            expected = object_key(self.prefix, self.backup_id, "")
-            if not entry.key.startswith(expected):
-                raise ValueError(f"{name}: object {entry.key!r} is outside backup {expected!r}")
+            object_name = entry.key[len(expected) :] if entry.key.startswith(expected) else ""
+            if not _OBJECT_NAME.match(object_name) or ".." in object_name:
+                raise ValueError(
+                    f"{name}: object {entry.key!r} is outside backup {expected!r} "
+                    "(expected one plain file name after it)"
+                )
+        keys = [entry.key for entry in self.sources.values()]
+        if len(set(keys)) != len(keys):
+            raise ValueError("two sources share one object key")
         return self
 
     @property

@@ -1,8 +1,13 @@
 """Restore: choose a backup, verify all of it, then and only then touch the targets.
 
+0. check every argument: ``--at`` must not be in the future;
 1. choose the newest complete backup that finished at or before ``--at`` (or the one
    named by ``--backup-id``);
-2. check the targets are reachable (read-only);
+2. check the targets are reachable and EMPTY (read-only): a restore into a target that
+   holds data would leave a mix of old and restored data, so it is refused unless
+   ``replace`` is set, which empties each target first so it equals the backup exactly
+   (PostgreSQL: in the restore's own transaction; Redis: FLUSHDB; config: the directory's
+   contents, once the archive passed its checks);
 3. download EVERY object of the backup and verify size and SHA-256 against the manifest:
    any mismatch stops here, with every target untouched;
 4. restore PostgreSQL, Redis, the config directory (whichever targets were given);
@@ -32,7 +37,9 @@ from ops.objectives import ObjectiveResult, evaluate, format_duration
 from ops.progress import TransferProgress
 from ops.sources import postgres as pg
 from ops.sources import redis as rd
-from ops.sources.config_dir import restore_config
+from ops.sources.config_dir import directory_entries, restore_config
+from ops.sources.postgres_contents import database_contents, describe, restore_replacing
+from ops.timeparse import utcnow
 from ops.urls import PostgresUrl, RedisUrl
 
 
@@ -41,11 +48,22 @@ class RestoreTargets:
     postgres: PostgresUrl | None = None
     redis: RedisUrl | None = None
     config: Path | None = None
-    flush_redis: bool = False
+    replace: bool = False  # empty every target first, so it ends up equal to the backup
+    flush_redis: bool = False  # the same for the Redis target only (the older option)
+
+    @property
+    def replace_redis(self) -> bool:
+        return self.replace or self.flush_redis
 
     def names(self) -> list[str]:
         given = {"postgres": self.postgres, "redis": self.redis, "config": self.config}
         return [name for name, target in given.items() if target is not None]
+
+
+REFUSED_MIX = (
+    "restoring into it would leave a mix of its data and the backup's; restore into an "
+    "empty one, or give --replace to empty it first"
+)
 
 
 @dataclass
@@ -109,8 +127,41 @@ def check_targets(manifest: Manifest, targets: RestoreTargets) -> None:
         pg.check_reachable(targets.postgres, "target PostgreSQL")
     if targets.redis is not None:
         rd.check_reachable(targets.redis, "target Redis")
-    if targets.config is not None and targets.config.exists() and not targets.config.is_dir():
-        raise UsageError(f"--config: {targets.config} exists and is not a directory")
+    check_empty(targets)
+
+
+def check_empty(targets: RestoreTargets) -> None:
+    """Refuse a target that holds data unless told to replace it (read-only)."""
+    if targets.postgres is not None and not targets.replace:
+        contents = database_contents(targets.postgres)
+        if contents:
+            raise UsageError(
+                f"--postgres: database {targets.postgres.dbname} at "
+                f"{targets.postgres.display} is not empty ({describe(contents)}): {REFUSED_MIX}"
+            )
+    if targets.redis is not None and not targets.replace_redis:
+        keys = rd.key_count(targets.redis, "target Redis")
+        if keys:
+            raise UsageError(
+                f"--redis: db {targets.redis.db} at {targets.redis.display} holds {keys} "
+                f"key(s): {REFUSED_MIX}"
+            )
+    if targets.config is not None:
+        entries = directory_entries(targets.config)
+        if entries and not targets.replace:
+            shown = ", ".join(entries[:5]) + (" ..." if len(entries) > 5 else "")
+            raise UsageError(
+                f"--config: directory {targets.config} is not empty ({len(entries)} "
+                f"entries: {shown}): {REFUSED_MIX}"
+            )
+
+
+def check_at(at: datetime, now: datetime) -> None:
+    if at > now:
+        raise UsageError(
+            f"--at {at.isoformat()} is in the future (now is {now.isoformat()}): "
+            "give a past time, or omit --at for the newest backup"
+        )
 
 
 def check_space(manifest: Manifest, work_dir: Path | None) -> None:
@@ -140,6 +191,7 @@ def run_restore(
     clock: Callable[[], float] = time.monotonic,
 ) -> RestoreReport:
     began = clock()
+    check_at(at, utcnow())
     manifest, skipped = choose_backup(store, at, backup_id)
     for skipped_id, reason in skipped:
         progress.note(f"skipping backup {skipped_id}: {reason}")
@@ -156,13 +208,16 @@ def run_restore(
         try:
             if targets.postgres is not None:
                 progress.note(f"restoring postgres into {targets.postgres.display} ...")
-                pg.restore_postgres(files["postgres"], targets.postgres)
+                if targets.replace:
+                    restore_replacing(files["postgres"], targets.postgres)
+                else:
+                    pg.restore_postgres(files["postgres"], targets.postgres)
                 restored["postgres"] = targets.postgres.display
             if targets.redis is not None:
                 source_db = int(manifest.sources["redis"].details.get("db", "0"))
                 progress.note(f"restoring redis db {source_db} into {targets.redis.display} ...")
                 stats = rd.restore_redis(
-                    files["redis"], source_db, targets.redis, flush=targets.flush_redis
+                    files["redis"], source_db, targets.redis, flush=targets.replace_redis
                 )
                 restored["redis"] = (
                     f"{targets.redis.display}: {stats.keys} keys "
@@ -170,7 +225,7 @@ def run_restore(
                 )
             if targets.config is not None:
                 progress.note(f"restoring config into {targets.config} ...")
-                count = restore_config(files["config"], targets.config)
+                count = restore_config(files["config"], targets.config, targets.replace)
                 restored["config"] = f"{targets.config}: {count} files"
         except OpsError as exc:
             done = ", ".join(restored) or "none"

@@ -54,4 +54,5 @@ def select_backup(
             continue
         return Selection(manifest=manifest, skipped=skipped)
     found = f"{len(candidates)} backup(s) in {where}" if candidates else f"no backups in {where}"
-    raise NoBackupError(f"no complete backup at or before {at.isoformat()} ({found})")
+    passed = "".join(f"; skipped {backup_id}: {reason}" for backup_id, reason in skipped)
+    raise NoBackupError(f"no complete backup at or before {at.isoformat()} ({found}{passed})")

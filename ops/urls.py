@@ -8,8 +8,8 @@ message shows the URL with the password masked.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import SplitResult, parse_qs, quote, unquote, urlsplit, urlunsplit
 
 from ops.errors import UsageError
 
@@ -64,9 +64,6 @@ class PostgresUrl:
     def env(self) -> dict[str, str]:
         return {"PGPASSWORD": self.password} if self.password is not None else {}
 
-    def same_database(self, other: PostgresUrl) -> bool:
-        return (self.host, self.port, self.dbname) == (other.host, other.port, other.dbname)
-
 
 def parse_postgres_url(url: str, option: str = "--postgres") -> PostgresUrl:
     parts = _split(url, option, ("postgresql", "postgres"))
@@ -76,18 +73,28 @@ def parse_postgres_url(url: str, option: str = "--postgres") -> PostgresUrl:
     if "/" in dbname:
         raise UsageError(f"{option}: malformed database name {dbname!r}")
     password = unquote(parts.password) if parts.password is not None else None
+    query = parse_qs(parts.query)
     return PostgresUrl(
         raw=url.strip(),
-        host=parts.hostname or "localhost",
-        port=parts.port or 5432,
+        host=parts.hostname or query.get("host", ["localhost"])[0],
+        port=parts.port or _int(query.get("port", ["5432"])[0], option, "port"),
         dbname=dbname,
         password=password,
         safe=_without_password(parts),
     )
 
 
+def _int(text: str, option: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(f"{option}: {what} must be a number, got {text!r}") from None
+
+
 @dataclass(frozen=True)
 class RedisUrl:
+    """``redis://``, ``rediss://`` (TLS) or ``unix:///path/redis.sock?db=N`` (a socket)."""
+
     raw: str
     host: str
     port: int
@@ -96,6 +103,7 @@ class RedisUrl:
     password: str | None
     tls: bool
     safe: str  # the URL without its password, for redis-cli -u
+    socket: str | None = None  # the Unix socket path of a unix:// URL
 
     @property
     def display(self) -> str:
@@ -104,8 +112,12 @@ class RedisUrl:
     def env(self) -> dict[str, str]:
         return {"REDISCLI_AUTH": self.password} if self.password is not None else {}
 
-    def same_database(self, other: RedisUrl) -> bool:
-        return (self.host, self.port, self.db) == (other.host, other.port, other.db)
+    def cli_argv(self) -> list[str]:
+        """How redis-cli reaches this server (``-u`` takes no socket, ``-s`` does)."""
+        if self.socket is not None:
+            user = ["--user", self.username] if self.username else []
+            return ["-s", self.socket, "-n", str(self.db), *user, "--no-auth-warning"]
+        return ["-u", self.safe, "--no-auth-warning", *(["--tls"] if self.tls else [])]
 
     def client(self, timeout: float = 10.0, retries: int = 3) -> Redis:
         """A redis-py client; ``retries=0`` fails at once (reachability checks)."""
@@ -113,13 +125,16 @@ class RedisUrl:
         from redis.backoff import ExponentialBackoff
         from redis.retry import Retry
 
+        where: dict[str, Any] = (
+            {"unix_socket_path": self.socket}
+            if self.socket is not None
+            else {"host": self.host, "port": self.port, "ssl": self.tls}
+        )
         return redis.Redis(
-            host=self.host,
-            port=self.port,
+            **where,
             db=self.db,
             username=self.username,
             password=self.password,
-            ssl=self.tls,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             retry=Retry(ExponentialBackoff(cap=2.0, base=0.1), retries),
@@ -127,7 +142,9 @@ class RedisUrl:
 
 
 def parse_redis_url(url: str, option: str = "--redis") -> RedisUrl:
-    parts = _split(url, option, ("redis", "rediss"))
+    parts = _split(url, option, ("redis", "rediss", "unix"))
+    if parts.scheme == "unix":
+        return _redis_socket_url(url, parts, option)
     path = parts.path.strip("/")
     try:
         db = int(path) if path else 0
@@ -146,4 +163,23 @@ def parse_redis_url(url: str, option: str = "--redis") -> RedisUrl:
         password=unquote(parts.password) if parts.password is not None else None,
         tls=parts.scheme == "rediss",
         safe=_without_password(parts),
+    )
+
+
+def _redis_socket_url(url: str, parts: SplitResult, option: str) -> RedisUrl:
+    if not parts.path.startswith("/"):
+        raise UsageError(f"{option}: expected unix:///ABSOLUTE/PATH/redis.sock?db=N")
+    db = _int(parse_qs(parts.query).get("db", ["0"])[0], option, "db")
+    if db < 0:
+        raise UsageError(f"{option}: database must be >= 0")
+    return RedisUrl(
+        raw=url.strip(),
+        host="localhost",
+        port=0,
+        db=db,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        tls=False,
+        safe=_without_password(parts),
+        socket=unquote(parts.path),
     )

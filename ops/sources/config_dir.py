@@ -8,13 +8,16 @@ and written straight into the upload; nothing is staged on disk.
 Restore first checks EVERY member with the standard library's ``data`` extraction filter
 (PEP 706: no absolute paths, no ``..``, no links leaving the directory, no devices) and
 only then extracts, so a hostile or damaged archive is refused before a single file is
-written. Existing files in the target are overwritten; others are left alone.
+written. Restore refuses a non-empty target directory unless ``--replace`` is given, which
+empties it (after the archive passed the checks; the directory itself is kept, it may be a
+mount point) so it ends up exactly as backed up, never a mix.
 """
 
 from __future__ import annotations
 
 import gzip
 import os
+import shutil
 import stat
 import tarfile
 from pathlib import Path
@@ -98,8 +101,27 @@ class ConfigDirSource:
         }
 
 
-def restore_config(archive: Path, target: Path) -> int:
-    """Extract ``archive`` into ``target`` after every member passed the data filter."""
+def directory_entries(path: Path) -> list[str]:
+    """Names in ``path`` (none when it does not exist yet)."""
+    if not path.exists():
+        return []
+    if not path.is_dir():
+        raise UsageError(f"--config: {path} exists and is not a directory")
+    return sorted(entry.name for entry in path.iterdir())
+
+
+def clear_directory(path: Path) -> None:
+    """Remove everything inside ``path``; links are removed, never followed."""
+    for entry in path.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def restore_config(archive: Path, target: Path, replace: bool = False) -> int:
+    """Extract ``archive`` into ``target`` after every member passed the data filter;
+    ``replace`` empties ``target`` first (only once the archive is known to be good)."""
     try:
         target.mkdir(parents=True, exist_ok=True)
         with tarfile.open(archive, mode="r:gz") as tar:
@@ -112,6 +134,8 @@ def restore_config(archive: Path, target: Path) -> int:
                     raise RestoreError(
                         f"config archive refused, nothing extracted: {exc}"
                     ) from None
+            if replace:
+                clear_directory(target)
             tar.extractall(target, members=members, filter="data")
     except (OSError, tarfile.TarError) as exc:
         raise RestoreError(f"extracting the config archive into {target} failed: {exc}") from exc

@@ -10,9 +10,10 @@ already compressed, never staged on disk, hashed on the way. (pg_dump 16+ could 
 what bounds backup time (see docs/ops-backup.md); ``--pg-compress 1`` trades a larger
 object for a much faster dump.
 
-Restore runs ``pg_restore --clean --if-exists --no-owner --single-transaction
---exit-on-error``: objects in the dump are dropped and recreated in one transaction, so a
-failed restore leaves the target as it was.
+Restore runs ``pg_restore --no-owner --single-transaction --exit-on-error`` into an
+EMPTY database (restore refuses a non-empty one): one transaction, so a failed restore
+leaves the target as it was. ``--replace`` empties the target in that same transaction
+first (``ops.sources.postgres_contents``).
 """
 
 from __future__ import annotations
@@ -134,8 +135,6 @@ class PostgresSource:
 def restore_postgres(dump: Path, target: PostgresUrl) -> None:
     argv = [
         find_tool("pg_restore"),
-        "--clean",
-        "--if-exists",
         "--no-owner",
         "--single-transaction",
         "--exit-on-error",

@@ -10,9 +10,9 @@ services such as ElastiCache refuse: use their native snapshots there.
 Restore cannot swap the RDB under a live server, so it starts a private, temporary
 ``redis-server`` on the downloaded RDB (Unix socket only, no persistence) and copies the
 backed-up database's keys into the target with ``DUMP``/``RESTORE ... REPLACE``, carrying
-each key's remaining TTL (keys that expired meanwhile are skipped). ``--flush-redis``
-empties the target database first, so it ends up exactly as backed up; without it, keys
-not in the backup are left alone. The temporary server must be able to read the RDB
+each key's remaining TTL (keys that expired meanwhile are skipped). Restore refuses a
+target database that holds keys unless ``--replace`` (or ``--flush-redis``) empties it
+first with FLUSHDB, so it ends up exactly as backed up, never a mix. The temporary server must be able to read the RDB
 (same or newer Redis) and the target must accept its DUMP payloads (same or newer Redis).
 """
 
@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -53,6 +53,15 @@ def check_reachable(url: RedisUrl, role: str) -> str:
         raise SourceError(f"cannot connect: {role} at {url.display}: {exc}") from None
 
 
+def key_count(url: RedisUrl, role: str) -> int:
+    """DBSIZE of the URL's database (read-only)."""
+    try:
+        with contextlib.closing(url.client(timeout=5, retries=0)) as client:
+            return int(cast(int, client.dbsize()))
+    except redis.RedisError as exc:
+        raise SourceError(f"cannot connect: {role} at {url.display}: {exc}") from None
+
+
 class RedisSource:
     name: SourceName = "redis"
     filename = "redis.rdb"
@@ -67,10 +76,7 @@ class RedisSource:
         return {"redis-cli": tool_version(find_tool("redis-cli")), "redis_server": server}
 
     def argv(self) -> list[str]:
-        argv = [find_tool("redis-cli"), "-u", self.url.safe, "--no-auth-warning"]
-        if self.url.tls:
-            argv.append("--tls")
-        return [*argv, "--rdb", "-"]
+        return [find_tool("redis-cli"), *self.url.cli_argv(), "--rdb", "-"]
 
     def chunks(self) -> Iterator[bytes]:
         return stream_stdout(self.argv(), env=self.url.env())
@@ -87,6 +93,8 @@ class RedisSource:
             ) from None
         if size == 0:
             raise SourceError(f"redis-cli --rdb from {self.url.display} returned no data")
+        if self.url.socket is not None:
+            return {"db": str(self.url.db), "socket": self.url.socket}
         return {"db": str(self.url.db), "host": self.url.host, "port": str(self.url.port)}
 
 

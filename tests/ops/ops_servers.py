@@ -25,6 +25,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 READY_TIMEOUT = 30.0
+ALIAS_ADDRESS = "127.0.0.2"  # Linux routes all of 127/8 to lo: a second address, same host
+
+
+def ipv6_loopback() -> bool:
+    """Whether ::1 can be bound here (the drill's aliasing tests use it when it can)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+            sock.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def loopback_addresses() -> list[str]:
+    """Every loopback address the test servers listen on: one server, several names."""
+    return ["127.0.0.1", ALIAS_ADDRESS, *(["::1"] if ipv6_loopback() else [])]
 
 
 def free_port() -> int:
@@ -88,6 +104,10 @@ class PostgresServer:
 
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def socket_url(self, dbname: str = "postgres") -> str:
+        """The same server through its Unix socket (libpq's host=DIRECTORY form)."""
+        return f"postgresql://postgres@/{dbname}?host={self.root}&port={self.port}"
 
     def psql(self, dbname: str, sql: str) -> str:
         result = subprocess.run(
@@ -169,8 +189,9 @@ def postgres_server(base: Path | None = None) -> Iterator[PostgresServer]:
     )
     if init.returncode != 0:
         raise RuntimeError(f"initdb failed: {init.stderr}")
+    listen = ",".join(loopback_addresses())
     options = (
-        f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off "
+        f"-c listen_addresses={listen} -p {port} -k {root} -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
     )
     start = subprocess.run(
@@ -220,9 +241,13 @@ def postgres_server(base: Path | None = None) -> Iterator[PostgresServer]:
 class RedisServer:
     port: int
     process: subprocess.Popen[bytes]
+    socket: Path
 
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def socket_url(self, db: int = 0) -> str:
+        return f"unix://{self.socket}?db={db}"
 
 
 def _redis_ping(port: int) -> bool:
@@ -247,7 +272,11 @@ def redis_server(base: Path | None = None) -> Iterator[RedisServer]:
             "--port",
             str(port),
             "--bind",
-            "127.0.0.1",
+            *loopback_addresses(),
+            "--unixsocket",
+            str(workdir / "redis.sock"),
+            "--unixsocketperm",
+            "700",
             "--save",
             "",
             "--appendonly",
@@ -266,7 +295,7 @@ def redis_server(base: Path | None = None) -> Iterator[RedisServer]:
     )
     try:
         wait_until(lambda: process.poll() is None and _redis_ping(port), "Redis")
-        yield RedisServer(port=port, process=process)
+        yield RedisServer(port=port, process=process, socket=workdir / "redis.sock")
     finally:
         process.terminate()
         try:

@@ -402,9 +402,9 @@ def test_corrupted_object_is_caught_before_any_target_is_touched(
         pg.url(target),
         "--redis",
         redis_scratch.url(),
-        "--flush-redis",
         "--config",
         str(target_config),
+        "--replace",  # even told to empty the targets, nothing is touched before verification
     )
     assert result.returncode == 1
     message = one_line_error(result.stderr)

@@ -28,6 +28,7 @@ from ops.manifest import (
     SourceEntry,
     backup_id_for,
     backup_id_time,
+    check_prefix,
     object_key,
     parse_manifest,
 )
@@ -218,6 +219,57 @@ def test_manifest_round_trip_and_validation() -> None:
         parse_manifest(b"{not json")
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "prod/app/{id}/../../other/postgres.dump",
+        "/prod/app/{id}/postgres.dump",
+        "prod/other/{id}/postgres.dump",
+        "prod/app/{id}/nested/postgres.dump",
+        "prod/app/{id}/..",
+        "prod/app/{id}/",
+        "prod/app/{id}/.hidden",
+        "prod/app/20000101T000000.000000Z/postgres.dump",
+    ],
+)
+def test_manifest_refuses_keys_outside_its_backup(key: str) -> None:
+    data = make_manifest(T0).model_dump(mode="json")
+    entry = {**data["sources"]["postgres"], "key": key.format(id=data["backup_id"])}
+    with pytest.raises(ManifestInvalid, match="outside backup"):
+        parse_manifest(_json({**data, "sources": {"postgres": entry}}))
+
+
+def test_manifest_refuses_a_prefix_that_escapes_and_shared_keys() -> None:
+    data = make_manifest(T0).model_dump(mode="json")
+    with pytest.raises(ManifestInvalid, match=re.escape("'..' segment")):
+        parse_manifest(_json({**data, "prefix": "prod/../app"}))
+    entry = data["sources"]["postgres"]
+    with pytest.raises(ManifestInvalid, match="share one object key"):
+        parse_manifest(_json({**data, "sources": {"postgres": entry, "redis": entry}}))
+
+
+@pytest.mark.parametrize(
+    ("prefix", "problem"),
+    [
+        ("../x", "'..' segment"),
+        ("a/../b", "'..' segment"),
+        ("a//b", "empty"),
+        ("./a", "'.' "),
+        ("a\\b", "backslash"),
+        ("a\nb", "control character"),
+    ],
+)
+def test_prefixes_that_could_escape_are_refused(prefix: str, problem: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(problem)):
+        check_prefix(prefix)
+
+
+def test_sound_prefixes_are_normalized() -> None:
+    assert check_prefix(" /prod/mcp-github/ ") == "prod/mcp-github"
+    assert check_prefix("") == ""
+    assert check_prefix("team.a/v1.2_x") == "team.a/v1.2_x"
+
+
 def _json(data: dict[str, Any]) -> bytes:
     import json
 
@@ -250,6 +302,21 @@ def test_postgres_url_keeps_password_out_of_argv_and_messages() -> None:
 def test_postgres_url_errors(text: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse_postgres_url(text)
+
+
+def test_socket_urls() -> None:
+    redis_url = parse_redis_url("unix://:pw@/run/redis/redis.sock?db=2")
+    assert (redis_url.socket, redis_url.db, redis_url.password) == (
+        "/run/redis/redis.sock",
+        2,
+        "pw",
+    )
+    assert redis_url.cli_argv()[:4] == ["-s", "/run/redis/redis.sock", "-n", "2"]
+    assert "pw" not in " ".join(redis_url.cli_argv()) and "pw" not in redis_url.display
+    with pytest.raises(UsageError, match="db must be a number"):
+        parse_redis_url("unix:///run/redis.sock?db=x")
+    pg_url = parse_postgres_url("postgresql://app@/fleet?host=/run/postgresql&port=6432")
+    assert (pg_url.host, pg_url.port, pg_url.dbname) == ("/run/postgresql", 6432, "fleet")
 
 
 def test_redis_url() -> None:
