@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.arg_checks import require_days
 from components.bucket_baseline import bucket_baseline, remove_expired_delete_markers
 from policy.contract import component_type
 
@@ -35,10 +36,7 @@ class AccessLogBucketArgs:
     tags: Mapping[str, str]
 
     def __post_init__(self) -> None:
-        if self.retention_days < 1:
-            raise ValueError(
-                f"AccessLogBucket: retention_days {self.retention_days} keeps no log; use 1 or more"
-            )
+        require_days("AccessLogBucket", "retention_days", self.retention_days)
         if not self.prefix or self.prefix.startswith("/") or self.prefix.endswith("/"):
             raise ValueError(
                 f"AccessLogBucket: prefix {self.prefix!r} must be a key prefix like 'alb', "

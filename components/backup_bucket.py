@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.arg_checks import require_days
 from components.backup_bucket_policy import backup_bucket_policy
 from components.backup_iam import replication_policy, replication_trust_policy
 from components.backup_lifecycle import lifecycle_rules
@@ -50,10 +51,7 @@ class BackupBucketArgs:
     tags: Mapping[str, str]
 
     def __post_init__(self) -> None:
-        if self.retention_days < 1:
-            raise ValueError(
-                f"BackupBucket: retention_days {self.retention_days} keeps no backup; use 1 or more"
-            )
+        require_days("BackupBucket", "retention_days", self.retention_days)
 
 
 @dataclass(frozen=True)

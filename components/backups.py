@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.arg_checks import repeated
 from components.backup_bucket import BackupBucket, BackupBucketArgs
 from components.backup_jobs import BackupJobs
 from components.backup_schedule import COMPONENT_LABEL, BackupSchedule, BackupScheduleArgs
@@ -32,7 +33,7 @@ class BackupsArgs:
 
     def __post_init__(self) -> None:
         names = [dependency.name for dependency in self.dependencies]
-        twice = sorted({n for n in names if names.count(n) > 1})
+        twice = repeated(names)
         if twice:
             raise ValueError(
                 f"Backups: dependency name(s) {', '.join(twice)} used twice; each becomes a "

@@ -12,6 +12,12 @@ from typing import Any
 import pulumi
 
 
+def account_root(partition: pulumi.Input[str], account: pulumi.Input[str]) -> pulumi.Output[str]:
+    """``arn:PARTITION:iam::ACCOUNT:root``: the account itself as a principal, meaning its
+    administrators as IAM lets them; the one principal every key and topic is managed by."""
+    return pulumi.Output.concat("arn:", partition, ":iam::", account, ":root")
+
+
 def key_policy(
     account: pulumi.Input[str],
     partition: pulumi.Input[str],
@@ -24,9 +30,7 @@ def key_policy(
                 {
                     "Sid": "AccountAdministersKey",
                     "Effect": "Allow",
-                    "Principal": {
-                        "AWS": pulumi.Output.concat("arn:", partition, ":iam::", account, ":root")
-                    },
+                    "Principal": {"AWS": account_root(partition, account)},
                     "Action": "kms:*",
                     "Resource": "*",
                 },

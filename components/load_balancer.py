@@ -20,6 +20,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.access_log_bucket import AccessLogBucket, AccessLogBucketArgs
+from components.arg_checks import repeated
 from components.fleet import McpServer
 from components.load_balancer_names import (
     NAME_LIMIT,
@@ -103,7 +104,7 @@ class LoadBalancerArgs:
         names = [route.server for route in self.routes]
         if not names:
             problems.append("no routes: pass one Route per server")
-        twice = sorted({n for n in names if names.count(n) > 1})
+        twice = repeated(names)
         if twice:
             problems.append(f"server(s) {', '.join(twice)} routed twice")
         for cidr in self.network.ingress_cidrs:

@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alarms import AlarmScope, SloAlarms, SloAlarmsArgs
+from components.arg_checks import repeated
 from components.dashboards import FleetView, ServerPanel, build_dashboards
 from components.log_collection import FleetLogs, FleetLogsArgs
 from components.paging import AlarmRouting, Paging, PagingArgs
@@ -60,7 +61,7 @@ class ObservabilityArgs:
         names = [monitored.server.name for monitored in self.servers]
         if not names:
             raise ValueError("Observability: no servers to watch; pass at least one")
-        twice = sorted({n for n in names if names.count(n) > 1})
+        twice = repeated(names)
         if twice:
             raise ValueError(f"Observability: server(s) {', '.join(twice)} passed twice")
 

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.encryption_key import encryption_key
-from components.kms_key_policy import key_policy
+from components.kms_key_policy import account_root, key_policy
 from components.slo_math import Severity
 from policy.contract import component_type
 
@@ -123,21 +123,17 @@ class Paging(pulumi.ComponentResource):
             partition,
             [
                 {
-                    "Sid": "CloudWatchAlarmsPublishToTopics",
+                    "Sid": sid,
                     "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Principal": {"Service": service},
                     "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                     "Resource": "*",
                     "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                },
-                {
-                    "Sid": "SnsDeliversToSubscribers",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sns.amazonaws.com"},
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                },
+                }
+                for sid, service in (
+                    ("CloudWatchAlarmsPublishToTopics", "cloudwatch.amazonaws.com"),
+                    ("SnsDeliversToSubscribers", "sns.amazonaws.com"),
+                )
             ],
         )
 
@@ -198,9 +194,7 @@ def topic_policy(
                 {
                     "Sid": "AccountManagesTopic",
                     "Effect": "Allow",
-                    "Principal": {
-                        "AWS": pulumi.Output.concat("arn:", partition, ":iam::", account, ":root")
-                    },
+                    "Principal": {"AWS": account_root(partition, account)},
                     "Action": [
                         "sns:GetTopicAttributes",
                         "sns:SetTopicAttributes",
