@@ -4,8 +4,11 @@ Pure functions over plain strings, so the documents the component declares are t
 tests hand to a real IAM evaluator. Two independent locks hold the tenant boundary:
 
 - each server's role may read only its own secrets (by exact name, AWS's six-character suffix
-  matched with ``-??????``) and decrypt only through Secrets Manager, only for those secrets
-  (``kms:ViaService`` and the ``SecretARN`` encryption context Secrets Manager always sends);
+  matched with ``-??????``) and decrypt with its tenant's key only through Secrets Manager
+  (``kms:ViaService``). Secrets Manager decrypts only a secret the caller may read, so this
+  confines decryption to the server's own secrets; an extra ``kms:EncryptionContext:SecretARN``
+  condition would repeat that and cannot be evaluated by the tests' IAM evaluator
+  (docs/decisions/0004-secrets-delivery.md);
 - the tenant's key policy denies decryption to any principal tagged with another tenant, so
   even a role whose own policy were too broad cannot open this tenant's secrets.
 """
@@ -38,9 +41,7 @@ def secret_leaf_problems(leaf: str) -> list[str]:
     if not re.match(SECRET_LEAF_PATTERN, leaf):
         problems.append(f"secret {leaf!r}: use 1-64 of letters, digits and _+=.@-")
     elif re.search(AWS_SUFFIX_LOOKALIKE, leaf):
-        problems.append(
-            f"secret {leaf!r} ends like AWS's random ARN suffix (-XXXXXX); rename it"
-        )
+        problems.append(f"secret {leaf!r} ends like AWS's random ARN suffix (-XXXXXX); rename it")
     return problems
 
 
@@ -54,9 +55,7 @@ def secrets_manager_endpoint(region: str) -> str:
     return f"secretsmanager.{region}.amazonaws.com"
 
 
-def server_read_policy(
-    secret_arn_patterns: list[str], key_arn: str, region: str
-) -> dict[str, Any]:
+def server_read_policy(secret_arn_patterns: list[str], key_arn: str, region: str) -> dict[str, Any]:
     """Read these secrets, and decrypt with the tenant key only while Secrets Manager opens them."""
     return {
         "Version": "2012-10-17",
@@ -72,10 +71,7 @@ def server_read_policy(
                 "Effect": "Allow",
                 "Action": "kms:Decrypt",
                 "Resource": key_arn,
-                "Condition": {
-                    "StringEquals": {"kms:ViaService": secrets_manager_endpoint(region)},
-                    "StringLike": {"kms:EncryptionContext:SecretARN": secret_arn_patterns},
-                },
+                "Condition": {"StringEquals": {"kms:ViaService": secrets_manager_endpoint(region)}},
             },
         ],
     }

@@ -6,8 +6,8 @@
 //     "context": {"kms:ViaService": "...", ...} }
 // stdout: the matching JSON decision (or list), each
 //   { "decision": "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied" }
-// A request the evaluator refuses as malformed (unknown action, resource type, context key,
-// invalid policy) is an error, never a denial: it prints the evaluator's errors on stderr and
+// A request the evaluator refuses as malformed (unknown action, resource type, invalid
+// policy) or whose context it would ignore is an error, never a denial: it prints the evaluator's errors on stderr and
 // exits 2, so a test cannot pass by asking a question IAM would not understand.
 import { readFileSync } from 'node:fs'
 import { runSimulation } from '@cloud-copilot/iam-simulate'
@@ -41,6 +41,15 @@ async function decide(request) {
   }
   if (response.resultType !== 'single') {
     throw new Error(`expected one resource, got a wildcard result for ${request.resource}`)
+  }
+  const ignored = response.result.ignoredContextKeys ?? []
+  if (ignored.length > 0) {
+    // The evaluator drops context keys it does not know for the action (and, in this
+    // version, variable keys written with ':' such as kms:EncryptionContext:NAME). A
+    // condition on a dropped key would be judged as if the key were absent: refuse instead.
+    throw new Error(
+      `the evaluator ignores these context keys for ${request.action}: ${ignored.join(', ')}`
+    )
   }
   return { decision: response.overallResult }
 }
