@@ -95,6 +95,10 @@ class LabStarter:
             gateway_config=str(options.state_dir / "gateway.cfg"),
             tenants={},
             servers={},
+            gateway_health={
+                name: f"http://127.0.0.1:{health}"
+                for name, (_, health) in self.gateway_ports.items()
+            },
         )
 
     def _record(self, process: StartedProcess) -> StartedProcess:

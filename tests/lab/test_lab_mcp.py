@@ -145,3 +145,11 @@ def test_token_command_matches_the_in_process_issuer(dev_lab: RunningLab) -> Non
     assert claims["aud"] == dev_lab.servers["jira"]
     assert claims["iss"] == dev_lab.state().tenants["storefront"].issuer
     assert issue_token(dev_lab.state(), tenant="storefront", server="jira").count(".") == 2
+
+
+def test_each_gateway_replica_exports_prometheus_metrics_per_route(dev_lab: RunningLab) -> None:
+    for gateway, origin in dev_lab.state().gateway_health.items():
+        assert httpx.get(f"{origin}/healthz", timeout=10).status_code == 200
+        metrics = httpx.get(f"{origin}/metrics", timeout=10)
+        assert metrics.status_code == 200, gateway
+        assert 'haproxy_backend_http_responses_total{proxy="mcp_slack",code="2xx"}' in metrics.text
