@@ -1,0 +1,65 @@
+"""benchmarks/review.py still runs end to end: a 2-server stack, its review and its floor.
+
+No timing is judged (speed goals live in the benchmark, not the suite); what is checked is
+that the harness measures what it claims: both review runs happen, the floor replays exactly
+the resources the review rendered (the script's own --check compares every registration),
+and the report says what is not measured yet instead of inventing a figure.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "benchmarks" / "review.py"
+
+
+@pytest.mark.benchmark_harness
+def test_review_benchmark_runs_for_two_servers(tmp_path: Path) -> None:
+    results = tmp_path / "review-benchmark.json"
+    completed = subprocess.run(
+        [sys.executable, str(SCRIPT), "--servers", "2", "--no-warm-up", "--json", str(results)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+
+    (size,) = json.loads(results.read_text())["sizes"]
+    assert size["servers"] == 2
+    assert size["refused"] is None
+    assert size["policy_exit"] == 0
+    # Two servers still bring the platform: load balancer, buckets, dashboards, backups.
+    assert size["resources"] > 2 * 20
+    assert size["floor_detail"]["registered"] == size["resources"]
+    for step in ("render", "total", "floor"):
+        (run,) = size[step]
+        assert run["wall_s"] > 0
+        assert run["cpu_s"] > 0
+
+    report = completed.stdout
+    assert "total/floor" in report
+    assert f"      2 | {size['resources']:>9} |" in report
+    assert "cached re-review: not implemented" in report
+    assert "machine: " in report
+
+
+@pytest.mark.benchmark_harness
+def test_review_benchmark_refuses_nonsense_sizes() -> None:
+    completed = subprocess.run(
+        [sys.executable, str(SCRIPT), "--servers", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "--servers and --repeat take numbers of at least 1" in completed.stderr
+    assert "Traceback" not in completed.stderr
