@@ -13,7 +13,7 @@ RUN := $(UV) run --frozen
 export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: review review-all test test-fast lint format preview up setup system-deps benchmark \
-	benchmark-review
+	benchmark-review pulumi-cli
 
 $(UV):
 	@scripts/install-uv $@
@@ -62,11 +62,23 @@ benchmark: setup system-deps
 benchmark-review: setup
 	$(RUN) python benchmarks/review.py $(ARGS)
 
-## preview / up: the real deploy path (Pulumi CLI and AWS credentials required)
-preview:
+## preview / up: the real deploy path (the Pulumi CLI and AWS credentials required); the CLI
+## runs the policy pack in its own virtualenv, policy/venv, made here from its requirements
+policy/venv/.installed: policy/requirements.txt | $(UV)
+	$(UV) venv --quiet --allow-existing policy/venv
+	$(UV) pip install --quiet --python policy/venv/bin/python -r policy/requirements.txt
+	@touch $@
+
+pulumi-cli:
+	@command -v pulumi >/dev/null 2>&1 || { echo "make $(MAKECMDGOALS) needs the Pulumi CLI" \
+		"(curl -fsSL https://get.pulumi.com | sh) and AWS credentials: see README.md," \
+		"Deploying for real. Without them, make review checks the same stack offline." >&2; \
+		exit 1; }
+
+preview: pulumi-cli policy/venv/.installed
 	pulumi preview --stack $(STACK) --diff \
 		--policy-pack policy --policy-pack-config policy/config/$(STACK).json
 
-up:
+up: pulumi-cli policy/venv/.installed
 	pulumi up --stack $(STACK) \
 		--policy-pack policy --policy-pack-config policy/config/$(STACK).json
