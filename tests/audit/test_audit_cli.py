@@ -177,3 +177,15 @@ def test_archive_and_aws_failures_exit_1(s3: S3Client, tmp_path: Path) -> None:
         "append", "--bucket", "plain-bucket", "--input", str(events), "--source", "events"
     )
     assert unlocked.exit_code == 1 and "has no Object Lock" in unlocked.stderr
+
+
+def test_append_reads_stdin(locked_bucket: str) -> None:
+    events = "".join(e.model_dump_json() + "\n" for e in catalog_day()[:2])
+    result = CliRunner().invoke(
+        root,
+        ["audit", "append", "--bucket", locked_bucket, "--input", "-", "--source", "events"],
+        input=events,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("appended records 1..2 to s3://mcp-fleet-audit/audit/")
