@@ -1,4 +1,4 @@
-"""A tenant's secrets: its own KMS key, Secrets Manager secrets per server, a role per server.
+"""A tenant's secrets: Secrets Manager secrets per server in the tenant's key, a role per server.
 
 Pulumi declares the secrets (name, key, tags) but never their values: the tenant's owner
 writes values with ``aws secretsmanager put-secret-value``, so secret material never enters
@@ -19,12 +19,9 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.encryption_key import encryption_key
 from components.irsa import irsa_trust_policy
-from components.kms_key_policy import key_policy
 from components.tenant_secret_policies import (
     MAX_SECRET_NAME,
-    other_tenants_denied_statement,
     role_name,
     secret_arn_pattern,
     secret_leaf_problems,
@@ -59,13 +56,12 @@ class TenantSecretsArgs:
     tenant: str
     namespace: str
     name_prefix: str
-    """Role names and the key alias start with it, like ``mcp-fleet-prod``."""
+    """Role names start with it, like ``mcp-fleet-prod``."""
     region: str
     oidc_provider_arn: str
     servers: Sequence[ServerSecrets]
-    tags: Mapping[str, str]
-    """The tenant's tags, on its key."""
-    key_deletion_window_days: int = 30
+    key_arn: pulumi.Input[str]
+    """The tenant's own key (``components.tenant_key.TenantKey``): the secrets' encryption."""
     recovery_window_days: int = 30
     labels: Mapping[str, str] = field(default_factory=dict)
 
@@ -89,8 +85,6 @@ class TenantSecretsArgs:
                 full = secret_name(self.stack, self.tenant, entry.server, leaf)
                 if len(full) > MAX_SECRET_NAME:
                     found.append(f"{full}: longer than Secrets Manager's {MAX_SECRET_NAME}")
-        if not 7 <= self.key_deletion_window_days <= 30:
-            found.append("key_deletion_window_days must be 7-30 (KMS)")
         if not 7 <= self.recovery_window_days <= 30:
             found.append("recovery_window_days must be 7-30 (Secrets Manager)")
         return found
@@ -107,9 +101,9 @@ class ServerAccess:
 
 
 class TenantSecrets(pulumi.ComponentResource):
-    """KMS key (+alias, policy), per-server secrets, IRSA roles and SecretProviderClasses."""
+    """Per-server secrets (in the tenant's key), IRSA roles and SecretProviderClasses."""
 
-    key: aws.kms.Key
+    key_arn: pulumi.Output[str]
     servers: dict[str, ServerAccess]
 
     def __init__(
@@ -119,27 +113,17 @@ class TenantSecrets(pulumi.ComponentResource):
         if problems:
             raise ValueError(f"TenantSecrets {args.tenant}: " + "; ".join(problems))
         super().__init__(component_type("tenancy", "TenantSecrets"), name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = aws.get_caller_identity_output(opts=invoke).account_id
         partition = aws.get_partition_output(opts=invoke).partition
-        self.key = encryption_key(
-            name,
-            description=f"{args.name_prefix} tenant {args.tenant}: encrypts its secrets",
-            alias=f"alias/{args.name_prefix}-{args.tenant}-secrets",
-            deletion_window_days=args.key_deletion_window_days,
-            policy=key_policy(account, partition, [other_tenants_denied_statement(args.tenant)]),
-            tags=args.tags,
-            key_opts=child,
-            alias_opts=child,
-        )
+        self.key_arn = pulumi.Output.from_input(args.key_arn)
         self.servers = {
             entry.server: self._server(name, args, entry, account, partition)
             for entry in args.servers
         }
         self.register_outputs(
             {
-                "key_arn": self.key.arn,
+                "key_arn": self.key_arn,
                 "role_arns": {server: a.role.arn for server, a in self.servers.items()},
             }
         )
@@ -161,7 +145,7 @@ class TenantSecrets(pulumi.ComponentResource):
                 f"{prefix}-{leaf}",
                 name=full,
                 description=f"{entry.server} ({args.tenant}): {leaf}",
-                kms_key_id=self.key.arn,
+                kms_key_id=self.key_arn,
                 recovery_window_in_days=args.recovery_window_days,
                 tags=dict(entry.tags),
                 opts=pulumi.ResourceOptions(parent=self),
@@ -173,7 +157,7 @@ class TenantSecrets(pulumi.ComponentResource):
                 secret_arn_pattern(known[0], args.region, known[1], full) for full in names.values()
             ]
         )
-        document: pulumi.Output[str] = pulumi.Output.all(patterns, self.key.arn).apply(
+        document: pulumi.Output[str] = pulumi.Output.all(patterns, self.key_arn).apply(
             lambda known: json.dumps(server_read_policy(known[0], known[1], args.region))
         )
         role = aws.iam.Role(

@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.tenant_key import TenantKey, TenantKeyArgs
 from components.tenant_secrets import ServerSecrets, TenantSecrets, TenantSecretsArgs
 from policy.contract import SERVER, TENANT
 from tests.tenancy.mocks import ACCOUNT, REGION, RecordingMocks, render
@@ -41,11 +42,21 @@ def secrets_args(
         "region": REGION,
         "oidc_provider_arn": OIDC,
         "servers": tuple(server_secrets(tenant, s, leaves) for s, leaves in layout.items()),
-        "tags": {TENANT: tenant, SERVER: "fleet"},
+        "key_arn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-4000-8000-000000000000",
         "labels": {TENANT: tenant},
     }
     values.update(overrides)
     return TenantSecretsArgs(**values)
+
+
+def key_args(tenant: str) -> TenantKeyArgs:
+    return TenantKeyArgs(
+        tenant=tenant,
+        name_prefix="mcp-fleet-prod",
+        region=REGION,
+        log_group_name=f"/mcp-fleet/prod/tenant/{tenant}",
+        tags={TENANT: tenant, SERVER: "fleet"},
+    )
 
 
 @dataclass
@@ -64,7 +75,7 @@ class RenderedSecrets:
         return found
 
     def key_policy(self, tenant: str) -> dict[str, Any]:
-        return json.loads(self._inputs("aws:kms/key:Key", f"{tenant}-secrets-key")["policy"])
+        return json.loads(self._inputs("aws:kms/key:Key", f"{tenant}-tenant-key")["policy"])
 
     def role(self, tenant: str, server: str) -> dict[str, Any]:
         return self._inputs("aws:iam/role:Role", f"{tenant}-secrets-{server}-role")
@@ -87,12 +98,13 @@ def render_tenants(layout: Layout = LAYOUT) -> RenderedSecrets:
         cluster = k8s.Provider("cluster", kubeconfig="{}")
         outputs: dict[str, Any] = {}
         for tenant, servers in layout.items():
+            key = TenantKey(f"{tenant}-tenant", key_args(tenant))
             made = TenantSecrets(
                 f"{tenant}-secrets",
-                secrets_args(tenant, servers),
+                secrets_args(tenant, servers, key_arn=key.arn),
                 pulumi.ResourceOptions(providers={"kubernetes": cluster}),
             )
-            outputs[f"key/{tenant}"] = made.key.arn
+            outputs[f"key/{tenant}"] = key.arn
             for server, access in made.servers.items():
                 for leaf, secret in access.secrets.items():
                     outputs[f"secret/{tenant}/{server}/{leaf}"] = secret.arn

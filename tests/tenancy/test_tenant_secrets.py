@@ -42,7 +42,7 @@ def test_each_tenant_key_rotates_and_has_an_alias() -> None:
     assert len(keys) == 2
     assert all(key["enableKeyRotation"] for key in keys)
     aliases = sorted(a["name"] for a in rendered.mocks.of_type("aws:kms/alias:Alias"))
-    assert aliases == ["alias/mcp-fleet-prod-acme-secrets", "alias/mcp-fleet-prod-globex-secrets"]
+    assert aliases == ["alias/mcp-fleet-prod-acme", "alias/mcp-fleet-prod-globex"]
 
 
 def test_each_role_trusts_only_its_own_service_account() -> None:
@@ -116,7 +116,7 @@ def build(**overrides: Any) -> None:
             {"servers": (server_secrets("acme", "s", ("a",)), server_secrets("acme", "s", ("b",)))},
             "servers repeat",
         ),
-        ({"key_deletion_window_days": 3}, "7-30"),
+        ({"recovery_window_days": 3}, "7-30"),
     ],
 )
 def test_wrong_args_are_refused_before_anything_is_created(
@@ -133,7 +133,7 @@ def test_nothing_is_created_when_args_are_refused() -> None:
         try:
             TenantSecrets(
                 "acme-secrets",
-                secrets_args("acme", {"search": ("config",)}, key_deletion_window_days=1),
+                secrets_args("acme", {"search": ("config",)}, recovery_window_days=1),
             )
         except ValueError as error:
             refusals.append(str(error))
