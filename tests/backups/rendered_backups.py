@@ -1,4 +1,12 @@
-"""Finding the Backups component's resources in a rendered stack."""
+"""Backups built in-process from hand-made Args, and finding its resources.
+
+Three hand-made variants mirror what the example stacks ask for (dev: 7 days, RPO 240, one
+Redis; staging: 14 days, two dependencies; prod: 30 days, Object Lock, a replica region,
+three dependencies), with each environment's own ``environment_policy``. Each builds the
+``Backups`` component on its own under Pulumi's mocks, in this process; the Settings to
+Args mapping is tested separately (tests/components/test_platform_args.py) and end to end
+once (test_backups_end_to_end.py).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +14,83 @@ import json
 from functools import cache
 from typing import Any
 
+from components.backup_bucket import BackupBucketArgs
+from components.backup_jobs import BackupJobs
+from components.backups import Backups, BackupsArgs
+from components.environment_policy import environment_policy
 from review.render import RenderedStack
-from stacks import load_settings
-from tests.stacks.stack_config import raw_config
+from stacks.environment import Environment
+from stacks.settings import BackupDependency
+from tests.components.factories import OIDC, fleet_tags
+from tests.components.harness import build, cluster, on_cluster
 
 Resource = dict[str, Any]
 STACKS = ["dev", "staging", "prod"]
+REGION = "eu-west-1"
+OPS_IMAGE = (
+    "ghcr.io/acme-platform/mcp-fleet-ops@sha256:"
+    "7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730"
+)
+SESSIONS = BackupDependency(name="sessions", kind="redis", secret_name="sessions-redis-url")
+AUDIT_DB = BackupDependency(name="audit-db", kind="postgres", secret_name="audit-db-url")
+SERVER_CONFIG = BackupDependency(
+    name="server-config", kind="config", config_map="mcp-server-config"
+)
+VARIANTS: dict[str, dict[str, Any]] = {
+    "dev": {"retention": 7, "rpo": 240, "lock": False, "replica": None, "deps": (SESSIONS,)},
+    "staging": {
+        "retention": 14, "rpo": 60, "lock": False, "replica": None, "deps": (SESSIONS, AUDIT_DB),
+    },
+    "prod": {
+        "retention": 30, "rpo": 60, "lock": True, "replica": "eu-central-1",
+        "deps": (SESSIONS, AUDIT_DB, SERVER_CONFIG),
+    },
+}  # fmt: skip
+PAGE_TOPIC = f"arn:aws:sns:{REGION}:111122223333:mcp-fleet-prod-page"
+
+
+@cache
+def args_of(stack: str) -> BackupsArgs:
+    """The hand-made Args of a variant, named like the example stack it mirrors."""
+    variant = VARIANTS[stack]
+    policy = environment_policy(
+        Environment(stack), page_from_dev=False, load_balancer_deletion_protection=True
+    )
+    return BackupsArgs(
+        bucket=BackupBucketArgs(
+            name_prefix=f"mcp-fleet-{stack}",
+            title=f"mcp-fleet {stack}",
+            environment=stack,
+            region=REGION,
+            replica_region=variant["replica"],
+            object_lock=variant["lock"],
+            retention_days=variant["retention"],
+            stateful=policy.backups,
+            tags=fleet_tags(stack),
+        ),
+        jobs=BackupJobs(
+            environment=stack,
+            region=REGION,
+            namespace="mcp-ops",
+            oidc_provider_arn=OIDC,
+            ops_image=OPS_IMAGE,
+            rpo_minutes=variant["rpo"],
+            name_prefix=f"mcp-fleet-{stack}",
+            labels={**fleet_tags(stack), "app.kubernetes.io/name": "fleet"},
+            tags=fleet_tags(stack),
+        ),
+        dependencies=variant["deps"],
+        alarm_actions=(PAGE_TOPIC,) if policy.notify else (),
+    )
+
+
+@cache
+def built(stack: str) -> RenderedStack:
+    """The Backups component of a variant, built once per test process (plain records)."""
+    return build(
+        lambda: Backups("mcp-backups", args_of(stack), opts=on_cluster(cluster())), stack=stack
+    ).stack
+
 
 BACKUPS = "mcp-fleet:backups:Backups"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -37,11 +116,6 @@ SCHEDULE = "mcp-fleet:backup_schedule:BackupSchedule"
 
 PRIMARY = "mcp-backups-bucket-primary"
 REPLICA = "mcp-backups-bucket-replica"
-
-
-@cache
-def settings_of(stack: str) -> Any:
-    return load_settings(raw_config(stack), project="mcp-fleet", stack=stack)
 
 
 def component(result: RenderedStack) -> Resource:

@@ -10,7 +10,7 @@ be deleted without bypassing governance.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,12 +35,12 @@ from tests.backups.rendered_backups import (
     STACKS,
     VERSIONING,
     bucket_name,
+    built,
     of_bucket,
     owned,
     the_bucket,
 )
 
-Rendered = Callable[[str], RenderedStack]
 API_NAMES = {
     "id": "ID",
     "kmsMasterKeyId": "KMSMasterKeyID",
@@ -125,10 +125,8 @@ def replay_bucket(result: RenderedStack, bucket: str, *, with_policy: bool = Tru
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_rendered_bucket_configuration_is_accepted_and_read_back(
-    rendered: Rendered, stack: str, aws: None
-) -> None:
-    result = rendered(stack)
+def test_rendered_bucket_configuration_is_accepted_and_read_back(stack: str, aws: None) -> None:
+    result = built(stack)
     s3 = replay_bucket(result, PRIMARY)
     name = bucket_name(result, PRIMARY)
     lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]
@@ -145,9 +143,9 @@ def test_rendered_bucket_configuration_is_accepted_and_read_back(
 
 
 def test_a_prod_backup_is_locked_for_the_retention_and_its_version_cannot_be_deleted(
-    rendered: Rendered, aws: None
+    aws: None,
 ) -> None:
-    result = rendered("prod")
+    result = built("prod")
     # Without the policy: moto evaluates bucket-policy conditions without a request context
     # (no aws:SecureTransport, no TLS version), so every conditional Deny matches there.
     s3 = replay_bucket(result, PRIMARY, with_policy=False)
@@ -168,8 +166,8 @@ def test_a_prod_backup_is_locked_for_the_retention_and_its_version_cannot_be_del
     assert s3.head_object(Bucket=name, Key=key, VersionId=version)["VersionId"] == version
 
 
-def test_prod_replication_and_every_iam_document_are_valid(rendered: Rendered, aws: None) -> None:
-    result = rendered("prod")
+def test_prod_replication_and_every_iam_document_are_valid(aws: None) -> None:
+    result = built("prod")
     replay_bucket(result, PRIMARY)
     replay_bucket(result, REPLICA)
     iam = boto3.client("iam", region_name="us-east-1")

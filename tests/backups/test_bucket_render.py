@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from components.labels import REQUIRED_KEYS
-from review.render import RenderedStack
 from tests.backups.rendered_backups import (
     ALIAS,
     BUCKET,
@@ -26,17 +23,17 @@ from tests.backups.rendered_backups import (
     STACKS,
     VERSIONING,
     actions,
+    args_of,
     bucket_arn,
+    built,
     document,
     key_arn,
     of_bucket,
     owned,
-    settings_of,
     statements,
     the_bucket,
 )
 
-Rendered = Callable[[str], RenderedStack]
 RETENTION = {"dev": 7, "staging": 14, "prod": 30}
 BUCKETS = {"dev": [PRIMARY], "staging": [PRIMARY], "prod": [PRIMARY, REPLICA]}
 BUCKET_CONFIGURATION = [ENCRYPTION, PUBLIC_ACCESS, OWNERSHIP, VERSIONING, LIFECYCLE, POLICY]
@@ -48,9 +45,9 @@ def cases() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("stack", "bucket"), cases())
 def test_bucket_is_encrypted_with_its_own_rotating_key_and_bucket_keys(
-    rendered: Rendered, stack: str, bucket: str
+    stack: str, bucket: str
 ) -> None:
-    result = rendered(stack)
+    result = built(stack)
     key = result.named(f"{bucket}-key")
     assert key["inputs"]["enableKeyRotation"] is True
     (rule,) = of_bucket(result, ENCRYPTION, bucket)["inputs"]["rules"]
@@ -63,17 +60,15 @@ def test_bucket_is_encrypted_with_its_own_rotating_key_and_bucket_keys(
     assert alias["inputs"]["targetKeyId"] == key["outputs"]["keyId"]
 
 
-def test_primary_and_replica_keys_are_distinct(rendered: Rendered) -> None:
-    result = rendered("prod")
+def test_primary_and_replica_keys_are_distinct() -> None:
+    result = built("prod")
     assert key_arn(result, PRIMARY) != key_arn(result, REPLICA)
     assert ":eu-central-1:" in key_arn(result, REPLICA)
 
 
 @pytest.mark.parametrize(("stack", "bucket"), cases())
-def test_bucket_is_private_owner_enforced_and_versioned(
-    rendered: Rendered, stack: str, bucket: str
-) -> None:
-    result = rendered(stack)
+def test_bucket_is_private_owner_enforced_and_versioned(stack: str, bucket: str) -> None:
+    result = built(stack)
     block = of_bucket(result, PUBLIC_ACCESS, bucket)["inputs"]
     for setting in (
         "blockPublicAcls",
@@ -89,20 +84,16 @@ def test_bucket_is_private_owner_enforced_and_versioned(
 
 
 @pytest.mark.parametrize(("stack", "bucket"), cases())
-def test_every_configuration_targets_its_bucket(
-    rendered: Rendered, stack: str, bucket: str
-) -> None:
-    result = rendered(stack)
+def test_every_configuration_targets_its_bucket(stack: str, bucket: str) -> None:
+    result = built(stack)
     name = the_bucket(result, bucket)["outputs"]["bucket"]
     for type_token in BUCKET_CONFIGURATION:
         assert of_bucket(result, type_token, bucket)["inputs"]["bucket"] == name, type_token
 
 
 @pytest.mark.parametrize(("stack", "bucket"), cases())
-def test_policy_denies_plain_http_old_tls_and_foreign_encryption(
-    rendered: Rendered, stack: str, bucket: str
-) -> None:
-    result = rendered(stack)
+def test_policy_denies_plain_http_old_tls_and_foreign_encryption(stack: str, bucket: str) -> None:
+    result = built(stack)
     policy = of_bucket(result, POLICY, bucket)
     found = statements(policy)
     arn = bucket_arn(result, bucket)
@@ -145,20 +136,16 @@ def test_policy_denies_plain_http_old_tls_and_foreign_encryption(
 
 
 @pytest.mark.parametrize(("stack", "bucket"), cases())
-def test_policy_goes_on_after_the_public_access_block(
-    rendered: Rendered, stack: str, bucket: str
-) -> None:
-    result = rendered(stack)
+def test_policy_goes_on_after_the_public_access_block(stack: str, bucket: str) -> None:
+    result = built(stack)
     policy = of_bucket(result, POLICY, bucket)
     assert of_bucket(result, PUBLIC_ACCESS, bucket)["urn"] in policy["dependencies"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_object_lock_in_governance_mode_only_where_the_stack_asks(
-    rendered: Rendered, stack: str
-) -> None:
-    result = rendered(stack)
-    locked = settings_of(stack).backups.object_lock
+def test_object_lock_in_governance_mode_only_where_the_stack_asks(stack: str) -> None:
+    result = built(stack)
+    locked = args_of(stack).bucket.object_lock
     assert locked is (stack == "prod")
     for bucket in BUCKETS[stack]:
         assert the_bucket(result, bucket)["inputs"].get("objectLockEnabled", False) is locked
@@ -176,10 +163,8 @@ def test_object_lock_in_governance_mode_only_where_the_stack_asks(
 
 
 @pytest.mark.parametrize(("stack", "bucket"), cases())
-def test_lifecycle_expires_after_the_stack_retention_and_cleans_up(
-    rendered: Rendered, stack: str, bucket: str
-) -> None:
-    result = rendered(stack)
+def test_lifecycle_expires_after_the_stack_retention_and_cleans_up(stack: str, bucket: str) -> None:
+    result = built(stack)
     lifecycle = of_bucket(result, LIFECYCLE, bucket)
     rules = {rule["id"]: rule for rule in lifecycle["inputs"]["rules"]}
     everything = {"prefix": ""}
@@ -208,16 +193,16 @@ def test_lifecycle_expires_after_the_stack_retention_and_cleans_up(
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging"])
-def test_no_replica_without_a_replica_region(rendered: Rendered, stack: str) -> None:
-    result = rendered(stack)
-    assert settings_of(stack).backups.replica_region is None
+def test_no_replica_without_a_replica_region(stack: str) -> None:
+    result = built(stack)
+    assert args_of(stack).bucket.replica_region is None
     assert [b["name"] for b in owned(result, BUCKET)] == [PRIMARY]
     assert owned(result, REPLICATION) == []
     assert len(owned(result, KEY)) == 1
 
 
-def test_replica_is_hardened_the_same_way_in_the_replica_region(rendered: Rendered) -> None:
-    result = rendered("prod")
+def test_replica_is_hardened_the_same_way_in_the_replica_region() -> None:
+    result = built("prod")
     assert the_bucket(result, REPLICA)["inputs"]["region"] == "eu-central-1"
     assert result.named(f"{REPLICA}-key")["inputs"]["region"] == "eu-central-1"
     for type_token in [*BUCKET_CONFIGURATION, OBJECT_LOCK]:
@@ -226,10 +211,8 @@ def test_replica_is_hardened_the_same_way_in_the_replica_region(rendered: Render
         assert "region" not in primary, "the primary stays on the provider's region"
 
 
-def test_replication_copies_every_backup_under_the_replica_key_without_delete_markers(
-    rendered: Rendered,
-) -> None:
-    result = rendered("prod")
+def test_replication_copies_every_backup_under_the_replica_key_without_delete_markers() -> None:
+    result = built("prod")
     (replication,) = owned(result, REPLICATION)
     inputs = replication["inputs"]
     assert inputs["bucket"] == the_bucket(result, PRIMARY)["outputs"]["bucket"]
@@ -247,8 +230,8 @@ def test_replication_copies_every_backup_under_the_replica_key_without_delete_ma
         assert versioning["urn"] in replication["dependencies"]
 
 
-def test_replication_role_may_only_replicate(rendered: Rendered) -> None:
-    result = rendered("prod")
+def test_replication_role_may_only_replicate() -> None:
+    result = built("prod")
     (role,) = [r for r in owned(result, ROLE) if r["name"] == "mcp-backups-bucket-replication-role"]
     (trust,) = document(role, "assumeRolePolicy")["Statement"]
     assert trust["Principal"] == {"Service": "s3.amazonaws.com"}
@@ -287,8 +270,8 @@ PROTECTION = {"dev": (False, False), "staging": (True, False), "prod": (True, Tr
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_buckets_and_keys_are_protected_outside_dev(rendered: Rendered, stack: str) -> None:
-    result = rendered(stack)
+def test_buckets_and_keys_are_protected_outside_dev(stack: str) -> None:
+    result = built(stack)
     stateful = owned(result, BUCKET) + owned(result, KEY)
     assert len(stateful) == 2 * len(BUCKETS[stack])
     for resource in stateful:
@@ -303,10 +286,8 @@ def test_buckets_and_keys_are_protected_outside_dev(rendered: Rendered, stack: s
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_taggable_backup_resource_carries_the_standard_tags(
-    rendered: Rendered, stack: str
-) -> None:
-    result = rendered(stack)
+def test_every_taggable_backup_resource_carries_the_standard_tags(stack: str) -> None:
+    result = built(stack)
     taggable = [r for t in (BUCKET, KEY, ROLE) for r in owned(result, t)]
     assert taggable
     for resource in taggable:

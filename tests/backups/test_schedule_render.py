@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 
 from components.backup_iam import WRITER_MAY_NEVER
 from components.labels import REQUIRED_KEYS
-from review.render import RenderedStack
 from stacks.backup_cadence import (
     active_deadline_seconds,
     age_alarm_threshold_seconds,
@@ -22,14 +20,17 @@ from tests.backups.rendered_backups import (
     ALARM,
     CRON_JOB,
     NAMESPACE,
+    PAGE_TOPIC,
     ROLE,
     ROLE_POLICY,
     SCHEDULE,
     SERVICE_ACCOUNT,
     STACKS,
     actions,
+    args_of,
     bucket_arn,
     bucket_name,
+    built,
     component,
     container,
     cron_job,
@@ -38,11 +39,9 @@ from tests.backups.rendered_backups import (
     key_arn,
     owned,
     pod_spec,
-    settings_of,
     statements,
 )
 
-Rendered = Callable[[str], RenderedStack]
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEPENDENCIES = {
     "dev": {"sessions": "redis"},
@@ -58,7 +57,7 @@ def cases() -> list[tuple[str, str]]:
 
 
 def dependency_settings(stack: str, name: str) -> Any:
-    (found,) = [d for d in settings_of(stack).backups.dependencies if d.name == name]
+    (found,) = [d for d in args_of(stack).dependencies if d.name == name]
     return found
 
 
@@ -68,9 +67,9 @@ def only(resources: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_one_schedule_per_declared_dependency(rendered: Rendered, stack: str) -> None:
-    result = rendered(stack)
-    assert RPO[stack] == settings_of(stack).backups.rpo_minutes
+def test_one_schedule_per_declared_dependency(stack: str) -> None:
+    result = built(stack)
+    assert RPO[stack] == args_of(stack).jobs.rpo_minutes
     names = sorted(s["name"] for s in owned(result, SCHEDULE))
     assert names == sorted(f"mcp-backups-{d}" for d in DEPENDENCIES[stack])
     assert len(owned(result, CRON_JOB)) == 2 * len(DEPENDENCIES[stack])
@@ -78,9 +77,9 @@ def test_one_schedule_per_declared_dependency(rendered: Rendered, stack: str) ->
 
 @pytest.mark.parametrize(("stack", "dependency"), cases())
 def test_backup_cron_job_runs_once_per_rpo_with_deadlines_inside_it(
-    rendered: Rendered, stack: str, dependency: str
+    stack: str, dependency: str
 ) -> None:
-    job = cron_job(rendered(stack), dependency, "backup")
+    job = cron_job(built(stack), dependency, "backup")
     spec = job["inputs"]["spec"]
     rpo = RPO[stack]
     assert job["inputs"]["metadata"]["name"] == f"backup-{dependency}"
@@ -101,8 +100,8 @@ def test_backup_cron_job_runs_once_per_rpo_with_deadlines_inside_it(
     assert pod_spec(job)["restartPolicy"] == "Never"
 
 
-def test_hourly_schedules_fire_at_the_dependencies_own_minutes(rendered: Rendered) -> None:
-    result = rendered("prod")
+def test_hourly_schedules_fire_at_the_dependencies_own_minutes() -> None:
+    result = built("prod")
     schedules = [
         cron_job(result, d, "backup")["inputs"]["spec"]["schedule"] for d in DEPENDENCIES["prod"]
     ]
@@ -110,17 +109,17 @@ def test_hourly_schedules_fire_at_the_dependencies_own_minutes(rendered: Rendere
         minute, hour, *_ = schedule.split()
         assert hour == "*" and minute.isdigit()
     assert len(set(schedules)) == len(schedules), "dependencies do not all fire at one minute"
-    dev = cron_job(rendered("dev"), "sessions", "backup")["inputs"]["spec"]["schedule"]
+    dev = cron_job(built("dev"), "sessions", "backup")["inputs"]["spec"]["schedule"]
     assert dev.split()[1] == "*/4", "dev's four-hour RPO backs up every four hours"
 
 
 @pytest.mark.parametrize(("stack", "dependency"), cases())
 def test_backup_runs_the_pinned_ops_image_with_the_target_arguments(
-    rendered: Rendered, stack: str, dependency: str
+    stack: str, dependency: str
 ) -> None:
-    result = rendered(stack)
+    result = built(stack)
     main = container(cron_job(result, dependency, "backup"))
-    assert main["image"] == settings_of(stack).backups.ops_image
+    assert main["image"] == args_of(stack).jobs.ops_image
     assert "@sha256:" in main["image"]
     assert main["command"] == ["python", "-m", "ops"]
     expected_source = ["--config", "/config"] if DEPENDENCIES[stack][dependency] == "config" else []
@@ -140,10 +139,8 @@ def test_backup_runs_the_pinned_ops_image_with_the_target_arguments(
 
 
 @pytest.mark.parametrize(("stack", "dependency"), cases())
-def test_connection_urls_come_only_from_secrets(
-    rendered: Rendered, stack: str, dependency: str
-) -> None:
-    main = container(cron_job(rendered(stack), dependency, "backup"))
+def test_connection_urls_come_only_from_secrets(stack: str, dependency: str) -> None:
+    main = container(cron_job(built(stack), dependency, "backup"))
     kind = DEPENDENCIES[stack][dependency]
     from_secrets = {e["name"]: e["valueFrom"] for e in main["env"] if "valueFrom" in e}
     if kind == "config":
@@ -159,8 +156,8 @@ def test_connection_urls_come_only_from_secrets(
     assert main["env"][0] == {"name": "AWS_REGION", "value": "eu-west-1"}
 
 
-def test_config_dependency_archives_its_config_map_read_only(rendered: Rendered) -> None:
-    job = cron_job(rendered("prod"), "server-config", "backup")
+def test_config_dependency_archives_its_config_map_read_only() -> None:
+    job = cron_job(built("prod"), "server-config", "backup")
     volumes = {v["name"]: v for v in pod_spec(job)["volumes"]}
     assert volumes["config"]["configMap"] == {"name": "mcp-server-config", "optional": False}
     mounts = {m["name"]: m for m in container(job)["volumeMounts"]}
@@ -169,9 +166,9 @@ def test_config_dependency_archives_its_config_map_read_only(rendered: Rendered)
 
 @pytest.mark.parametrize(("stack", "dependency"), cases())
 def test_age_publisher_runs_every_five_minutes_as_the_same_identity(
-    rendered: Rendered, stack: str, dependency: str
+    stack: str, dependency: str
 ) -> None:
-    result = rendered(stack)
+    result = built(stack)
     job = cron_job(result, dependency, "backup-age")
     spec = job["inputs"]["spec"]
     assert job["inputs"]["metadata"]["name"] == f"backup-age-{dependency}"
@@ -180,7 +177,7 @@ def test_age_publisher_runs_every_five_minutes_as_the_same_identity(
     job_spec = spec["jobTemplate"]["spec"]
     assert spec["startingDeadlineSeconds"] + job_spec["activeDeadlineSeconds"] <= 300
     main = container(job)
-    assert main["image"] == settings_of(stack).backups.ops_image
+    assert main["image"] == args_of(stack).jobs.ops_image
     assert main["args"] == [
         "backup-age",
         "--bucket",
@@ -198,10 +195,8 @@ def test_age_publisher_runs_every_five_minutes_as_the_same_identity(
 
 
 @pytest.mark.parametrize(("stack", "dependency"), cases())
-def test_job_pods_meet_the_restricted_pod_security_standard(
-    rendered: Rendered, stack: str, dependency: str
-) -> None:
-    result = rendered(stack)
+def test_job_pods_meet_the_restricted_pod_security_standard(stack: str, dependency: str) -> None:
+    result = built(stack)
     for component_name in ("backup", "backup-age"):
         job = cron_job(result, dependency, component_name)
         pod = pod_spec(job)
@@ -223,10 +218,8 @@ def test_job_pods_meet_the_restricted_pod_security_standard(
 
 
 @pytest.mark.parametrize(("stack", "dependency"), cases())
-def test_service_account_is_bound_to_its_own_role(
-    rendered: Rendered, stack: str, dependency: str
-) -> None:
-    result = rendered(stack)
+def test_service_account_is_bound_to_its_own_role(stack: str, dependency: str) -> None:
+    result = built(stack)
     account = only(in_schedule(result, dependency, SERVICE_ACCOUNT))
     role = only(in_schedule(result, dependency, ROLE))
     metadata = account["inputs"]["metadata"]
@@ -238,10 +231,10 @@ def test_service_account_is_bound_to_its_own_role(
 
 @pytest.mark.parametrize(("stack", "dependency"), cases())
 def test_role_trusts_only_this_service_account_through_the_cluster_oidc_provider(
-    rendered: Rendered, stack: str, dependency: str
+    stack: str, dependency: str
 ) -> None:
-    role = only(in_schedule(rendered(stack), dependency, ROLE))
-    provider = settings_of(stack).cluster.oidc_provider_arn
+    role = only(in_schedule(built(stack), dependency, ROLE))
+    provider = args_of(stack).jobs.oidc_provider_arn
     issuer = provider.split(":oidc-provider/", 1)[1]
     assert issuer.startswith("oidc.eks.eu-west-1.amazonaws.com/id/")
     (trust,) = document(role, "assumeRolePolicy")["Statement"]
@@ -258,9 +251,9 @@ def test_role_trusts_only_this_service_account_through_the_cluster_oidc_provider
 
 @pytest.mark.parametrize(("stack", "dependency"), cases())
 def test_writer_may_use_only_its_own_prefix_and_key_and_never_delete(
-    rendered: Rendered, stack: str, dependency: str
+    stack: str, dependency: str
 ) -> None:
-    result = rendered(stack)
+    result = built(stack)
     policy = only(in_schedule(result, dependency, ROLE_POLICY))
     role = only(in_schedule(result, dependency, ROLE))
     assert policy["inputs"]["role"] == role["outputs"]["name"]
@@ -317,9 +310,9 @@ def test_writer_may_use_only_its_own_prefix_and_key_and_never_delete(
 
 @pytest.mark.parametrize(("stack", "dependency"), cases())
 def test_age_alarm_pages_when_the_newest_backup_is_older_than_rpo_plus_margin(
-    rendered: Rendered, stack: str, dependency: str
+    stack: str, dependency: str
 ) -> None:
-    result = rendered(stack)
+    result = built(stack)
     alarm = only(in_schedule(result, dependency, ALARM))["inputs"]
     rpo = RPO[stack]
     assert alarm["namespace"] == "McpFleet/Backups"
@@ -333,12 +326,11 @@ def test_age_alarm_pages_when_the_newest_backup_is_older_than_rpo_plus_margin(
     assert alarm["period"] == 300
     assert alarm["evaluationPeriods"] == alarm["datapointsToAlarm"] == 2
     assert alarm["name"] == f"mcp-fleet-{stack}-backup-age-{dependency}"
-    (platform,) = result.of_type("mcp-fleet:platform:Platform")
-    page_topic = platform["outputs"]["page_topic_arn"]
-    assert page_topic.endswith(f":mcp-fleet-{stack}-page")
-    # Dev records only (observability.pageFromDev is off); staging and prod page.
-    expected = [] if stack == "dev" else [page_topic]
-    assert alarm["alarmActions"] == alarm["okActions"] == expected
+    # Whatever actions the caller passes reach the alarm and its recovery; Platform passes
+    # none in dev (test_backups_end_to_end.py checks the page topic in a whole stack).
+    expected = list(args_of(stack).alarm_actions)
+    assert expected == ([] if stack == "dev" else [PAGE_TOPIC])
+    assert alarm.get("alarmActions", []) == alarm.get("okActions", []) == expected
     assert "docs/runbooks/backup-age.md" in alarm["alarmDescription"]
     assert alarm["tags"]["mcp-fleet.io/alarm-kind"] == "backup-age"
     assert set(REQUIRED_KEYS) <= set(alarm["tags"])
@@ -351,10 +343,8 @@ def test_the_runbook_the_alarm_names_exists() -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_jobs_live_in_a_restricted_namespace_on_the_stack_cluster(
-    rendered: Rendered, stack: str
-) -> None:
-    result = rendered(stack)
+def test_jobs_live_in_a_restricted_namespace_on_the_stack_cluster(stack: str) -> None:
+    result = built(stack)
     namespace = only(owned(result, NAMESPACE))
     labels = namespace["inputs"]["metadata"]["labels"]
     assert namespace["inputs"]["metadata"]["name"] == "mcp-ops"
