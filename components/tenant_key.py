@@ -24,6 +24,11 @@ ALERT_PUBLISHERS = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com")
 """Services that publish to the tenant's encrypted alert topic: its alarms and its budget."""
 
 
+def tenant_log_group_name(name_prefix: str, tenant: str) -> str:
+    """``/mcp-fleet-prod/tenant/acme``: the one log group the tenant's key may encrypt."""
+    return f"/{name_prefix}/tenant/{tenant}"
+
+
 @dataclass(frozen=True)
 class TenantKeyArgs:
     tenant: str
