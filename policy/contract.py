@@ -26,6 +26,8 @@ MANAGED_BY: Final = "app.kubernetes.io/managed-by"
 PART_OF: Final = "app.kubernetes.io/part-of"
 APP_NAME: Final = "app.kubernetes.io/name"
 APP_VERSION: Final = "app.kubernetes.io/version"
+COMPONENT: Final = "app.kubernetes.io/component"
+"""Which part of a server or of the fleet an object is (a backup job, a job checking on it)."""
 
 REQUIRED_KEYS: Final = (ENVIRONMENT, SERVER, TENANT, OWNER, TIER, SLO_SUCCESS_RATE, SLO_P95_MS)
 """Keys every taggable resource and every workload of a server must carry (policy checks)."""

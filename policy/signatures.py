@@ -4,14 +4,14 @@ This module is the single definition of what a catalog signature means. The poli
 imports it from beside itself (the CLI runs the pack from ``policy/`` in its own virtualenv
 built from ``policy/requirements.txt``), and ``catalog/signing.py`` imports it to sign and
 verify from the command line, so signer and verifier can never disagree. It depends on the
-standard library and ``cryptography`` only.
+standard library, ``cryptography`` and ``rfc8785``.
 
 Canonical JSON (what an approval signature covers)
 --------------------------------------------------
 The signed message is the UTF-8 encoding of the *canonical JSON* of the catalog entry's
 YAML document as written, with its top-level ``signature`` key removed (the signature can't
 sign itself). Everything else, including ``imageSignature``, is covered. Canonical JSON here
-follows RFC 8785 (JSON Canonicalization Scheme):
+follows RFC 8785 (JSON Canonicalization Scheme), written by the ``rfc8785`` library:
 
 - objects: members sorted by key, compared as UTF-16 code units (RFC 8785 3.2.3); keys must
   be strings; no whitespace anywhere; ``:`` and ``,`` as separators;
@@ -61,13 +61,13 @@ import binascii
 import datetime as dt
 import hashlib
 import json
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -113,38 +113,6 @@ class MalformedError(SignatureProblem):
 # --- canonical JSON -------------------------------------------------------------------------
 
 
-def _utf16_order(key: str) -> bytes:
-    return key.encode("utf-16-be", "surrogatepass")
-
-
-def format_number(value: float) -> str:
-    """ECMAScript Number::toString of a finite double (RFC 8785 3.2.2.3)."""
-    if math.isnan(value) or math.isinf(value):
-        raise ValueError(f"{value!r} has no JSON representation")
-    if value == 0:
-        return "0"
-    if value < 0:
-        return "-" + format_number(-value)
-    mantissa, _, exponent_text = repr(value).partition("e")
-    exponent = int(exponent_text) if exponent_text else 0
-    whole, _, fraction = mantissa.partition(".")
-    digits = whole + fraction
-    stripped = digits.lstrip("0")
-    point = len(whole) + exponent - (len(digits) - len(stripped))
-    significand = stripped.rstrip("0") or "0"
-    k, n = len(significand), point
-    if k <= n <= 21:
-        return significand + "0" * (n - k)
-    if 0 < n <= 21:
-        return f"{significand[:n]}.{significand[n:]}"
-    if -6 < n <= 0:
-        return "0." + "0" * (-n) + significand
-    e = n - 1
-    sign = "+" if e >= 0 else "-"
-    head = significand if k == 1 else f"{significand[0]}.{significand[1:]}"
-    return f"{head}e{sign}{abs(e)}"
-
-
 def _timestamp(value: dt.datetime) -> str:
     if value.tzinfo is None:
         return value.isoformat()
@@ -152,42 +120,34 @@ def _timestamp(value: dt.datetime) -> str:
     return text.removesuffix("+00:00") + "Z"
 
 
-def _canonical(value: Any, path: str) -> str:
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return format_number(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+def _json_value(value: Any, path: str) -> Any:
+    """YAML's values as JSON's: dates and timestamps as ISO text; anything else refused."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
     if isinstance(value, dt.datetime):
-        return json.dumps(_timestamp(value))
+        return _timestamp(value)
     if isinstance(value, dt.date):
-        return json.dumps(value.isoformat())
+        return value.isoformat()
     if isinstance(value, Mapping):
-        members = []
-        for key in sorted(value, key=lambda k: _utf16_order(k) if isinstance(k, str) else b""):
+        for key in value:
             if not isinstance(key, str):
                 raise MalformedError(f"{path or '.'}: key {key!r} is not a string")
-            members.append(
-                json.dumps(key, ensure_ascii=False) + ":" + _canonical(value[key], f"{path}.{key}")
-            )
-        return "{" + ",".join(members) + "}"
+        return {key: _json_value(item, f"{path}.{key}") for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return (
-            "[" + ",".join(_canonical(item, f"{path}[{i}]") for i, item in enumerate(value)) + "]"
-        )
+        return [_json_value(item, f"{path}[{i}]") for i, item in enumerate(value)]
     raise MalformedError(f"{path or '.'}: a {type(value).__name__} has no canonical JSON form")
 
 
 def canonical_json(value: Any) -> str:
-    """The canonical JSON text of any JSON-like value (see the module docstring)."""
-    return _canonical(value, "")
+    """The RFC 8785 canonical JSON text of a JSON-like value (see the module docstring)."""
+    try:
+        return rfc8785.dumps(_json_value(value, "")).decode("utf-8")
+    except rfc8785.FloatDomainError as error:
+        raise ValueError(f"{error}: it has no JSON representation") from None
+    except rfc8785.CanonicalizationError as error:
+        raise MalformedError(f"no canonical JSON form: {error}") from None
+    except UnicodeDecodeError as error:
+        raise MalformedError(f"the entry holds text that is not valid Unicode: {error}") from None
 
 
 def signed_document(document: Mapping[str, Any]) -> dict[str, Any]:

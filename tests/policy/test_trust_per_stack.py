@@ -37,7 +37,7 @@ def test_every_trusted_key_is_a_committed_public_key() -> None:
 
 def test_an_entry_approved_by_the_team_lead_deploys_to_dev_but_not_prod() -> None:
     from catalog.signing import load_private_key
-    from policy.catalog_policies import catalog_approved_image
+    from policy.rules.catalog_approved_image import catalog_approved_image
     from tests.policy.harness import (
         NOW,
         annotations_for,

@@ -1,0 +1,36 @@
+"""The pack's policies: one module each, holding one module-level policy object of its name."""
+
+from __future__ import annotations
+
+from pulumi_policy import Policy
+
+from . import (
+    backup_bucket_hardened,
+    catalog_approved_image,
+    catalog_stage_promoted,
+    catalog_supply_chain,
+    lb_hardened,
+    lb_listener_tls,
+    lb_target_group_drain,
+    slo_alarms_present,
+    slo_tags_present,
+    slo_within_baseline,
+    workload_disruption_budget,
+    workload_restricted,
+)
+
+POLICIES: list[Policy] = [
+    catalog_approved_image.catalog_approved_image,
+    catalog_stage_promoted.catalog_stage_promoted,
+    catalog_supply_chain.catalog_supply_chain,
+    slo_tags_present.slo_tags_present,
+    slo_within_baseline.slo_within_baseline,
+    slo_alarms_present.slo_alarms_present,
+    backup_bucket_hardened.backup_bucket_hardened,
+    workload_restricted.workload_restricted,
+    workload_disruption_budget.workload_disruption_budget,
+    lb_listener_tls.lb_listener_tls,
+    lb_target_group_drain.lb_target_group_drain,
+    lb_hardened.lb_hardened,
+]
+"""Every policy of the pack, in the order it reports; a new policy is a module and a line here."""
