@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 
 from review.mocks import FleetMocks, digest
+from review.render_worker import clean
 
 REGION = "eu-west-1"
 ACCOUNT = "111122223333"
@@ -19,8 +20,8 @@ SECRET = "aws:secretsmanager/secret:Secret"
 
 
 class RecordingMocks(FleetMocks):
-    def __init__(self) -> None:
-        super().__init__(region=REGION, account_id=ACCOUNT)
+    def __init__(self, account: str = ACCOUNT) -> None:
+        super().__init__(region=REGION, account_id=account)
         self.created: list[pulumi.runtime.MockResourceArgs] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
@@ -29,18 +30,19 @@ class RecordingMocks(FleetMocks):
         if args.typ == SECRET:
             suffix = digest(args.name, length=6)
             outputs["arn"] = rid = (
-                f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{args.inputs['name']}-{suffix}"
+                f"arn:aws:secretsmanager:{REGION}:{self.account}:secret:{args.inputs['name']}-{suffix}"
             )
             outputs["id"] = rid
         return rid, outputs
 
     def of_type(self, typ: str) -> list[dict[str, Any]]:
-        return [dict(r.inputs) | {"__name": r.name} for r in self.created if r.typ == typ]
+        """Inputs as the review sees them (``clean``: whole numbers back to integers)."""
+        return [clean(dict(r.inputs)) | {"__name": r.name} for r in self.created if r.typ == typ]
 
 
-def render(build: Callable[[], Any], stack: str = "prod") -> RecordingMocks:
+def render(build: Callable[[], Any], stack: str = "prod", account: str = ACCOUNT) -> RecordingMocks:
     """Run ``build`` under fresh mocks; whatever Output it returns is awaited."""
-    mocks = RecordingMocks()
+    mocks = RecordingMocks(account)
     pulumi.runtime.set_mocks(mocks, project="mcp-fleet", stack=stack, preview=False)
     pulumi.runtime.test(build)()
     return mocks
