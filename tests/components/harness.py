@@ -76,6 +76,7 @@ class _RecordingMonitor(runtime_mocks.MockMonitor):
                     "retainOnDelete": bool(request.retainOnDelete),
                 },
                 "outputs": json_format.MessageToDict(response.object) if request.custom else {},
+                "id": response.id or None,
             }
         )
         return response

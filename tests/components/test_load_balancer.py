@@ -1,4 +1,5 @@
-"""LoadBalancer under mocks: the ALB, its listeners, routes, bindings and access-log bucket."""
+"""LoadBalancer built in-process from hand-made Args: the ALB, its listeners, routes, bindings,
+security group and access-log bucket (variants in built_load_balancer.py)."""
 
 from __future__ import annotations
 
@@ -6,22 +7,17 @@ import importlib
 import inspect
 import json
 import warnings
-from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 import pytest
 
 from catalog.entry import SessionMode
 from components.labels import REQUIRED_KEYS, SERVER
-from components.load_balancer import rule_priorities, target_group_name
+from components.load_balancer_names import rule_priorities, target_group_name
 from review.render import RenderedStack
-from stacks import load_settings
-from tests.stacks.stack_config import raw_config
+from tests.components.built_load_balancer import STACKS, built, variant
 
-Rendered = Callable[[str], RenderedStack]
 Resource = dict[str, Any]
-STACKS = ["dev", "staging", "prod"]
 COMPONENT = "mcp-fleet:load_balancer:LoadBalancer"
 ALB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
@@ -33,11 +29,6 @@ INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 DELETION_PROTECTED = {"dev": False, "staging": True, "prod": True}
 MOCK_ELB_LOG_ACCOUNT_EU_WEST_1 = "156460612806"
-
-
-@cache
-def settings_of(stack: str) -> Any:
-    return load_settings(raw_config(stack), project="mcp-fleet", stack=stack)
 
 
 def component(result: RenderedStack) -> Resource:
@@ -73,6 +64,13 @@ def by_server(resources: list[Resource]) -> dict[str, Resource]:
     return keyed
 
 
+def source(rule: Resource) -> str:
+    """An ingress rule's CIDR, IPv4 or IPv6 (each rule carries exactly one)."""
+    inputs = rule["inputs"]
+    assert ("cidrIpv4" in inputs) != ("cidrIpv6" in inputs), rule["name"]
+    return str(inputs.get("cidrIpv4") or inputs["cidrIpv6"])
+
+
 def is_taggable(type_token: str) -> bool:
     """Whether pulumi-aws lets this resource type carry tags, from the SDK's own signature."""
     module, kind = type_token.split(":")[1].split("/")[0], type_token.split(":")[2]
@@ -86,11 +84,9 @@ def is_taggable(type_token: str) -> bool:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_one_internet_facing_hardened_alb_per_stack(rendered: Rendered, stack: str) -> None:
-    result, settings = rendered(stack), settings_of(stack)
+def test_one_internet_facing_hardened_alb_per_stack(stack: str) -> None:
+    result, settings = built(stack), variant(stack)
     assert len(result.of_type(ALB)) == 1
-    (platform,) = result.of_type("mcp-fleet:platform:Platform")
-    assert component(result)["parent"] == platform["urn"]
     alb = only(result, ALB)
     inputs = alb["inputs"]
     assert inputs["loadBalancerType"] == "application"
@@ -105,8 +101,8 @@ def test_one_internet_facing_hardened_alb_per_stack(rendered: Rendered, stack: s
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_access_logs_go_to_the_bucket_after_its_policy(rendered: Rendered, stack: str) -> None:
-    result = rendered(stack)
+def test_access_logs_go_to_the_bucket_after_its_policy(stack: str) -> None:
+    result = built(stack)
     alb = only(result, ALB)
     bucket = only(result, "aws:s3/bucket:Bucket")
     policy = only(result, "aws:s3/bucketPolicy:BucketPolicy")
@@ -120,10 +116,8 @@ def test_access_logs_go_to_the_bucket_after_its_policy(rendered: Rendered, stack
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_https_listener_ends_tls_13_and_answers_unknown_hosts_404(
-    rendered: Rendered, stack: str
-) -> None:
-    result, settings = rendered(stack), settings_of(stack)
+def test_https_listener_ends_tls_13_and_answers_unknown_hosts_404(stack: str) -> None:
+    result, settings = built(stack), variant(stack)
     https = listener(result, 443)["inputs"]
     assert https["protocol"] == "HTTPS"
     assert https["sslPolicy"] == settings.load_balancer.ssl_policy
@@ -139,8 +133,8 @@ def test_https_listener_ends_tls_13_and_answers_unknown_hosts_404(
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_http_listener_only_redirects_to_https(rendered: Rendered, stack: str) -> None:
-    result = rendered(stack)
+def test_http_listener_only_redirects_to_https(stack: str) -> None:
+    result = built(stack)
     assert len(owned(result, LISTENER)) == 2
     http = listener(result, 80)["inputs"]
     assert http["protocol"] == "HTTP"
@@ -157,8 +151,8 @@ def test_http_listener_only_redirects_to_https(rendered: Rendered, stack: str) -
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_one_ip_target_group_per_server_checking_readiness(rendered: Rendered, stack: str) -> None:
-    result, settings = rendered(stack), settings_of(stack)
+def test_one_ip_target_group_per_server_checking_readiness(stack: str) -> None:
+    result, settings = built(stack), variant(stack)
     groups = by_server(owned(result, TARGET_GROUP))
     assert set(groups) == {server.name for server in settings.servers}
     names = [group["inputs"]["name"] for group in groups.values()]
@@ -184,8 +178,8 @@ def test_one_ip_target_group_per_server_checking_readiness(rendered: Rendered, s
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_stickiness_only_for_stateful_servers(rendered: Rendered, stack: str) -> None:
-    result, settings = rendered(stack), settings_of(stack)
+def test_stickiness_only_for_stateful_servers(stack: str) -> None:
+    result, settings = built(stack), variant(stack)
     groups = by_server(owned(result, TARGET_GROUP))
     modes = {server.name: server.entry.session_mode for server in settings.servers}
     assert SessionMode.STATEFUL in modes.values()
@@ -201,8 +195,8 @@ def test_stickiness_only_for_stateful_servers(rendered: Rendered, stack: str) ->
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_each_hostname_routes_to_its_target_group(rendered: Rendered, stack: str) -> None:
-    result, settings = rendered(stack), settings_of(stack)
+def test_each_hostname_routes_to_its_target_group(stack: str) -> None:
+    result, settings = built(stack), variant(stack)
     groups = by_server(owned(result, TARGET_GROUP))
     rules = by_server(owned(result, RULE))
     https_arn = listener(result, 443)["id"]
@@ -221,8 +215,8 @@ def test_each_hostname_routes_to_its_target_group(rendered: Rendered, stack: str
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_target_group_bindings_register_each_servers_pods(rendered: Rendered, stack: str) -> None:
-    result, settings = rendered(stack), settings_of(stack)
+def test_target_group_bindings_register_each_servers_pods(stack: str) -> None:
+    result, settings = built(stack), variant(stack)
     groups = by_server(owned(result, TARGET_GROUP))
     bindings = by_server(owned(result, BINDING))
     assert set(bindings) == {server.name for server in settings.servers}
@@ -259,27 +253,12 @@ def test_target_group_bindings_register_each_servers_pods(rendered: Rendered, st
         assert service["urn"] in binding["dependencies"]
 
 
-def test_server_namespaces_keep_the_pod_readiness_gate(rendered: Rendered) -> None:
-    """Without the gate a rollout may stop old pods before the ALB sends to the new ones."""
-    result = rendered("prod")
-    bound = {b["inputs"]["metadata"]["namespace"] for b in owned(result, BINDING)}
-    namespaces = {
-        n["inputs"]["metadata"]["name"]: n["inputs"]["metadata"]["labels"]
-        for n in result.of_type("kubernetes:core/v1:Namespace")
-    }
-    assert bound and bound <= set(namespaces)
-    for namespace in bound:
-        assert namespaces[namespace]["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
-
-
 # -- security group ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_security_group_admits_web_ports_and_reaches_only_pod_ports(
-    rendered: Rendered, stack: str
-) -> None:
-    result, settings = rendered(stack), settings_of(stack)
+def test_security_group_admits_web_ports_and_reaches_only_pod_ports(stack: str) -> None:
+    result, settings = built(stack), variant(stack)
     group = only(result, SECURITY_GROUP)
     assert group["inputs"]["vpcId"] == settings.network.vpc_id
     assert "ingress" not in group["inputs"] and "egress" not in group["inputs"]
@@ -290,15 +269,13 @@ def test_security_group_admits_web_ports_and_reaches_only_pod_ports(
         assert rule["inputs"]["ipProtocol"] == "tcp"
         assert rule["inputs"]["fromPort"] == rule["inputs"]["toPort"]
         assert rule["inputs"]["description"].strip()
-    assert sorted((r["inputs"]["fromPort"], r["inputs"]["cidrIpv4"]) for r in ingress) == sorted(
+    assert sorted((r["inputs"]["fromPort"], source(r)) for r in ingress) == sorted(
         (port, cidr) for port in (80, 443) for cidr in settings.network.ingress_cidrs
     )
     ports = {server.entry.port for server in settings.servers}
     assert {r["inputs"]["fromPort"] for r in egress} == ports
     assert len(egress) == len(ports) * len(settings.network.private_subnet_ids)
-    public_cidrs = {
-        r["inputs"]["cidrIpv4"] for r in ingress if r["inputs"]["cidrIpv4"] != "0.0.0.0/0"
-    }
+    public_cidrs = {source(r) for r in ingress if source(r) != "0.0.0.0/0"}
     for rule in egress:
         cidr = rule["inputs"]["cidrIpv4"]
         assert cidr != "0.0.0.0/0" and cidr not in public_cidrs
@@ -309,8 +286,8 @@ def test_security_group_admits_web_ports_and_reaches_only_pod_ports(
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_access_log_bucket_is_private_encrypted_and_expires(rendered: Rendered, stack: str) -> None:
-    result, settings = rendered(stack), settings_of(stack)
+def test_access_log_bucket_is_private_encrypted_and_expires(stack: str) -> None:
+    result, settings = built(stack), variant(stack)
     bucket = only(result, "aws:s3/bucket:Bucket")["id"]
     block = only(result, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")["inputs"]
     assert block == {
@@ -342,27 +319,27 @@ def test_access_log_bucket_is_private_encrypted_and_expires(rendered: Rendered, 
         assert handled["bucket"] == bucket
 
 
-def test_retention_follows_the_stack_file(rendered: Rendered) -> None:
+def test_retention_follows_the_stack_file() -> None:
     days = {
         stack: only(
-            rendered(stack), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+            built(stack), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
         )["inputs"]["rules"][0]["expiration"]["days"]
         for stack in STACKS
     }
-    assert days == {"dev": 7, "staging": 90, "prod": 365}
+    assert days == {
+        stack: variant(stack).load_balancer.access_log_retention_days for stack in STACKS
+    }
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_bucket_policy_lets_only_log_delivery_write_and_only_over_tls(
-    rendered: Rendered, stack: str
-) -> None:
-    result = rendered(stack)
+def test_bucket_policy_lets_only_log_delivery_write_and_only_over_tls(stack: str) -> None:
+    result = built(stack)
     bucket = only(result, "aws:s3/bucket:Bucket")
     arn = f"arn:aws:s3:::{bucket['id']}"
     policy = only(result, "aws:s3/bucketPolicy:BucketPolicy")
     document = json.loads(policy["inputs"]["policy"])
     statements = {statement["Sid"]: statement for statement in document["Statement"]}
-    account = settings_of(stack).cluster.oidc_provider_arn.split(":")[4]
+    account = variant(stack).cluster.oidc_provider_arn.split(":")[4]
     log_objects = f"{arn}/alb/AWSLogs/{account}/*"
     writers = [s for s in statements.values() if s["Effect"] == "Allow"]
     assert {json.dumps(s["Principal"], sort_keys=True) for s in writers} == {
@@ -384,8 +361,8 @@ def test_bucket_policy_lets_only_log_delivery_write_and_only_over_tls(
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_taggable_resource_carries_the_standard_tags(rendered: Rendered, stack: str) -> None:
-    result = rendered(stack)
+def test_every_taggable_resource_carries_the_standard_tags(stack: str) -> None:
+    result = built(stack)
     aws_resources = [
         r for r in result.descendants_of(component(result)["urn"]) if r["type"].startswith("aws:")
     ]
@@ -407,7 +384,7 @@ def test_every_taggable_resource_carries_the_standard_tags(rendered: Rendered, s
         missing = set(REQUIRED_KEYS) - set(tags)
         assert not missing, f"{resource['name']} lacks {sorted(missing)}"
         assert tags["mcp-fleet.io/environment"] == stack
-    settings = settings_of(stack)
+    settings = variant(stack)
     for scoped in (TARGET_GROUP, RULE):
         assert set(by_server(owned(result, scoped))) == {s.name for s in settings.servers}
     for shared in (ALB, SECURITY_GROUP, "aws:s3/bucket:Bucket"):
@@ -453,3 +430,29 @@ def test_rule_priorities_stay_distinct_for_many_servers() -> None:
     priorities = rule_priorities(names)
     assert len(set(priorities.values())) == len(names)
     assert all(1 <= p <= 50_000 for p in priorities.values())
+
+
+# -- refusals, before anything exists ---------------------------------------------------------
+
+
+def test_wrong_args_are_refused_before_any_resource_exists() -> None:
+    import dataclasses
+
+    from components.load_balancer import LoadBalancerArgs
+    from tests.components.built_load_balancer import load_balancer_args
+
+    case = variant("staging")
+
+    def made(**changes: Any) -> LoadBalancerArgs:
+        # Backends are never touched by the checks, so stand-ins suffice.
+        args = load_balancer_args(case, dict.fromkeys((s.name for s in case.servers), None))  # type: ignore[arg-type]
+        return dataclasses.replace(args, **changes)
+
+    with pytest.raises(ValueError, match="routed twice"):
+        made(routes=[*made().routes, made().routes[0]])
+    with pytest.raises(ValueError, match="no routes"):
+        made(routes=[])
+    with pytest.raises(ValueError, match="is not a CIDR block"):
+        made(network=dataclasses.replace(made().network, ingress_cidrs=("10.0.0.0/33",)))
+    with pytest.raises(ValueError, match="longer than 32"):
+        made(load_balancer_name="x" * 33)
