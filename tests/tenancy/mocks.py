@@ -23,6 +23,8 @@ class RecordingMocks(FleetMocks):
     def __init__(self, account: str = ACCOUNT) -> None:
         super().__init__(region=REGION, account_id=account)
         self.created: list[pulumi.runtime.MockResourceArgs] = []
+        self.outputs: dict[str, dict[str, Any]] = {}
+        """Logical name -> the outputs the mock answered (ids, ARNs)."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.created.append(args)
@@ -33,6 +35,7 @@ class RecordingMocks(FleetMocks):
                 f"arn:aws:secretsmanager:{REGION}:{self.account}:secret:{args.inputs['name']}-{suffix}"
             )
             outputs["id"] = rid
+        self.outputs[args.name] = outputs
         return rid, outputs
 
     def of_type(self, typ: str) -> list[dict[str, Any]]:
