@@ -73,6 +73,11 @@ class TenantNamespaceArgs:
     tenant_namespaces: frozenset[str]
     """Every tenant namespace of the stack: a dependency inside another tenant's is refused."""
     dependencies: Sequence[EgressDependency] = field(default_factory=tuple)
+    namespace_resource_name: str | None = None
+    """Only to adopt a namespace created before this component (``Platform``'s
+    ``<platform>-ns-<tenant>``): keep its resource name and pass ``namespace_aliases`` with its
+    old parent, so Pulumi moves it instead of deleting it with every pod inside."""
+    namespace_aliases: Sequence[pulumi.Alias] = field(default_factory=tuple)
 
     def problems(self) -> list[str]:
         found = [
@@ -131,7 +136,10 @@ class TenantNamespace(pulumi.ComponentResource):
         super().__init__(component_type("tenancy", "TenantNamespace"), name, None, opts)
         labels = dict(args.labels)
         created = restricted_namespace(
-            f"{name}-namespace", args.namespace, labels, pulumi.ResourceOptions(parent=self)
+            args.namespace_resource_name or f"{name}-namespace",
+            args.namespace,
+            labels,
+            pulumi.ResourceOptions(parent=self, aliases=list(args.namespace_aliases) or None),
         )
         self.namespace = created.metadata.name
         in_namespace = pulumi.ResourceOptions(parent=created)

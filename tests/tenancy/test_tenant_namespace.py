@@ -179,3 +179,16 @@ def test_wrong_args_are_refused_before_anything_is_created(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         build_namespace(args_for("acme", **overrides))
+
+
+def test_an_existing_namespace_can_be_adopted_under_its_old_resource_name() -> None:
+    """Platform's namespaces predate the component: the name is kept, an alias moves it."""
+    adopted = args_for(
+        "acme",
+        namespace_resource_name="mcp-ns-acme",
+        namespace_aliases=(pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE),),
+    )
+    mocks = build_namespace(adopted)
+    (namespace,) = mocks.of_type("kubernetes:core/v1:Namespace")
+    assert namespace["__name"] == "mcp-ns-acme"
+    assert {p["__name"] for p in mocks.of_type(NP)} >= {"mcp-ns-acme-default-deny"}
