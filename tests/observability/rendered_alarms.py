@@ -1,17 +1,14 @@
-"""Finding a server's alarms in a rendered stack, the way a policy or the review would: by tags."""
+"""Finding a server's alarms among built or rendered resources, the way a policy or the review
+would: by tags."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from components.alarms import ALARM_KIND, ALARM_SEVERITY, RUNBOOK
 from components.labels import SERVER
 from review.render import RenderedStack
-from stacks import load_settings
-from stacks.fleet_plan import Settings
 from tests.observability.cloudwatch_api import COMPOSITE_ALARM, METRIC_ALARM
-from tests.stacks.stack_config import raw_config
 
 Resource = dict[str, Any]
 STACKS = ("dev", "staging", "prod")
@@ -28,11 +25,6 @@ NOTIFYING_KINDS = {
     "burn-rate-ticket",
 }
 EVERY_KIND = NOTIFYING_KINDS | WINDOW_KINDS
-
-
-@cache
-def settings_of(stack: str) -> Settings:
-    return load_settings(raw_config(stack), project="mcp-fleet", stack=stack)
 
 
 def alarms(result: RenderedStack) -> list[Resource]:

@@ -1,7 +1,9 @@
-"""Under mocks, every server of every stack gets every alarm, with thresholds from its SLO."""
+"""Observability built in-process from hand-made Args: every server gets every alarm, with
+thresholds from its SLO, routed and tagged (variants in built_observability.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -9,20 +11,29 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.labels import SERVER, SLO_P95_MS, SLO_SUCCESS_RATE
+from components.labels import SLO_P95_MS, SLO_SUCCESS_RATE
+from components.platform_args import observability_args as platform_observability_args
 from components.slo_math import tier_thresholds, window_thresholds
-from review.render import RenderedStack, render_stack
+from review.render import RenderedStack
+from stacks import load_settings
+from tests.components.harness import ACCOUNT
+from tests.observability.built_observability import (
+    STACKS,
+    build_observability,
+    built,
+    load_balancer_suffix,
+    target_group_suffix,
+    variant,
+)
 from tests.observability.rendered_alarms import (
     EVERY_KIND,
     NOTIFYING_KINDS,
-    STACKS,
     WINDOW_KINDS,
     alarms,
     alarms_of,
     kind,
     name,
     runbook,
-    settings_of,
     severity,
 )
 
@@ -30,29 +41,17 @@ ROOT = Path(__file__).resolve().parents[2]
 Rendered = Callable[[str], RenderedStack]
 
 
-def _target_group_suffix(result: RenderedStack, server: str) -> str:
-    (group,) = [
-        g
-        for g in result.of_type("aws:lb/targetGroup:TargetGroup")
-        if g["inputs"]["tags"][SERVER] == server
-    ]
-    return str(group["outputs"]["arnSuffix"])
-
-
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_server_has_every_alarm(stack: str, rendered: Rendered) -> None:
-    result = rendered(stack)
-    for server in settings_of(stack).servers:
+def test_every_server_has_every_alarm(stack: str) -> None:
+    result = built(stack)
+    for server in variant(stack).servers:
         assert set(alarms_of(result, server.name)) == EVERY_KIND, server.name
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_latency_alarm_watches_alb_p95_at_the_slo_in_seconds(
-    stack: str, rendered: Rendered
-) -> None:
-    result = rendered(stack)
-    (alb,) = result.of_type("aws:lb/loadBalancer:LoadBalancer")
-    for server in settings_of(stack).servers:
+def test_latency_alarm_watches_alb_p95_at_the_slo_in_seconds(stack: str) -> None:
+    result = built(stack)
+    for server in variant(stack).servers:
         latency = alarms_of(result, server.name)["latency-p95"]["inputs"]
         assert latency["namespace"] == "AWS/ApplicationELB"
         assert latency["metricName"] == "TargetResponseTime"
@@ -60,17 +59,17 @@ def test_latency_alarm_watches_alb_p95_at_the_slo_in_seconds(
         assert latency["threshold"] == pytest.approx(server.slo.p95_latency_ms / 1000)
         assert latency["comparisonOperator"] == "GreaterThanThreshold"
         assert latency["dimensions"] == {
-            "LoadBalancer": alb["outputs"]["arnSuffix"],
-            "TargetGroup": _target_group_suffix(result, server.name),
+            "LoadBalancer": load_balancer_suffix(stack),
+            "TargetGroup": target_group_suffix(stack, server.name),
         }
         assert latency["treatMissingData"] == "notBreaching"
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_burn_rate_windows_use_the_servers_error_budget(stack: str, rendered: Rendered) -> None:
-    result = rendered(stack)
+def test_burn_rate_windows_use_the_servers_error_budget(stack: str) -> None:
+    result = built(stack)
     seen_targets = set()
-    for server in settings_of(stack).servers:
+    for server in variant(stack).servers:
         found = alarms_of(result, server.name)
         expected = {
             f"burn-rate-{w.label}": t
@@ -96,14 +95,24 @@ def test_burn_rate_windows_use_the_servers_error_budget(stack: str, rendered: Re
     assert len(seen_targets) >= 2, "the example stacks exercise several SLO targets"
 
 
-def test_thresholds_follow_a_changed_stack_default(tmp_path: Path) -> None:
-    """jira and k8s-readonly declare no SLO in the catalog: the stack's default holds them."""
+def test_thresholds_follow_a_changed_stack_default() -> None:
+    """jira and k8s-readonly declare no SLO in the catalog: the stack's default holds them.
+
+    From the dev stack file with a changed default, through Platform's Settings-to-Args, to
+    the alarms Observability builds: in-process, no stack render.
+    """
     document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
-    document["config"]["mcp-fleet:slo"] = {"toolSuccessRate": 99.9, "p95LatencyMs": 250}
-    document["config"]["mcp-fleet:observability"]["pageFromDev"] = True
-    changed = tmp_path / "Pulumi.dev.yaml"
-    changed.write_text(yaml.safe_dump(document))
-    result = render_stack("dev", config_file=changed)
+    config = {
+        key: value if isinstance(value, str) else json.dumps(value)
+        for key, value in document["config"].items()
+    }
+    config["mcp-fleet:slo"] = json.dumps({"toolSuccessRate": 99.9, "p95LatencyMs": 250})
+    watched = {**document["config"]["mcp-fleet:observability"], "pageFromDev": True}
+    config["mcp-fleet:observability"] = json.dumps(watched)
+    settings = load_settings(config, project="mcp-fleet", stack="dev")
+    suffixes = {s.name: target_group_suffix("dev", s.name) for s in settings.servers}
+    args = platform_observability_args(settings, load_balancer_suffix("dev"), suffixes)
+    result = build_observability(args, "dev")
     jira = alarms_of(result, "jira")
     assert jira["latency-p95"]["inputs"]["threshold"] == pytest.approx(0.25)
     assert jira["burn-rate-1h"]["inputs"]["threshold"] == pytest.approx(0.0144)
@@ -115,16 +124,14 @@ def test_thresholds_follow_a_changed_stack_default(tmp_path: Path) -> None:
     assert github["burn-rate-1h"]["inputs"]["threshold"] == pytest.approx(0.072)
     # pageFromDev: dev alarms notify.
     assert jira["burn-rate-page"]["inputs"]["alarmActions"] == [
-        "arn:aws:sns:eu-west-1:777788889999:mcp-fleet-dev-page"
+        f"arn:aws:sns:eu-west-1:{ACCOUNT}:mcp-fleet-dev-page"
     ]
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_composites_pair_long_and_short_windows_and_suppress_the_ticket(
-    stack: str, rendered: Rendered
-) -> None:
-    result = rendered(stack)
-    for server in settings_of(stack).servers:
+def test_composites_pair_long_and_short_windows_and_suppress_the_ticket(stack: str) -> None:
+    result = built(stack)
+    for server in variant(stack).servers:
         found = alarms_of(result, server.name)
         n = {k: name(a) for k, a in found.items()}
         page, ticket = found["burn-rate-page"]["inputs"], found["burn-rate-ticket"]["inputs"]
@@ -148,12 +155,12 @@ def test_composites_pair_long_and_short_windows_and_suppress_the_ticket(
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_staging_and_prod_alarms_all_notify(stack: str, rendered: Rendered) -> None:
-    result = rendered(stack)
+def test_staging_and_prod_alarms_all_notify(stack: str) -> None:
+    result = built(stack)
     page = f"arn:aws:sns:eu-west-1:{_account(stack)}:mcp-fleet-{stack}-page"
     ticket = f"arn:aws:sns:eu-west-1:{_account(stack)}:mcp-fleet-{stack}-ticket"
     composites = [a for a in alarms(result) if "alarmRule" in a["inputs"]]
-    for server in settings_of(stack).servers:
+    for server in variant(stack).servers:
         for alarm_kind, alarm in alarms_of(result, server.name).items():
             inputs = alarm["inputs"]
             if alarm_kind in WINDOW_KINDS:
@@ -169,33 +176,30 @@ def test_staging_and_prod_alarms_all_notify(stack: str, rendered: Rendered) -> N
 
 
 def _account(stack: str) -> str:
-    arn = settings_of(stack).cluster.oidc_provider_arn
-    return arn.split(":")[4]
+    return ACCOUNT
 
 
-def test_tier_three_servers_never_page(rendered: Rendered) -> None:
+def test_tier_three_servers_never_page() -> None:
     for stack in ("staging",):
-        result = rendered(stack)
+        result = built(stack)
         k8s = alarms_of(result, "k8s-readonly")
         assert {severity(a) for k, a in k8s.items() if k in NOTIFYING_KINDS} == {"ticket"}
         github = alarms_of(result, "github")
         assert severity(github["burn-rate-page"]) == "page"
 
 
-def test_dev_alarms_record_but_notify_nobody(rendered: Rendered) -> None:
-    result = rendered("dev")
-    assert settings_of("dev").observability.page_from_dev is False
+def test_dev_alarms_record_but_notify_nobody() -> None:
+    result = built("dev")
+    assert variant("dev").observability.page_from_dev is False
     for alarm in alarms(result):
         if "mcp-fleet.io/alarm-kind" in (alarm["inputs"].get("tags") or {}):
             assert not alarm["inputs"].get("alarmActions"), name(alarm)
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_description_names_an_existing_runbook_and_tags_carry_the_slo(
-    stack: str, rendered: Rendered
-) -> None:
-    result = rendered(stack)
-    for server in settings_of(stack).servers:
+def test_every_description_names_an_existing_runbook_and_tags_carry_the_slo(stack: str) -> None:
+    result = built(stack)
+    for server in variant(stack).servers:
         for alarm in alarms_of(result, server.name).values():
             inputs = alarm["inputs"]
             match = re.search(
@@ -212,11 +216,9 @@ def test_every_description_names_an_existing_runbook_and_tags_carry_the_slo(
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_saturation_watches_container_insights_against_the_stack_setting(
-    stack: str, rendered: Rendered
-) -> None:
-    result = rendered(stack)
-    settings = settings_of(stack)
+def test_saturation_watches_container_insights_against_the_stack_setting(stack: str) -> None:
+    result = built(stack)
+    settings = variant(stack)
     for server in settings.servers:
         found = alarms_of(result, server.name)
         for alarm_kind, metric_name in (

@@ -16,6 +16,7 @@ import pytest
 from moto import mock_aws
 
 from review.render import RenderedStack
+from tests.observability.built_observability import STACKS, built
 from tests.observability.cloudwatch_api import (
     COMPOSITE_ALARM,
     DASHBOARD,
@@ -28,7 +29,7 @@ from tests.observability.cloudwatch_api import (
 )
 from tests.observability.moto_gaps import moto_gaps_filled
 
-STACKS = ("dev", "staging", "prod")
+WHOLE_PROD = "whole-prod-stack"
 REGION = "eu-west-1"
 
 
@@ -47,13 +48,14 @@ def _suppressors_first(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(calls, key=lambda call: "ActionsSuppressor" in call)
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("case", [*STACKS, WHOLE_PROD])
 def test_rendered_alarms_and_dashboards_round_trip(
-    stack: str,
+    case: str,
     rendered: Callable[[str], RenderedStack],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    resources = rendered(stack)
+    """Each built variant, and once the whole prod stack (backup-age alarms included)."""
+    resources = rendered("prod") if case == WHOLE_PROD else built(case)
     ours = [r for r in resources.resources if r["type"] in (METRIC_ALARM, COMPOSITE_ALARM)]
     metric_calls = [put_metric_alarm(r["inputs"]) for r in resources.of_type(METRIC_ALARM)]
     composite_calls = _suppressors_first(

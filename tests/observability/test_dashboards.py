@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,9 +16,8 @@ from components.dashboards import (
     metrics_in,
     server_section,
 )
-from review.render import RenderedStack
+from tests.observability.built_observability import STACKS, built, variant
 from tests.observability.cloudwatch_api import DASHBOARD
-from tests.observability.rendered_alarms import STACKS, settings_of
 
 WIDGET_TYPES = {"metric", "text", "log", "alarm"}
 
@@ -122,16 +120,14 @@ def test_the_widget_limit_binds_first() -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_rendered_dashboard_shows_every_server_against_its_slo(
-    stack: str, rendered: Callable[[str], RenderedStack]
-) -> None:
-    result = rendered(stack)
+def test_rendered_dashboard_shows_every_server_against_its_slo(stack: str) -> None:
+    result = built(stack)
     (dashboard,) = result.of_type(DASHBOARD)
     assert dashboard["inputs"]["dashboardName"] == f"mcp-fleet-{stack}-fleet"
     body = json.loads(dashboard["inputs"]["dashboardBody"])
     _check_body(body)
     text = json.dumps(body)
-    settings = settings_of(stack)
+    settings = variant(stack)
     for server in settings.servers:
         titles = [w["properties"].get("title", "") for w in body["widgets"]]
         for signal in ("latency", "traffic", "errors", "tool success % vs SLO", "errors by class",

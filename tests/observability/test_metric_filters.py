@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 from moto import mock_aws
 
 from components.log_metrics import LOG_METRICS, NAMESPACE, ErrorClass, Outcome, metric
-from review.render import RenderedStack
+from tests.observability.built_observability import built
 from tests.observability.cloudwatch_api import (
     METRIC_ALARM,
     METRIC_FILTER,
@@ -202,11 +201,9 @@ def _stats(cloudwatch: Any, name: str, dimensions: dict[str, str], stat: str = "
     return sum(point[stat] for point in points) if stat == "Sum" else max(p[stat] for p in points)
 
 
-def test_rendered_filters_publish_what_the_alarms_read(
-    rendered: Callable[[str], RenderedStack], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_rendered_filters_publish_what_the_alarms_read(monkeypatch: pytest.MonkeyPatch) -> None:
     """prod's filters, created through the API, turn shipped lines into the alarms' metrics."""
-    stack = rendered("prod")
+    stack = built("prod")
     filters = [put_metric_filter(r["inputs"]) for r in stack.of_type(METRIC_FILTER)]
     assert len(filters) == len(LOG_METRICS)
     for call_params in filters:

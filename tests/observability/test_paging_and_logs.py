@@ -11,8 +11,8 @@ import pytest
 
 from review.render import RenderedStack
 from stacks import SettingsError, load_settings
+from tests.observability.built_observability import STACKS, built, variant
 from tests.observability.cloudwatch_api import METRIC_FILTER
-from tests.observability.rendered_alarms import STACKS, settings_of
 from tests.stacks.stack_config import with_value
 
 Rendered = Callable[[str], RenderedStack]
@@ -32,10 +32,8 @@ def _statements(policy: str) -> dict[str, dict[str, Any]]:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_page_and_ticket_topics_are_encrypted_with_a_key_cloudwatch_may_use(
-    stack: str, rendered: Rendered
-) -> None:
-    result = rendered(stack)
+def test_page_and_ticket_topics_are_encrypted_with_a_key_cloudwatch_may_use(stack: str) -> None:
+    result = built(stack)
     key = _named(result, "mcp-observability-paging-key")
     topics = {t["inputs"]["name"]: t for t in result.of_type(TOPIC)}
     assert set(topics) == {f"mcp-fleet-{stack}-page", f"mcp-fleet-{stack}-ticket"}
@@ -54,9 +52,9 @@ def test_page_and_ticket_topics_are_encrypted_with_a_key_cloudwatch_may_use(
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_subscriptions_come_from_the_stack_file(stack: str, rendered: Rendered) -> None:
-    result = rendered(stack)
-    paging = settings_of(stack).observability
+def test_subscriptions_come_from_the_stack_file(stack: str) -> None:
+    result = built(stack)
+    paging = variant(stack).observability
     found = {
         (s["inputs"]["topic"].rsplit("-", 1)[1], s["inputs"]["protocol"], s["inputs"]["endpoint"])
         for s in result.of_type(SUBSCRIPTION)
@@ -76,9 +74,9 @@ def test_subscriptions_come_from_the_stack_file(stack: str, rendered: Rendered) 
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_container_insights_log_groups_are_the_programs(stack: str, rendered: Rendered) -> None:
-    result = rendered(stack)
-    settings = settings_of(stack)
+def test_container_insights_log_groups_are_the_programs(stack: str) -> None:
+    result = built(stack)
+    settings = variant(stack)
     key = _named(result, "mcp-observability-logs-key")
     groups = {g["inputs"]["name"]: g for g in result.of_type(LOG_GROUP)}
     cluster = settings.cluster.name
@@ -103,11 +101,9 @@ def test_container_insights_log_groups_are_the_programs(stack: str, rendered: Re
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_addon_ships_logs_with_its_own_least_privilege_role(
-    stack: str, rendered: Rendered
-) -> None:
-    result = rendered(stack)
-    settings = settings_of(stack)
+def test_the_addon_ships_logs_with_its_own_least_privilege_role(stack: str) -> None:
+    result = built(stack)
+    settings = variant(stack)
     (addon,) = result.of_type(ADDON)
     role = _named(result, "mcp-observability-logs-agent-role")
     inputs = addon["inputs"]
