@@ -22,6 +22,7 @@ import boto3
 
 from ops import __version__
 from ops.backup_store import BackupStore
+from ops.compression import ZstdSink
 from ops.errors import OpsError, UsageError
 from ops.manifest import (
     FORMAT_VERSION,
@@ -32,7 +33,7 @@ from ops.manifest import (
     object_key,
 )
 from ops.progress import TransferProgress
-from ops.s3_stream import DEFAULT_PART_SIZE
+from ops.s3_stream import DEFAULT_PART_SIZE, upload_concurrency
 from ops.sources import Source
 from ops.timeparse import utcnow
 
@@ -41,13 +42,18 @@ class BackupFailed(OpsError):
     pass
 
 
+def ratio(entry: SourceEntry) -> str:
+    """Uploaded bytes as a share of the bytes read from the source."""
+    return f"ratio {entry.size / entry.read_bytes:.2f}" if entry.read_bytes else "ratio -"
+
+
 def run_backup(
     store: BackupStore,
     sources: Sequence[Source],
     progress: TransferProgress,
     *,
     part_size: int = DEFAULT_PART_SIZE,
-    max_in_flight: int = 4,
+    max_in_flight: int | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> Manifest:
     if not sources:
@@ -62,6 +68,7 @@ def run_backup(
     backup_id = backup_id_for(started)
     progress.note(f"backup {backup_id} -> {store.location}{backup_id}/")
     entries: dict[SourceName, SourceEntry] = {}
+    in_flight = max_in_flight or upload_concurrency()
     for source in sources:
         key = object_key(store.prefix, backup_id, source.filename)
         source_started = clock()
@@ -70,12 +77,15 @@ def run_backup(
             key,
             content_type=source.content_type,
             part_size=part_size,
-            max_in_flight=max_in_flight,
+            max_in_flight=in_flight,
             metadata={"ops-backup-id": backup_id, "ops-source": source.name},
             on_progress=bar,
         )
+        compressed = ZstdSink(upload) if source.compression == "zstd" else None
         try:
-            details = source.write_to(upload)
+            details = source.write_to(compressed or upload)
+            if compressed is not None:
+                compressed.close()
             result = upload.complete()
         except OpsError as exc:
             problem = upload.abort()
@@ -97,9 +107,14 @@ def run_backup(
             content_type=source.content_type,
             format=source.format,
             details={**details, "parts": str(result.parts)},
+            compression=source.compression,
+            source_bytes=compressed.bytes_in if compressed is not None else result.size,
         )
         bar.done()
-        progress.note(f"{source.name}: {result.size} bytes, sha256 {result.sha256[:16]}...")
+        progress.note(
+            f"{source.name}: read {entries[source.name].read_bytes:,} bytes, uploaded "
+            f"{result.size:,} ({ratio(entries[source.name])}), sha256 {result.sha256[:16]}..."
+        )
 
     manifest = Manifest(
         format_version=FORMAT_VERSION,

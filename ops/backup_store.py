@@ -7,10 +7,13 @@ in-flight upload, in ``ops.s3_stream``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import urllib3.exceptions
 
 from ops.aws import AWS_ERRORS, aws_errors, describe, is_not_found
 from ops.errors import StorageError
@@ -112,6 +115,19 @@ class BackupStore:
             metadata=metadata,
             on_progress=on_progress,
         )
+
+    def stream(self, key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+        """The object's bytes in chunks, read while they arrive (one GET)."""
+        where = f"downloading s3://{self.bucket}/{key}"
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+            with contextlib.closing(body):
+                yield from body.iter_chunks(chunk_size)
+        except AWS_ERRORS as exc:
+            reason = "object missing" if is_not_found(exc) else describe(exc)
+            raise StorageError(f"{where}: {reason}") from exc
+        except (OSError, urllib3.exceptions.HTTPError) as exc:
+            raise StorageError(f"{where}: connection lost: {exc}") from exc
 
     def download(
         self, key: str, path: Path, on_progress: Callable[[int], None] | None = None

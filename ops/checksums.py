@@ -21,27 +21,48 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def mismatch(size: int, sha256: str, entry: SourceEntry) -> str | None:
+    """Why (size, sha256) do not match ``entry``, or None when both match."""
+    if size != entry.size:
+        return f"size {size} bytes, manifest says {entry.size}"
+    if sha256 != entry.sha256:
+        return f"sha256 {sha256[:16]}..., manifest says {entry.sha256[:16]}..."
+    return None
+
+
 def check_file(path: Path, entry: SourceEntry) -> str | None:
     """Why ``path`` does not match ``entry``, or None when size and SHA-256 both match."""
     size = path.stat().st_size
     if size != entry.size:
-        return f"size {size} bytes, manifest says {entry.size}"
-    actual = sha256_file(path)
-    if actual != entry.sha256:
-        return f"sha256 {actual[:16]}..., manifest says {entry.sha256[:16]}..."
-    return None
+        return mismatch(size, "", entry)
+    return mismatch(size, sha256_file(path), entry)
+
+
+def verification_failed(
+    manifest: Manifest, problems: list[str], streamed: bool = False
+) -> ChecksumError:
+    note = " (the PostgreSQL load was rolled back)" if streamed else ""
+    return ChecksumError(
+        f"backup {manifest.backup_id} failed verification, nothing was restored{note}: "
+        + "; ".join(problems)
+    )
 
 
 def download_and_verify(
-    store: BackupStore, manifest: Manifest, workdir: Path, progress: TransferProgress
+    store: BackupStore,
+    manifest: Manifest,
+    workdir: Path,
+    progress: TransferProgress,
+    skip: frozenset[str] = frozenset(),
 ) -> dict[str, Path]:
-    """Download EVERY object of the backup and check each against the manifest.
-
-    Raises ``ChecksumError`` naming all bad objects; nothing has been restored yet.
+    """Download every object of the backup (but ``skip``) and check each against the
+    manifest. Raises ``ChecksumError`` naming all bad objects; nothing is restored yet.
     """
     files: dict[str, Path] = {}
     problems: list[str] = []
     for name, entry in manifest.sources.items():
+        if name in skip:
+            continue
         path = workdir / Path(entry.key).name
         try:
             store.download(entry.key, path, progress.task(f"download {name}", total=entry.size))
@@ -53,8 +74,5 @@ def download_and_verify(
             problems.append(f"{name} (s3://{store.bucket}/{entry.key}): {problem}")
         files[name] = path
     if problems:
-        raise ChecksumError(
-            f"backup {manifest.backup_id} failed verification, nothing was "
-            "restored: " + "; ".join(problems)
-        )
+        raise verification_failed(manifest, problems)
     return files

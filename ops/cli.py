@@ -209,7 +209,17 @@ def backup(
         typer.Option(
             min=0,
             max=9,
-            help="pg_dump zlib level 0-9 (default: pg_dump's, 6); 1 is much faster.",
+            help="Let pg_dump compress with zlib at this level (0-9) instead of ops's "
+            "default: an uncompressed dump streamed through zstd on every core (faster, "
+            "smaller).",
+        ),
+    ] = None,
+    upload_concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Parts uploading at once (default: 4 per core, 4 to 16).",
         ),
     ] = None,
     publish_metric: PublishMetric = False,
@@ -232,7 +242,9 @@ def backup(
 
             check_dimensions(environment, dependency or store.prefix or store.bucket)
         with TransferProgress() as progress:
-            manifest = run_backup(store, sources, progress, part_size=size)
+            manifest = run_backup(
+                store, sources, progress, part_size=size, max_in_flight=upload_concurrency
+            )
             if publish_metric:
                 progress.note(
                     _publish(

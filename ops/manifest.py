@@ -21,12 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ops.errors import UsageError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: SourceEntry.compression and .source_bytes (zstd objects)
+READABLE_VERSIONS = (1, 2)
 MANIFEST_NAME = "manifest.json"
 BACKUP_ID_FORMAT = "%Y%m%dT%H%M%S.%fZ"
 _BACKUP_ID = re.compile(r"^\d{8}T\d{6}\.\d{6}Z$")
 
 SourceName = Literal["postgres", "redis", "config"]
+Compression = Literal["none", "zstd"]
 # An object's name inside its backup: one plain segment, never ".", ".." or hidden.
 _OBJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 SOURCE_ORDER: tuple[SourceName, ...] = ("postgres", "redis", "config")
@@ -99,6 +101,12 @@ class SourceEntry(BaseModel):
     content_type: str
     format: str
     details: dict[str, str] = Field(default_factory=dict)
+    compression: Compression = "none"  # "zstd": the object is one zstd frame of the stream
+    source_bytes: int | None = Field(default=None, ge=0)  # read from the source (v2+)
+
+    @property
+    def read_bytes(self) -> int:
+        return self.size if self.source_bytes is None else self.source_bytes
 
     _utc = field_validator("started_at", "finished_at")(_aware)
 
@@ -121,10 +129,9 @@ class Manifest(BaseModel):
     @field_validator("format_version")
     @classmethod
     def _known_version(cls, value: int) -> int:
-        if value != FORMAT_VERSION:
-            raise ValueError(
-                f"unsupported manifest format {value} (this ops reads {FORMAT_VERSION})"
-            )
+        if value not in READABLE_VERSIONS:
+            readable = ", ".join(str(v) for v in READABLE_VERSIONS)
+            raise ValueError(f"unsupported manifest format {value} (this ops reads {readable})")
         return value
 
     @field_validator("backup_id")

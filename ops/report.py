@@ -43,13 +43,27 @@ def objectives_table(results: list[ObjectiveResult]) -> Table:
 
 def show_backup(manifest: Manifest, console: Console) -> None:
     table = Table(title=f"Backup {manifest.backup_id}")
-    for column in ("Source", "Object", "Bytes", "SHA-256"):
+    for column in ("Source", "Object", "Read", "Uploaded", "Ratio", "SHA-256"):
         table.add_column(column, overflow="fold")
     for name, entry in manifest.sources.items():
-        table.add_row(name, Text(entry.key), f"{entry.size:,}", entry.sha256[:16] + "...")
+        table.add_row(
+            name,
+            Text(entry.key),
+            f"{entry.read_bytes:,}",
+            f"{entry.size:,}",
+            f"{entry.size / entry.read_bytes:.2f}" if entry.read_bytes else "-",
+            entry.sha256[:16] + "...",
+        )
     console.print(table)
     took = format_duration(manifest.finished_at - manifest.started_at)
-    console.print(f"complete: manifest {manifest.key} written last; took {took}", markup=False)
+    read = sum(entry.read_bytes for entry in manifest.sources.values())
+    uploaded = sum(entry.size for entry in manifest.sources.values())
+    share = f"{uploaded / read:.2f}" if read else "-"
+    console.print(
+        f"complete: read {read:,} bytes, uploaded {uploaded:,} (ratio {share}); manifest "
+        f"{manifest.key} written last; took {took}",
+        markup=False,
+    )
 
 
 def show_restore(report: RestoreReport, console: Console) -> None:

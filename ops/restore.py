@@ -8,14 +8,18 @@
    ``replace`` is set, which empties each target first so it equals the backup exactly
    (PostgreSQL: in the restore's own transaction; Redis: FLUSHDB; config: the directory's
    contents, once the archive passed its checks);
-3. download EVERY object of the backup and verify size and SHA-256 against the manifest:
-   any mismatch stops here, with every target untouched;
-4. restore PostgreSQL, Redis, the config directory (whichever targets were given);
+3. download every object but PostgreSQL's and verify size and SHA-256 against the
+   manifest: any mismatch stops here, with every target untouched;
+4. stream the PostgreSQL object from S3 into pg_restore, verifying it on the way; the
+   load commits only once size and SHA-256 matched (``ops.streamed_restore``), so a bad
+   object still leaves every target untouched; then restore Redis and the config
+   directory (whichever targets were given);
 5. report achieved RPO (``--at`` minus the backup's end) and RTO (wall time of 1-4)
    against the objectives.
 
-Verification needs the whole backup before the first target is touched, so restore
-downloads into a private temporary directory (``--work-dir``), removed afterwards.
+The Redis RDB and the config archive are downloaded into a private temporary directory
+(``--work-dir``, removed afterwards): both must be whole before they can be read. The
+PostgreSQL dump, by far the largest, never touches the disk.
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ from ops.progress import TransferProgress
 from ops.sources import postgres as pg
 from ops.sources import redis as rd
 from ops.sources.config_dir import directory_entries, restore_config
-from ops.sources.postgres_contents import database_contents, describe, restore_replacing
+from ops.sources.postgres_contents import database_contents, describe
+from ops.streamed_restore import restore_postgres_streamed
 from ops.timeparse import utcnow
 from ops.urls import PostgresUrl, RedisUrl
 
@@ -164,12 +169,15 @@ def check_at(at: datetime, now: datetime) -> None:
         )
 
 
-def check_space(manifest: Manifest, work_dir: Path | None) -> None:
-    """Refuse early, before downloading, when the backup cannot fit in the work directory."""
+def check_space(
+    manifest: Manifest, work_dir: Path | None, streamed: frozenset[str] = frozenset()
+) -> None:
+    """Refuse early, before downloading, when the objects to download (all but the
+    ``streamed`` ones, which never touch the disk) cannot fit in the work directory."""
     where = Path(work_dir) if work_dir is not None else Path(tempfile.gettempdir())
     if not where.is_dir():
         raise UsageError(f"--work-dir: {where} is not a directory")
-    needed = sum(entry.size for entry in manifest.sources.values())
+    needed = sum(e.size for name, e in manifest.sources.items() if name not in streamed)
     free = shutil.disk_usage(where).free
     if needed > free:
         raise RestoreError(
@@ -201,18 +209,18 @@ def run_restore(
     check_targets(manifest, targets)
 
     restored: dict[str, str] = {}
-    check_space(manifest, work_dir)
+    streamed = frozenset({"postgres"}) if targets.postgres is not None else frozenset()
+    check_space(manifest, work_dir, streamed)
     with tempfile.TemporaryDirectory(prefix="ops-restore-", dir=work_dir) as scratch:
-        files = download_and_verify(store, manifest, Path(scratch), progress)
-        progress.note(f"verified {len(files)} object(s) against the manifest")
+        files = download_and_verify(store, manifest, Path(scratch), progress, skip=streamed)
+        progress.note(f"verified {len(files)} downloaded object(s) against the manifest")
+        if targets.postgres is not None:
+            progress.note(f"streaming postgres into {targets.postgres.display} ...")
+            restore_postgres_streamed(
+                store, manifest, targets.postgres, progress, replace=targets.replace
+            )
+            restored["postgres"] = targets.postgres.display
         try:
-            if targets.postgres is not None:
-                progress.note(f"restoring postgres into {targets.postgres.display} ...")
-                if targets.replace:
-                    restore_replacing(files["postgres"], targets.postgres)
-                else:
-                    pg.restore_postgres(files["postgres"], targets.postgres)
-                restored["postgres"] = targets.postgres.display
             if targets.redis is not None:
                 source_db = int(manifest.sources["redis"].details.get("db", "0"))
                 progress.note(f"restoring redis db {source_db} into {targets.redis.display} ...")

@@ -17,6 +17,7 @@ and the bucket's ``AbortIncompleteMultipartUpload`` lifecycle rule removes the p
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +35,16 @@ MIN_PART_SIZE = 5 * MiB
 DEFAULT_PART_SIZE = 8 * MiB
 MAX_PARTS = 10_000
 MAX_PART_SIZE = 1024 * MiB
+MAX_IN_FLIGHT = 16
+
+
+def upload_concurrency() -> int:
+    """Parts uploading at once, sized to the machine: 4 per core, between 4 and 16.
+
+    Each part upload mostly waits on the network, so several per core keep the link busy;
+    memory stays bounded at (concurrency + 1) parts (72 MiB with 8 parts of 8 MiB).
+    """
+    return max(4, min(MAX_IN_FLIGHT, 4 * (os.cpu_count() or 1)))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ops.manifest import SourceName
+from ops.manifest import Compression, SourceName
 
 
 class Sink(Protocol):
@@ -23,6 +23,7 @@ class Source(Protocol):
     filename: str
     content_type: str
     format: str
+    compression: Compression  # "zstd": ops compresses the stream before it is uploaded
 
     def preflight(self) -> dict[str, str]:
         """Prove the source is readable; return tool and server versions for the manifest."""

@@ -23,7 +23,7 @@ import tarfile
 from pathlib import Path
 
 from ops.errors import RestoreError, SourceError, UsageError
-from ops.manifest import SourceName
+from ops.manifest import Compression, SourceName
 from ops.sources import Sink
 
 GZIP_LEVEL = 6
@@ -62,6 +62,7 @@ class ConfigDirSource:
     filename = "config.tar.gz"
     content_type = "application/gzip"
     format = "tar (PAX), gzip level 6"
+    compression: Compression = "none"  # already compressed: stored as written
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory

@@ -1,19 +1,15 @@
 """PostgreSQL: ``pg_dump --format=custom`` streamed out, ``pg_restore`` back in.
 
-Compression: the custom format already compresses every table's data with zlib (pg_dump's
-default level) while keeping the archive's table of contents readable, which is what lets
-``pg_restore`` list, select and reorder objects. Gzipping that stream again would cost a
-second full pass of CPU for a few percent at best (compressed data does not compress), and
-zstd is not in the standard library. So the dump is uploaded exactly as pg_dump writes it:
-already compressed, never staged on disk, hashed on the way. (pg_dump 16+ could use
-``--compress=zstd``; PostgreSQL 15 offers only gzip.) pg_dump's single-threaded zlib is
-what bounds backup time (see docs/ops-backup.md); ``--pg-compress 1`` trades a larger
-object for a much faster dump.
+Compression: pg_dump's own is single-threaded zlib (PostgreSQL 15 offers nothing else) and
+it bounded backup time, so by default pg_dump writes an UNCOMPRESSED custom-format archive
+(``--compress=0``) and ops compresses the stream with zstd on every core
+(``ops.compression``) on its way into the upload: ``postgres.dump.zst``, never staged on
+disk, hashed on the way. ``--pg-compress N`` restores the earlier behaviour (pg_dump's zlib
+at level N, object ``postgres.dump``, no zstd).
 
-Restore runs ``pg_restore --no-owner --single-transaction --exit-on-error`` into an
-EMPTY database (restore refuses a non-empty one): one transaction, so a failed restore
-leaves the target as it was. ``--replace`` empties the target in that same transaction
-first (``ops.sources.postgres_contents``).
+Restore streams the dump into ``pg_restore --single-transaction`` through stdin and lets
+it commit only once the object's SHA-256 is verified (``ops.sources.postgres_load``), into
+an EMPTY database unless ``--replace`` empties it in that same transaction.
 """
 
 from __future__ import annotations
@@ -21,10 +17,10 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
-from ops.errors import RestoreError, SourceError
-from ops.manifest import SourceName
+from ops.compression import ZSTD_LEVEL
+from ops.errors import SourceError
+from ops.manifest import Compression, SourceName
 from ops.sources import Sink
 from ops.sources.process_stream import ProcessFailed, last_lines, stream_stdout
 from ops.tools import find_tool, tool_version
@@ -85,16 +81,22 @@ def check_reachable(url: PostgresUrl, role: str) -> str:
 
 class PostgresSource:
     name: SourceName = "postgres"
-    filename = "postgres.dump"
-    content_type = "application/vnd.postgresql.custom-dump"
-    format = "pg_dump custom format (zlib-compressed by pg_dump)"
 
     def __init__(
         self, url: PostgresUrl, snapshot: str | None = None, compress: int | None = None
     ) -> None:
         self.url = url
         self.snapshot = snapshot
-        self.compress = compress  # zlib level 0-9 for pg_dump; None: pg_dump's default
+        self.compress = compress  # pg_dump's own zlib level 0-9; None: ops's zstd instead
+        self.compression: Compression = "zstd" if compress is None else "none"
+        if compress is None:
+            self.filename = "postgres.dump.zst"
+            self.content_type = "application/zstd"
+            self.format = f"pg_dump custom format (uncompressed), zstd level {ZSTD_LEVEL}"
+        else:
+            self.filename = "postgres.dump"
+            self.content_type = "application/vnd.postgresql.custom-dump"
+            self.format = f"pg_dump custom format (zlib level {compress} by pg_dump)"
 
     def preflight(self) -> dict[str, str]:
         server = check_reachable(self.url, "PostgreSQL")
@@ -109,8 +111,7 @@ class PostgresSource:
         ]
         if self.snapshot:
             argv.append(f"--snapshot={self.snapshot}")
-        if self.compress is not None:
-            argv.append(f"--compress={self.compress}")
+        argv.append(f"--compress={0 if self.compress is None else self.compress}")
         return argv
 
     def chunks(self) -> Iterator[bytes]:
@@ -128,28 +129,5 @@ class PostgresSource:
         details = {"database": self.url.dbname, "host": self.url.host, "port": str(self.url.port)}
         if self.snapshot:
             details["snapshot"] = self.snapshot
-        details["compress"] = "default" if self.compress is None else str(self.compress)
+        details["compress"] = "zstd" if self.compress is None else f"pg_dump {self.compress}"
         return details
-
-
-def restore_postgres(dump: Path, target: PostgresUrl) -> None:
-    argv = [
-        find_tool("pg_restore"),
-        "--no-owner",
-        "--single-transaction",
-        "--exit-on-error",
-        "--no-password",
-        f"--dbname={target.safe}",
-        str(dump),
-    ]
-    try:
-        result = subprocess.run(
-            argv, capture_output=True, text=True, check=False, env={**os.environ, **_env(target)}
-        )
-    except OSError as exc:
-        raise RestoreError(f"pg_restore could not start: {exc}") from exc
-    if result.returncode != 0:
-        raise RestoreError(
-            f"pg_restore into {target.display} failed (the target was left "
-            f"unchanged: single transaction): {last_lines(result.stderr)}"
-        )

@@ -15,18 +15,7 @@ The ``public`` schema itself stays (its owner and grants are the database's).
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import subprocess
-import tempfile
-from pathlib import Path
-from typing import IO, cast
-
-from ops.errors import RestoreError
-from ops.sources.postgres import CONNECT_TIMEOUT, psql_argv, run_psql
-from ops.sources.process_stream import CHUNK_SIZE, last_lines
-from ops.tools import find_tool
+from ops.sources.postgres import run_psql
 from ops.urls import PostgresUrl
 
 SHOWN = 5
@@ -148,90 +137,3 @@ def describe(contents: list[str]) -> str:
     shown = ", ".join(contents[:SHOWN])
     more = f" and {len(contents) - SHOWN} more" if len(contents) > SHOWN else ""
     return f"{len(contents)} object(s): {shown}{more}"
-
-
-def restore_replacing(dump: Path, target: PostgresUrl) -> None:
-    """Empty ``target`` and restore ``dump`` into it in ONE transaction: all or nothing.
-
-    ``pg_restore --single-transaction --file=-`` writes the restore as SQL ending in
-    COMMIT; psql runs ``BEGIN`` and ``REPLACE_SQL`` first, then that script. The only
-    COMMIT is the script's last line, so a pg_restore that fails halfway never commits:
-    psql is killed and the server rolls everything back, the drops included.
-    """
-    env = {**os.environ, "PGCONNECT_TIMEOUT": CONNECT_TIMEOUT, **target.env()}
-    script_argv = [
-        find_tool("pg_restore"),
-        "--no-owner",
-        "--single-transaction",
-        "--exit-on-error",
-        "--file=-",
-        str(dump),
-    ]
-    with tempfile.TemporaryFile() as script_errors, tempfile.TemporaryFile() as load_errors:
-        try:
-            load = subprocess.Popen(
-                psql_argv(target),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=load_errors,
-                env=env,
-            )
-        except OSError as exc:
-            raise RestoreError(f"psql could not start: {exc}") from exc
-        try:
-            script = subprocess.Popen(
-                script_argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=script_errors
-            )
-        except OSError as exc:
-            load.kill()
-            load.wait()
-            raise RestoreError(f"pg_restore could not start: {exc}") from exc
-        _feed(script, load, target, script_errors, load_errors)
-
-
-def _feed(
-    script: subprocess.Popen[bytes],
-    load: subprocess.Popen[bytes],
-    target: PostgresUrl,
-    script_errors: IO[bytes],
-    load_errors: IO[bytes],
-) -> None:
-    """Copy the script into psql; commit only by letting its final COMMIT through."""
-    assert script.stdout is not None and load.stdin is not None
-    output = cast(io.BufferedReader, script.stdout)
-    script_ok = False
-    try:
-        try:
-            load.stdin.write(b"BEGIN;\n" + REPLACE_SQL.encode())
-            while chunk := output.read1(CHUNK_SIZE):
-                load.stdin.write(chunk)
-        except BrokenPipeError:  # psql stopped on an error: its status and stderr say why
-            script.kill()
-        script_ok = script.wait() == 0
-    finally:
-        if not script_ok:
-            load.kill()  # before its stdin closes: whatever it holds is never committed
-        with contextlib.suppress(BrokenPipeError):
-            load.stdin.close()
-        status = load.wait()
-        if script.poll() is None:
-            script.kill()
-            script.wait()
-        script.stdout.close()
-    if status != 0 and (script_ok or status > 0):
-        raise RestoreError(
-            f"restoring into {target.display} with --replace failed (rolled back, the target "
-            f"is unchanged): {_last(load_errors)}"
-        )
-    if not script_ok:
-        raise RestoreError(
-            f"pg_restore for {target.display} failed (nothing was committed, the target is "
-            f"unchanged): {_last(script_errors)}"
-        )
-
-
-def _last(errors: IO[bytes]) -> str:
-    errors.seek(0)
-    text = errors.read().decode(errors="replace")
-    lines = [line for line in text.splitlines() if "already a transaction in progress" not in line]
-    return last_lines("\n".join(lines)) or "no message"

@@ -32,7 +32,7 @@ from typing import Any, cast
 import redis
 
 from ops.errors import RestoreError, SourceError
-from ops.manifest import SourceName
+from ops.manifest import Compression, SourceName
 from ops.sources import Sink
 from ops.sources.process_stream import ProcessFailed, stream_stdout
 from ops.tools import find_tool, tool_version
@@ -67,6 +67,7 @@ class RedisSource:
     filename = "redis.rdb"
     content_type = "application/octet-stream"
     format = "RDB (redis-cli --rdb, LZF-compressed values)"
+    compression: Compression = "none"  # already compressed: stored as written
 
     def __init__(self, url: RedisUrl) -> None:
         self.url = url

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
+import json
 import os
 import subprocess
 import time
@@ -15,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 import redis
+import zstandard
 
 from tests.ops.conftest import seed_config, seed_postgres, seed_redis
 from tests.ops.ops_servers import PostgresServer, RedisServer
@@ -119,7 +121,7 @@ def test_backup_streams_every_source_and_writes_a_verifiable_manifest(
     assert result.returncode == 0, result.stderr
     manifest = result.json()
     backup_id = manifest["backup_id"]
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert set(manifest["sources"]) == {"postgres", "redis", "config"}
     assert manifest["tools"]["pg_dump"].startswith("pg_dump (PostgreSQL)")
     assert manifest["tools"]["redis_server"] and manifest["tools"]["ops"]
@@ -127,7 +129,7 @@ def test_backup_streams_every_source_and_writes_a_verifiable_manifest(
 
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"prod/mcp-github/{backup_id}/")
     keys = {item["Key"].rsplit("/", 1)[1] for item in listed["Contents"]}
-    assert keys == {"postgres.dump", "redis.rdb", "config.tar.gz", "manifest.json"}
+    assert keys == {"postgres.dump.zst", "redis.rdb", "config.tar.gz", "manifest.json"}
     for name, entry in manifest["sources"].items():
         body = s3.get_object(Bucket=bucket, Key=entry["key"])["Body"].read()
         assert len(body) == entry["size"], name
@@ -136,10 +138,15 @@ def test_backup_streams_every_source_and_writes_a_verifiable_manifest(
     assert int(manifest["sources"]["postgres"]["details"]["parts"]) >= 2  # real multipart
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
+    postgres = manifest["sources"]["postgres"]
+    assert postgres["compression"] == "zstd" and postgres["details"]["compress"] == "zstd"
+    # bytes read from pg_dump and bytes uploaded are both recorded: zstd really compressed
+    assert postgres["source_bytes"] > 1.5 * postgres["size"]
+    assert manifest["sources"]["redis"]["source_bytes"] == manifest["sources"]["redis"]["size"]
     dump = tmp_path / "check.dump"
-    dump.write_bytes(
-        s3.get_object(Bucket=bucket, Key=manifest["sources"]["postgres"]["key"])["Body"].read()
-    )
+    compressed = s3.get_object(Bucket=bucket, Key=postgres["key"])["Body"].read()
+    dump.write_bytes(zstandard.ZstdDecompressor().decompressobj().decompress(compressed))
+    assert dump.stat().st_size == postgres["source_bytes"]
     assert dump.read_bytes()[:5] == b"PGDMP"  # custom format, as pg_dump wrote it
     listing = subprocess.run(
         [str(pg.bindir / "pg_restore"), "--list", str(dump)],
@@ -203,6 +210,42 @@ def test_restore_round_trip_compares_all_data(
     assert again.returncode == 0, again.stderr
     assert "Recovery objectives" in again.stdout
     assert tables_content(pg, target_db) == tables_content(pg, sources["db"])
+
+
+def test_a_backup_in_the_earlier_format_still_restores(run_ops, s3, bucket, pg, sources) -> None:
+    """Format 1: pg_dump's own zlib, object postgres.dump, no compression fields."""
+    done = run_ops(
+        "backup",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "p",
+        "--postgres",
+        sources["postgres"],
+        "--pg-compress",
+        "6",
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    manifest = done.json()
+    entry = manifest["sources"]["postgres"]
+    assert entry["key"].endswith("/postgres.dump") and entry["compression"] == "none"
+    old_entry = {k: v for k, v in entry.items() if k not in {"compression", "source_bytes"}}
+    old = {**manifest, "format_version": 1, "sources": {"postgres": old_entry}}
+    s3.put_object(
+        Bucket=bucket, Key=f"p/{manifest['backup_id']}/manifest.json", Body=json.dumps(old)
+    )
+    target = pg.create_database("from_v1")
+    restored = run_ops("restore", "--bucket", bucket, "--prefix", "p", "--postgres", pg.url(target))
+    assert restored.returncode == 0, restored.stderr
+    assert tables_content(pg, target) == tables_content(pg, sources["db"])
+
+    summary = run_ops(
+        "backup", "--bucket", bucket, "--prefix", "p", "--postgres", sources["postgres"]
+    )
+    assert summary.returncode == 0, summary.stderr
+    assert "Uploaded" in summary.stdout and "Ratio" in summary.stdout
+    assert "complete: read " in summary.stdout and "(ratio 0." in summary.stdout
 
 
 def test_restore_at_picks_the_newest_complete_backup_before_that_time(

@@ -208,7 +208,8 @@ def test_source_stream_failing_halfway_aborts_and_is_ignored(
         for chunk in real_chunks(self):
             yield chunk
             sent += len(chunk)
-            if sent > 7 * 1024 * 1024:  # past the first 5 MiB part: a multipart upload exists
+            # 16 MiB read is ~8 MiB after zstd: past the first 5 MiB part, mid multipart upload
+            if sent > 16 * 1024 * 1024:
                 raise OSError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(PostgresSource, "chunks", dying_chunks)

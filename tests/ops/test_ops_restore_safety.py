@@ -17,7 +17,8 @@ import pytest
 import redis
 
 from ops.errors import RestoreError
-from ops.sources.postgres_contents import database_contents, restore_replacing
+from ops.sources.postgres_contents import database_contents
+from ops.sources.postgres_load import load_dump_file
 from ops.urls import parse_postgres_url
 from tests.ops.conftest import seed_config, seed_postgres, seed_redis
 from tests.ops.ops_servers import PostgresServer, free_port
@@ -209,8 +210,8 @@ def test_a_dump_that_breaks_halfway_commits_nothing(pg, tmp_path) -> None:
     pg.psql(target, CLUTTER_SQL)
     before = objects(pg, target)
     for bad in (truncated, garbage):
-        with pytest.raises(RestoreError, match="nothing was committed, the target is unchanged"):
-            restore_replacing(bad, parse_postgres_url(pg.url(target)))
+        with pytest.raises(RestoreError, match="the target is unchanged"):
+            load_dump_file(bad, parse_postgres_url(pg.url(target)), replace=True)
         assert objects(pg, target) == before
     assert pg.psql(target, "SELECT name FROM public.items ORDER BY id") == (
         "newer row\nwritten after the backup"
