@@ -7,9 +7,11 @@ waits for the process to go, and only then escalates to SIGKILL.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -59,6 +61,35 @@ def start(
     return StartedProcess(
         name=name, pid=child.pid, start_ticks=start_ticks(child.pid), log=str(log)
     )
+
+
+def start_forked(
+    replicas: Sequence[tuple[str, Sequence[str], Path]], env: Mapping[str, str]
+) -> list[StartedProcess]:
+    """Start reference-server replicas through ``lab.reference_fleet`` (one import, forks)."""
+    request = [{"name": name, "argv": list(argv), "log": str(log)} for name, argv, log in replicas]
+    for _, _, log in replicas:
+        log.parent.mkdir(parents=True, exist_ok=True)
+    launched = subprocess.run(
+        [sys.executable, "-m", "lab.reference_fleet"],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        start_new_session=True,
+        check=False,
+    )
+    started = [json.loads(line) for line in launched.stdout.splitlines() if line.startswith("{")]
+    processes = [
+        StartedProcess(
+            name=item["name"], pid=item["pid"], start_ticks=start_ticks(item["pid"]), log=str(path)
+        )
+        for item, (_, _, path) in zip(started, replicas, strict=False)
+    ]
+    if launched.returncode != 0 or len(processes) != len(replicas):
+        stop(processes)
+        raise LabError(f"the reference servers did not start: {launched.stderr.strip()[-800:]}")
+    return processes
 
 
 def _answers(url: str) -> bool:

@@ -12,7 +12,6 @@ import dataclasses
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,23 +113,25 @@ class LabStarter:
         return {tenant: create_issuer(tenant, keys) for tenant in sorted(tenants)}
 
     def start_servers(self) -> None:
-        probes, started = {}, {}
+        """Every replica of every server, forked from one interpreter, then polled for readiness."""
+        replicas, probes = [], {}
         for server in self.settings.servers:
             kind = server.entry.session_mode.value
             for replica in SERVER_REPLICAS:
                 port = self.server_ports[(server.name, replica)]
                 name = f"{server.name}-{replica}"
-                argv = [sys.executable, "-m", "lab.reference_server", "--server", server.name]
-                argv += ["--replica", replica, "--port", str(port), "--kind", kind]
-                argv += ["--path", server.entry.mcp_path]
-                env = {"PYTHONPATH": str(PROJECT_DIR)}
-                started[name] = self._record(
-                    processes.start(name, argv, self.logs / f"{name}.log", env)
-                )
+                argv = ["--server", server.name, "--replica", replica, "--port", str(port)]
+                argv += ["--kind", kind, "--path", server.entry.mcp_path]
+                replicas.append((name, argv, self.logs / f"{name}.log"))
                 probes[name] = processes.http_probe(
                     f"http://127.0.0.1:{port}{server.entry.health.readiness}"
                 )
-        processes.wait_until(probes, started, self.options.timeout)
+        started = processes.start_forked(replicas, {"PYTHONPATH": str(PROJECT_DIR)})
+        for process in started:
+            self._record(process)
+        processes.wait_until(
+            probes, {process.name: process for process in started}, self.options.timeout
+        )
 
     def _replicas(self, server: PlannedServer) -> tuple[Replica, ...]:
         return tuple(

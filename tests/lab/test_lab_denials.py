@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 from pathlib import Path
 
 import anyio
@@ -66,12 +68,14 @@ def test_the_official_client_without_a_token_cannot_initialize(dev_lab: RunningL
 
 @pytest.mark.parametrize(
     "variant",
-    ["expired", "other-audience", "garbage", "foreign-signature"],
+    ["expired", "not-yet-valid", "other-audience", "garbage", "foreign-signature"],
 )
 def test_invalid_tokens_get_401_invalid_token(dev_lab: RunningLab, variant: str) -> None:
     url = dev_lab.servers["jira"]
     if variant == "expired":
         token = dev_lab.token("storefront", "jira", expired=True)
+    elif variant == "not-yet-valid":  # nbf ten minutes ahead, far beyond the clock skew
+        token = dev_lab.token("storefront", "jira", now=time.time() + 600)
     elif variant == "other-audience":
         token = dev_lab.token("storefront", "jira", audience=dev_lab.servers["github"])
     elif variant == "garbage":
@@ -159,3 +163,39 @@ def test_past_the_tenant_limit_requests_get_429_with_retry_after(dev_lab: Runnin
         if line["denial"] == "rate-limited"
     ]
     assert denials and {line["tenant"] for line in denials} == {"research"}
+
+
+def test_refusals_keep_a_string_id_and_log_hostile_tool_names_as_valid_json(
+    dev_lab: RunningLab,
+) -> None:
+    token = dev_lab.token("storefront", "github")
+    hostile = 'evil"name\\}]'
+    call = {
+        "jsonrpc": "2.0",
+        "id": "call-1",
+        "method": "tools/call",
+        "params": {"name": hostile, "arguments": {}},
+    }
+    answer = _post(dev_lab.servers["github"], token, body=call)
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "jsonrpc": "2.0",
+        "id": "call-1",
+        "error": {
+            "code": -32602,
+            "message": "Tool not approved on this server",
+            "data": {"server": "github"},
+        },
+    }
+
+    def refusals() -> list[dict[str, object]]:
+        return [  # log_lines parses every line: a broken line would fail here
+            line
+            for gateway in ("gw0", "gw1")
+            for line in dev_lab.log_lines(gateway)
+            if line["denial"] == "tool-not-approved" and line["server"] == "github"
+        ]
+
+    wait_for(lambda: bool(refusals()), "the refusal's access log line")
+    assert refusals()[-1]["tool"] == hostile
+    assert json.loads(json.dumps(refusals()[-1]))["method"] == "tools/call"
