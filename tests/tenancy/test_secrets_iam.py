@@ -30,7 +30,7 @@ WIDE_OPEN = {
 
 
 @pytest.fixture
-def rendered() -> RenderedSecrets:
+def two_tenants() -> RenderedSecrets:
     return render_tenants()
 
 
@@ -75,7 +75,8 @@ def decrypt(
     )
 
 
-def test_server_a_reads_only_its_own_secrets(rendered: RenderedSecrets) -> None:
+def test_server_a_reads_only_its_own_secrets(two_tenants: RenderedSecrets) -> None:
+    rendered = two_tenants
     a = ("acme", "search")
     cases = {
         "own config": (read(rendered, a, ("acme", "search", "config")), ALLOWED),
@@ -98,8 +99,9 @@ def test_server_a_reads_only_its_own_secrets(rendered: RenderedSecrets) -> None:
 
 
 def test_server_a_decrypts_only_its_own_secrets_through_secrets_manager(
-    rendered: RenderedSecrets,
+    two_tenants: RenderedSecrets,
 ) -> None:
+    rendered = two_tenants
     a = ("acme", "search")
     cases = {
         "own key via Secrets Manager": (decrypt(rendered, a, "acme"), ALLOWED),
@@ -120,8 +122,9 @@ def test_server_a_decrypts_only_its_own_secrets_through_secrets_manager(
 
 
 def test_the_key_policy_refuses_another_tenant_even_with_a_wide_open_role(
-    rendered: RenderedSecrets,
+    two_tenants: RenderedSecrets,
 ) -> None:
+    rendered = two_tenants
     """A role tagged globex allowed kms:* and secretsmanager:* still cannot open acme's secrets."""
     y = ("globex", "crm")
     wide = {"wide-open": WIDE_OPEN}
@@ -145,7 +148,8 @@ def test_the_key_policy_refuses_another_tenant_even_with_a_wide_open_role(
     }
 
 
-def test_every_role_is_tagged_with_its_own_tenant(rendered: RenderedSecrets) -> None:
+def test_every_role_is_tagged_with_its_own_tenant(two_tenants: RenderedSecrets) -> None:
+    rendered = two_tenants
     """The key policy's lock works only on tagged roles: each role carries its tenant's tag."""
     for tenant, server in (("acme", "search"), ("acme", "mail"), ("globex", "crm")):
         assert (
