@@ -19,6 +19,7 @@ from stacks.settings import StackSettings
 
 NAMESPACE = "mcp-fleet"
 SPLIT = "split the fleet across two stacks (each gets its own load balancer)"
+SPLIT_CLUSTER = "split the fleet across two clusters (one stack each, cluster.name differing)"
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,16 @@ SG_OUTBOUND_RULES = Quota(
     "use fewer private subnets or fewer distinct catalog ports, or request a quota increase",
 )
 CLUSTER_NODES = Quota(
-    "nodes per Kubernetes cluster", 5000, "Kubernetes: considerations for large clusters", SPLIT
+    "nodes per Kubernetes cluster",
+    5000,
+    "Kubernetes: considerations for large clusters",
+    f"lower peakRps, use larger nodes (fleet.coresPerNode), or {SPLIT_CLUSTER}",
 )
 CLUSTER_PODS = Quota(
-    "pods per Kubernetes cluster", 150_000, "Kubernetes: considerations for large clusters", SPLIT
+    "pods per Kubernetes cluster",
+    150_000,
+    "Kubernetes: considerations for large clusters",
+    f"lower maxReplicas, use larger pods, or {SPLIT_CLUSTER}",
 )
 
 QUOTAS = (

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from review.render import RenderedStack, render_stack
 
@@ -16,6 +17,26 @@ EXAMPLE_CATALOG_DATE = "2026-11-26"
 so the suite does not start failing when the example scans age past 30 days. Refresh both
 together (re-scan, re-sign) when the example catalog is updated."""
 os.environ.setdefault("MCP_FLEET_REVIEW_AS_OF", EXAMPLE_CATALOG_DATE)
+
+
+settings.register_profile(
+    "dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+"""Property tests (hypothesis): ``dev`` explores new examples on every run; ``ci`` is
+derandomized (a fixed seed derived from each test), so a CI run is repeatable and a failure
+reproduces locally with HYPOTHESIS_PROFILE=ci. CI selects it through the CI variable every CI
+service sets, or explicitly with HYPOTHESIS_PROFILE."""
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 @pytest.fixture(scope="session")
