@@ -12,15 +12,37 @@ Failures end in one ``error: ...`` line on stderr and exit status 1 (2 for bad i
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from catalog import signing
 from ops.errors import EXIT_FAILURE, EXIT_USAGE
-from stacks.errors import SettingsError
+
+
+class _LazyModule:
+    """A module imported on first use. The catalog package imports pulumi (about 1.5 s),
+    which every ``python -m ops backup``/``restore`` would otherwise pay at startup just
+    because these commands are registered."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+if TYPE_CHECKING:
+    from catalog import signing
+    from stacks import errors
+else:
+    signing = _LazyModule("catalog.signing")
+    errors = _LazyModule("stacks.errors")
+
+# catalog.signing.KEYS_DIR without importing it (a test keeps the two equal)
+KEYS_DIR = Path(__file__).resolve().parents[1] / "catalog" / "keys"
 
 catalog_app = typer.Typer(
     name="catalog",
@@ -58,7 +80,7 @@ def _shown(path: Path) -> str:
 def _private_key(path: Path) -> signing.PrivateKey:
     try:
         return signing.load_private_key(path)
-    except SettingsError as error:
+    except errors.SettingsError as error:
         raise _fail(str(error), EXIT_USAGE) from None
 
 
@@ -120,7 +142,7 @@ def sign(
     for path in files:
         try:
             block = signing.sign_file(path, private_key, name)
-        except SettingsError as error:
+        except errors.SettingsError as error:
             raise _fail(str(error)) from None
         typer.echo(f"{path}: signed by {name} with key {block['keyId']} ({block['algorithm']})")
 
@@ -139,7 +161,7 @@ def sign_image(
     for path in files:
         try:
             block, removed = signing.sign_image_file(path, private_key, publisher_key_id or None)
-        except SettingsError as error:
+        except errors.SettingsError as error:
             raise _fail(str(error)) from None
         typer.echo(f"{path}: image signed by publisher key {block['publisherKeyId']}")
         if removed:
@@ -158,7 +180,7 @@ def verify(
     keys: Annotated[
         Path,
         typer.Option("--keys", help="Trusted approver keys (<key-id>.pem; publishers/ below)."),
-    ] = signing.KEYS_DIR,
+    ] = KEYS_DIR,
     trusted: Annotated[
         list[str] | None, typer.Option("--trusted", help="Trust only these key ids (repeatable).")
     ] = None,
@@ -173,7 +195,7 @@ def verify(
     for path in signing.catalog_files(files or ()):
         try:
             verified = signing.verify_file(path, ring, publishers)
-        except (SettingsError, signing.SignatureProblem) as error:
+        except (errors.SettingsError, signing.SignatureProblem) as error:
             failed += 1
             typer.echo(f"FAILED {_shown(path)}: {error}")
             continue

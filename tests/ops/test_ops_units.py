@@ -597,3 +597,16 @@ def test_restore_refuses_a_work_dir_too_small_before_downloading(tmp_path, monke
         check_space(manifest, tmp_path)
     with pytest.raises(UsageError, match="not a directory"):
         check_space(manifest, tmp_path / "missing")
+
+
+def test_ops_starts_without_importing_pulumi_and_knows_the_keys_dir() -> None:
+    """backup/restore/drill must not pay for the catalog package (pulumi) at startup."""
+    import subprocess
+
+    probe = "import sys, ops.cli; print('pulumi' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    import ops.catalog_signing
+    from catalog import signing
+
+    assert ops.catalog_signing.KEYS_DIR == signing.KEYS_DIR
