@@ -27,6 +27,8 @@ JwtAlgorithm = Literal[
 KEY_FILE_PATTERN = r"^[A-Za-z0-9._-]+\.pem$"
 """A PEM file name in the gateway's key directory (no path: the gateway decides where)."""
 
+MAX_WINDOW_SECONDS = 3600
+"""The gateway's rate-limit period stops at an hour (``gateway.model.RateLimit``)."""
 MAX_BUDGET_USD = 10_000_000
 """Far above any one tenant; keeps a mistyped extra zero from reading as a plan."""
 
@@ -117,6 +119,13 @@ class TenantRateLimit(CamelModel):
             raise ValueError(
                 f"burst ({self.burst}) is below requestsPerSecond ({self.requests_per_second}); "
                 "the burst must allow at least one second of the sustained rate"
+            )
+        if math.ceil(self.burst / self.requests_per_second) > MAX_WINDOW_SECONDS:
+            raise ValueError(
+                f"burst ({self.burst}) is more than an hour of requestsPerSecond "
+                f"({self.requests_per_second}); the gateway counts over at most "
+                f"{MAX_WINDOW_SECONDS} seconds, so lower the burst to at most "
+                f"{self.requests_per_second * MAX_WINDOW_SECONDS}"
             )
         return self
 

@@ -42,6 +42,7 @@ def test_a_complete_tenant_reads_with_its_defaults() -> None:
         ({"quota": {"cpuCores": 4, "memoryMib": 1024, "pods": 2.5, "services": 1}}, "pods"),
         ({"rateLimit": {"requestsPerSecond": 50, "burst": 10}}, "burst (10) is below"),
         ({"unknownKey": 1}, "unknownKey"),
+        ({"rateLimit": {"requestsPerSecond": 1, "burst": 3601}}, "more than an hour"),
     ],
 )
 def test_wrong_values_are_refused_naming_the_key(override: dict[str, Any], expected: str) -> None:
