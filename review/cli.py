@@ -12,6 +12,7 @@ policy pack that does not start), with one message on stderr and no traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -27,6 +28,8 @@ from review.report_json import render_json, review_document
 from review.report_markdown import render_markdown
 from review.report_text import print_text, render_text
 from review.stack_reviews import StackReview, project_stacks, review_stacks
+from stacks.errors import SettingsError
+from stacks.stack_file import STACK_FILE_VARIABLE, read_stack_config
 
 EXIT_OK = 0
 EXIT_POLICY_VIOLATION = 1
@@ -58,7 +61,46 @@ def write_report(review: Review, output_format: OutputFormat, output: Path | Non
     if output is None:
         sys.stdout.write(text)
     else:
+        write_output(output, text)
+
+
+def output_problem(output: Path) -> str | None:
+    """Why the report could not be written to ``output``; checked before the review runs."""
+    if output.is_dir():
+        return f"{output}: --output names a directory; name a file in it"
+    parent = output.parent
+    if not parent.is_dir():
+        return f"{output}: --output: the directory {parent} does not exist; create it first"
+    if not os.access(parent, os.W_OK | os.X_OK) or (
+        output.exists() and not os.access(output, os.W_OK)
+    ):
+        return f"{output}: --output: not writable by this user; choose another path"
+    return None
+
+
+def write_output(output: Path, text: str) -> None:
+    """Write the report; a failure is bad input (exit 2), never 'policy violated' (exit 1)."""
+    try:
         output.write_text(text)
+    except OSError as error:
+        typer.echo(f"error: {output}: cannot write the report: {error.strerror or error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def check_stack_files(requests: list[ReviewRequest]) -> None:
+    """Refuse a stack file that is not YAML, repeats a key, or has no config mapping.
+
+    The render and the policy run would otherwise meet it first and end in a traceback.
+    """
+    for request in requests:
+        path = request.config_file or request.project_dir / f"Pulumi.{request.stack}.yaml"
+        if not path.exists():
+            continue  # the pipeline names a missing stack file itself
+        try:
+            read_stack_config(path, project=request.project_dir.name)
+        except SettingsError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def exit_status(review: Review) -> int:
@@ -88,7 +130,7 @@ def write_reports(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text)
+        write_output(output, text)
 
 
 @app.command()
@@ -148,6 +190,12 @@ def review(
     if all_stacks and (config_file or policy_config):
         typer.echo("error: --config-file and --policy-config name one stack's files", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
+    if output is not None and (problem := output_problem(output)):
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if config_file is not None:
+        # The program cannot ask the engine which file it read; messages name this one.
+        os.environ[STACK_FILE_VARIABLE] = str(config_file)
     project = project_dir.resolve()
     stacks = project_stacks(project) if all_stacks else [str(stack)]
     requests = [
@@ -161,6 +209,7 @@ def review(
         )
         for name in stacks
     ]
+    check_stack_files(requests)
     try:
         reviewed = review_stacks(requests, base)
     except ReviewInputError as error:
