@@ -58,7 +58,7 @@ class RunningLab:
 
 
 def start_lab(state_dir: Path, *args: str, env: dict[str, str] | None = None) -> RunningLab:
-    result = run_lab("up", "--state-dir", str(state_dir), *args, env=env)
+    result = run_lab("up", "--state-dir", str(state_dir), "--timeout", "180", *args, env=env)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1, result.stdout  # exactly one JSON line

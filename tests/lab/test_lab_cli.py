@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from lab import processes
+from lab.state import load
 from tests.gateway.haproxy import haproxy_or_skip
 from tests.lab.running_lab import run_lab, start_lab
 
@@ -78,3 +79,29 @@ def test_down_stops_everything_and_a_second_up_is_refused_while_running(tmp_path
     assert not any(processes.is_running(process) for process in started)
     assert not (tmp_path / "lab.json").exists()
     assert (tmp_path / "logs" / "gw0.log").is_file()  # logs stay for a look
+
+
+@pytest.mark.integration
+def test_a_start_that_fails_half_way_stops_what_it_started(tmp_path: Path) -> None:
+    haproxy_or_skip()
+    remotes = tmp_path / "remotes.yaml"
+    remotes.write_text(
+        "- name: vendor\n  url: https://localhost:1/mcp\n  tenant: storefront\n"
+        "  caFile: /nonexistent/ca.pem\n  credentialEnv: LAB_TEST_VENDOR_CREDENTIAL\n"
+    )
+    state_dir = tmp_path / "s"
+    result = run_lab(
+        "up",
+        "--server",
+        "github",
+        "--remotes",
+        str(remotes),
+        "--state-dir",
+        str(state_dir),
+        env={"LAB_TEST_VENDOR_CREDENTIAL": "x"},
+    )
+    assert result.returncode == 2, result.stderr
+    assert "route vendor CA: /nonexistent/ca.pem does not exist" in " ".join(result.stderr.split())
+    started = load(state_dir).processes
+    assert sorted(process.name for process in started) == ["github-r0", "github-r1"]
+    assert not any(processes.is_running(process) for process in started)
