@@ -311,6 +311,11 @@ def print_report(results: list[SizeResult], about: dict[str, Any], repeat: int) 
         table_rows(results, "cpu_s"),
     )
     print()
+    if any((r.best("policy", clock) or 0) < 0 for r in results for clock in ("wall_s", "cpu_s")):
+        print(
+            "a negative policy time: policy = total - render, from two runs that varied more "
+            "than the policy step costs (a busy machine); rerun with --repeat 3"
+        )
     print("cached re-review: not implemented (the review keeps no cache yet)")
     for r in results:
         if r.refused:
