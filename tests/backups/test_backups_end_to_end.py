@@ -28,7 +28,6 @@ from tests.backups.rendered_backups import (
 
 Rendered = Callable[[str], RenderedStack]
 EXPECTED: dict[str, dict[str, Any]] = {
-    "dev": {"retention": 7, "lock": False, "replica": None, "alarms": 1},
     "prod": {"retention": 30, "lock": True, "replica": "eu-central-1", "alarms": 3},
 }
 

@@ -18,7 +18,8 @@ from stacks import load_settings
 from tests.stacks.stack_config import raw_config
 
 Rendered = Callable[[str], RenderedStack]
-STACKS = ["dev", "staging", "prod"]
+STACKS = ["prod"]
+"""One whole-stack render: the in-process tests cover each component; this, the composition."""
 WORKLOAD_TYPES = {
     "kubernetes:core/v1:ServiceAccount",
     "kubernetes:apps/v1:Deployment",

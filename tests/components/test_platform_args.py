@@ -11,7 +11,12 @@ from functools import cache
 import pytest
 
 from components.environment_policy import Naming, environment_policy
-from components.platform_args import backups_args, observability_args, server_args
+from components.platform_args import (
+    backups_args,
+    load_balancer_args,
+    observability_args,
+    server_args,
+)
 from stacks import load_settings
 from stacks.environment import Environment
 from stacks.fleet_plan import Settings
@@ -143,3 +148,25 @@ def test_servers_get_the_fleets_rollout_and_their_own_labels(stack: str) -> None
         assert args.environment == stack
         assert args.labels["mcp-fleet.io/server"] == server.name
         assert "mcp-fleet.io/catalog-entry" in args.deployment_annotations
+
+
+@pytest.mark.parametrize(
+    ("stack", "protected", "retention"),
+    [("dev", False, 7), ("staging", True, 90), ("prod", True, 365)],
+)
+def test_the_load_balancer_gets_the_stack_files_protection_retention_and_routes(
+    stack: str, protected: bool, retention: int
+) -> None:
+    settings = settings_of(stack)
+    backends = {server.name: object() for server in settings.servers}
+    args = load_balancer_args(settings, backends)  # type: ignore[arg-type]
+    assert args.deletion_protection is protected
+    assert args.access_logs.retention_days == retention
+    assert args.access_logs.force_destroy is (not protected)
+    assert args.load_balancer_name == f"mcp-fleet-{stack}"
+    assert args.network.public_subnet_ids == settings.network.public_subnet_ids
+    assert [route.server for route in args.routes] == [s.name for s in settings.servers]
+    for route, server in zip(args.routes, settings.servers, strict=True):
+        assert route.backend is backends[server.name]
+        assert route.hostname == server.hostname
+        assert route.stateful is (server.entry.session_mode.value == "stateful")

@@ -18,8 +18,8 @@ COMPONENT = "mcp-fleet:load_balancer:LoadBalancer"
 ALB = "aws:lb/loadBalancer:LoadBalancer"
 BINDING = "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-FROM_STACK_FILE = {"dev": (False, 7), "prod": (True, 365)}
-"""deletionProtection and accessLogRetentionDays as Pulumi.dev.yaml and Pulumi.prod.yaml set them."""
+FROM_STACK_FILE = {"prod": (True, 365)}
+"""deletionProtection and accessLogRetentionDays as Pulumi.prod.yaml sets them (dev's: test_platform_args.py)."""
 
 
 @pytest.mark.parametrize("stack", sorted(FROM_STACK_FILE))

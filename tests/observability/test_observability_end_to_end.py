@@ -20,7 +20,7 @@ from tests.stacks.stack_config import raw_config
 Rendered = Callable[[str], RenderedStack]
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["prod"])
 def test_every_server_of_the_stack_file_has_every_alarm_on_its_own_target_group(
     rendered: Rendered, stack: str
 ) -> None:
