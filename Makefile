@@ -43,8 +43,9 @@ system-deps:
 test: setup system-deps
 	$(RUN) pytest -n 2 --dist loadgroup
 
+## test-fast: without the integration tests and the benchmark scripts' smoke runs
 test-fast: setup
-	$(RUN) pytest -m "not integration" -n 2 --dist loadgroup
+	$(RUN) pytest -m "not integration and not benchmark_harness" -n 2 --dist loadgroup
 
 lint: setup
 	$(RUN) ruff check .
