@@ -26,6 +26,7 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
+from catalog import signing
 from catalog.load import CATALOG_DIR, load_entry
 from catalog.provenance import provenance_annotations
 from catalog.signing import PrivateKey, signature_block
@@ -247,3 +248,32 @@ def deployment(
 
 def with_config(base: Mapping[str, Any], **overrides: Any) -> dict[str, Any]:
     return {**base, **overrides}
+
+
+# --- shared by the per-rule tests ---------------------------------------------------------------
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+PROD = {"trustedKeyIds": [APPROVER_KEY_ID], "stage": "prod", "now": NOW}
+"""The catalog policies' prod config, judged as of the example catalog's day."""
+
+
+def check(
+    policy: Policy, props: Mapping[str, Any], config: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The messages ``policy`` reports on one Deployment (prod's catalog config by default)."""
+    return violations(policy, resource_args(DEPLOYMENT, props, PROD if config is None else config))
+
+
+def trusting(key: PrivateKey, **extra: Any) -> dict[str, Any]:
+    """Config trusting only ``key`` (inline PEM), for entries signed in the test."""
+    pem = signing.public_key_pem(key.public_key())
+    return {"trustedKeys": {signing.key_id(key.public_key()): pem}, "now": NOW, **extra}
+
+
+def tags(server: str = "github", **changes: Any) -> dict[str, str]:
+    """A server's standard AWS tags; ``slo_p95_ms="900"`` sets ``mcp-fleet.io/slo-p95-ms``."""
+    found = labels(server)
+    found.pop("app.kubernetes.io/name")
+    for key, value in changes.items():
+        found[f"mcp-fleet.io/{key.replace('_', '-')}"] = value
+    return found

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
@@ -12,10 +11,11 @@ from policy.rules.catalog_approved_image import catalog_approved_image
 from policy.rules.catalog_stage_promoted import catalog_stage_promoted
 from policy.rules.catalog_supply_chain import catalog_supply_chain
 from tests.policy.harness import (
-    APPROVER_KEY_ID,
     NOW,
+    PROD,
     UNKNOWN,
     annotations_for,
+    check,
     container,
     deployment,
     entry_document,
@@ -25,18 +25,6 @@ from tests.policy.harness import (
     stack_config,
     violations,
 )
-
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-PROD = {"trustedKeyIds": [APPROVER_KEY_ID], "stage": "prod", "now": NOW}
-
-
-def check(policy: Any, props: dict[str, Any], config: dict[str, Any] | None = None) -> list[str]:
-    return violations(policy, resource_args(DEPLOYMENT, props, PROD if config is None else config))
-
-
-@pytest.fixture(scope="module")
-def test_key() -> signing.PrivateKey:
-    return signing.generate_private_key()
 
 
 @pytest.mark.parametrize("server", ["github", "jira", "slack", "postgres-query", "docs-search"])

@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 from catalog import signing
 from policy.rules.catalog_stage_promoted import catalog_stage_promoted
 from tests.policy.harness import (
     APPROVER_KEY_ID,
-    NOW,
+    PROD,
     annotations_for,
+    check,
     deployment,
     entry_document,
     labels,
-    resource_args,
     signed_annotations,
-    violations,
 )
-
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-PROD = {"trustedKeyIds": [APPROVER_KEY_ID], "stage": "prod", "now": NOW}
-
-
-def check(policy: Any, props: dict[str, Any], config: dict[str, Any] | None = None) -> list[str]:
-    return violations(policy, resource_args(DEPLOYMENT, props, PROD if config is None else config))
-
-
-@pytest.fixture(scope="module")
-def test_key() -> signing.PrivateKey:
-    return signing.generate_private_key()
 
 
 def test_an_entry_not_promoted_to_the_stage_fails() -> None:

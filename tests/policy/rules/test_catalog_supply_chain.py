@@ -14,37 +14,15 @@ from policy.rules.catalog_supply_chain import catalog_supply_chain
 from tests.policy.harness import (
     APPROVER_KEY_ID,
     NOW,
+    PROD,
     annotations_for,
+    check,
     deployment,
     entry_document,
-    resource_args,
     signed_annotations,
     stack_config,
-    violations,
+    trusting,
 )
-
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-PROD = {"trustedKeyIds": [APPROVER_KEY_ID], "stage": "prod", "now": NOW}
-
-
-def check(policy: Any, props: dict[str, Any], config: dict[str, Any] | None = None) -> list[str]:
-    return violations(policy, resource_args(DEPLOYMENT, props, PROD if config is None else config))
-
-
-@pytest.fixture(scope="module")
-def test_key() -> signing.PrivateKey:
-    return signing.generate_private_key()
-
-
-def trusting(key: signing.PrivateKey, **extra: Any) -> dict[str, Any]:
-    """Config trusting only ``key`` (inline PEM), for entries signed in the test."""
-    pem = signing.public_key_pem(key.public_key())
-    return {
-        "trustedKeys": {signing.key_id(key.public_key()): pem},
-        "stage": "prod",
-        "now": NOW,
-        **extra,
-    }
 
 
 def test_a_stale_scan_fails(test_key: signing.PrivateKey) -> None:

@@ -9,26 +9,18 @@ from pulumi_policy import PolicyResource
 
 from policy.rules.slo_alarms_present import slo_alarms_present
 from tests.policy.harness import (
+    DEPLOYMENT,
     UNKNOWN,
     deployment,
-    labels,
     resource,
     stack_args,
+    tags,
     violations,
 )
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 TOPIC = "arn:aws:sns:eu-west-1:111122223333:page"
-
-
-def tags(server: str = "github", **changes: Any) -> dict[str, str]:
-    found = labels(server)
-    found.pop("app.kubernetes.io/name")
-    for key, value in changes.items():
-        found[f"mcp-fleet.io/{key.replace('_', '-')}"] = value
-    return found
 
 
 def latency_alarm(threshold: Any = 0.3, actions: Any = (TOPIC,), **extra: Any) -> dict[str, Any]:

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from policy.rules.slo_tags_present import slo_tags_present
 from tests.policy.harness import (
     UNKNOWN,
     Provider,
     labels,
     resource_args,
+    tags,
     violations,
 )
 
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
-
-
-def tags(server: str = "github", **changes: Any) -> dict[str, str]:
-    found = labels(server)
-    found.pop("app.kubernetes.io/name")
-    for key, value in changes.items():
-        found[f"mcp-fleet.io/{key.replace('_', '-')}"] = value
-    return found
 
 
 def test_a_fully_tagged_aws_resource_and_kubernetes_workload_pass() -> None:

@@ -11,6 +11,7 @@ from catalog import signing
 from policy.rules.slo_within_baseline import slo_within_baseline
 from tests.policy.harness import (
     APPROVER_KEY_ID,
+    DEPLOYMENT,
     NOW,
     annotations_for,
     deployment,
@@ -18,21 +19,13 @@ from tests.policy.harness import (
     labels,
     resource,
     stack_args,
+    tags,
+    trusting,
     violations,
 )
 
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-
-
-def tags(server: str = "github", **changes: Any) -> dict[str, str]:
-    found = labels(server)
-    found.pop("app.kubernetes.io/name")
-    for key, value in changes.items():
-        found[f"mcp-fleet.io/{key.replace('_', '-')}"] = value
-    return found
-
 
 BASELINE = {"trustedKeyIds": [APPROVER_KEY_ID], "now": NOW}
 
@@ -40,13 +33,6 @@ BASELINE = {"trustedKeyIds": [APPROVER_KEY_ID], "now": NOW}
 @pytest.fixture(scope="module")
 def approver() -> signing.PrivateKey:
     return signing.generate_private_key()
-
-
-def trusting(key: signing.PrivateKey) -> dict[str, Any]:
-    return {
-        "trustedKeys": {signing.key_id(key.public_key()): signing.public_key_pem(key.public_key())},
-        "now": NOW,
-    }
 
 
 def slow_server(key: signing.PrivateKey, exception: dict[str, Any] | None) -> list[PolicyResource]:
