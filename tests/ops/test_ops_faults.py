@@ -7,6 +7,7 @@ message, the exit status, the bucket's state and that a later run still works.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ from typer.testing import CliRunner
 
 import ops.aws
 import ops.cli
+import ops.streamed_restore
 from ops.sources.postgres import PostgresSource
 from tests.ops.conftest import seed_config, seed_postgres, seed_redis
 from tests.ops.fault_proxy import DyingProxy, dying_proxy
@@ -415,6 +417,72 @@ def test_corrupted_object_is_caught_before_any_target_is_touched(
     assert pg.psql(target, "SELECT count(*) FROM pg_tables WHERE tablename = 'items'") == "0"
     assert redis.Redis(port=redis_scratch.port).keys("*") == [b"live"]
     assert not target_config.exists()
+
+
+@pytest.mark.parametrize("compression", ["zstd", "none"])
+def test_damage_in_the_last_bytes_of_a_streamed_dump_commits_nothing(
+    run_ops, moto, s3, bucket, pg, source_db, compression, monkeypatch
+) -> None:
+    """Restore streams the dump into pg_restore while it downloads: the commit waits for
+    the final chunk, which is held back until the SHA-256 matched. Damage that only the
+    end of the object shows (uncompressed: a changed character in the last table's rows,
+    which pg_restore would load happily) must still leave the target untouched."""
+    pg.psql(source_db, BIG_TABLE_SQL)  # several MiB: the damage lies past the first chunks
+    extra = ["--pg-compress", "0"] if compression == "none" else []
+    backup = run_ops(
+        "backup",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "p",
+        "--postgres",
+        pg.url(source_db),
+        "--json",
+        *extra,
+    )
+    assert backup.returncode == 0, backup.stderr
+    entry = backup.json()["sources"]["postgres"]
+    assert entry["compression"] == compression and entry["size"] > 3 * 1024 * 1024
+    body = bytearray(s3.get_object(Bucket=bucket, Key=entry["key"])["Body"].read())
+    # uncompressed: "item 499" becomes "item 599" in the last rows, still valid text that
+    # pg_restore would load; zstd: a byte near the end of the frame. Same size either way.
+    position = body.rfind(b"item 49") + 5 if compression == "none" else len(body) - 200
+    assert position > len(body) - 4096
+    body[position] ^= 0x01
+    s3.put_object(Bucket=bucket, Key=entry["key"], Body=bytes(body))
+
+    target = pg.create_database("target")
+    real_mismatch = ops.streamed_restore.mismatch
+
+    def slow_verification(*args: Any) -> Any:
+        """Give pg_restore every chance to commit before the hash is judged: wait (up to
+        3 s) for its session to end, which it can only do by committing."""
+        session = (
+            "SELECT count(*) FROM pg_stat_activity "
+            f"WHERE datname = '{target}' AND application_name = 'pg_restore'"
+        )
+        with contextlib.suppress(TimeoutError):
+            wait_until(lambda: pg.psql("postgres", session) == "0", "pg_restore", timeout=3)
+        return real_mismatch(*args)
+
+    monkeypatch.setattr(ops.streamed_restore, "mismatch", slow_verification)
+    result = invoke(
+        "restore",
+        "--bucket",
+        bucket,
+        "--prefix",
+        "p",
+        "--endpoint-url",
+        moto.endpoint,
+        "--postgres",
+        pg.url(target),
+    )
+    assert result.exit_code == 1
+    message = one_line_error(result.stderr)
+    assert "failed verification, nothing was restored (the PostgreSQL load was rolled back)" in (
+        message
+    )
+    assert pg.psql(target, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "0"
 
 
 def test_invalid_newest_manifest_is_skipped_with_a_warning(
