@@ -18,8 +18,9 @@ export PYTHONDONTWRITEBYTECODE :=
 $(UV):
 	@scripts/install-uv $@
 
+# Echoed on stderr, so `make review ARGS="--format json" > prod.json` is JSON even on a first run.
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+	@echo "$(UV) sync --frozen" >&2 && $(UV) sync --frozen
 	@touch $@
 
 setup: .venv/.synced
