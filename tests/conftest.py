@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -50,3 +51,18 @@ def rendered() -> Callable[[str], RenderedStack]:
         return cache[stack]
 
     return get
+
+
+@pytest.fixture(autouse=True)
+def fresh_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """Every test gets its own event loop, closed after it.
+
+    ``pulumi.runtime.test`` and the mock runtime take the thread's current loop; an earlier test
+    that ran ``asyncio.run`` (the mcp client, ops) leaves none set, and which tests share a
+    worker changes with xdist's scheduling, so relying on a leftover loop fails at random.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
