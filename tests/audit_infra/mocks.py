@@ -1,0 +1,51 @@
+"""Pulumi's mock runtime for the audit and collector components: a fresh recorder per test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+from review.mocks import FleetMocks
+from review.render_worker import clean
+
+REGION = "eu-west-1"
+ACCOUNT = "111122223333"
+
+
+class RecordingMocks(FleetMocks):
+    def __init__(self) -> None:
+        super().__init__(region=REGION, account_id=ACCOUNT)
+        self.created: list[pulumi.runtime.MockResourceArgs] = []
+        self.ids: dict[str, str] = {}
+        """Logical name -> the id the mock answered (a bucket's name, a key's id)."""
+        self.outputs: dict[str, dict[str, Any]] = {}
+        """Logical name -> the outputs the mock answered (ARNs)."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.created.append(args)
+        rid, outputs = super().new_resource(args)
+        self.ids[args.name], self.outputs[args.name] = rid, outputs
+        return rid, outputs
+
+    def of_type(self, typ: str) -> list[dict[str, Any]]:
+        """Inputs as the review sees them, plus ``__name`` (the logical name)."""
+        return [clean(dict(r.inputs)) | {"__name": r.name} for r in self.created if r.typ == typ]
+
+    def one(self, typ: str, name_suffix: str = "") -> dict[str, Any]:
+        found = [r for r in self.of_type(typ) if r["__name"].endswith(name_suffix)]
+        assert len(found) == 1, f"{len(found)} {typ} ending {name_suffix!r}"
+        return found[0]
+
+    def resource(self, name: str) -> pulumi.runtime.MockResourceArgs:
+        (found,) = [r for r in self.created if r.name == name]
+        return found
+
+
+def render(build: Callable[[], Any]) -> RecordingMocks:
+    """Run ``build`` under fresh mocks; whatever Output it returns is awaited."""
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project="mcp-fleet", stack="prod", preview=False)
+    pulumi.runtime.test(build)()
+    return mocks
