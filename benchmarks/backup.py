@@ -34,6 +34,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -74,6 +75,7 @@ class Measurement:
     free_space_drop_bytes: int = 0
     peak_rss_bytes: int = 0
     read_bytes: int = 0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # client, S3 server, database
     notes: str = ""
     phases: dict[str, float] = field(default_factory=dict)
 
@@ -162,13 +164,42 @@ def fill_database(pg: PostgresServer, db: str, size_gb: float, console: Console)
         start += rows
 
 
+WATCHED: dict[str, int] = {}  # "S3 server" / "database" -> pid, for the CPU profile
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of a process and of its reaped children (PostgreSQL's backends)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / TICKS  # utime stime cutime cstime
+
+
+def client_cpu() -> float:
+    """This process and its reaped children (the ops runs, pg_dump, pg_restore)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def cpu_snapshot() -> dict[str, float]:
+    return {"client": client_cpu(), **{name: process_cpu(pid) for name, pid in WATCHED.items()}}
+
+
 def measure(name: str, scratch: Path, action: Callable[[Measurement], None]) -> Measurement:
     result = Measurement(name=name)
     scratch.mkdir(parents=True, exist_ok=True)
     with DiskSampler(scratch) as sampler:
+        before = cpu_snapshot()
         began = time.monotonic()
         action(result)
         result.wall_seconds = time.monotonic() - began
+        after = cpu_snapshot()
+        result.cpu_seconds = {k: round(after[k] - before[k], 1) for k in after}
     result.peak_extra_disk_bytes = sampler.peak_files
     result.free_space_drop_bytes = max(sampler.peak_drop, 0)
     shutil.rmtree(scratch, ignore_errors=True)
@@ -288,6 +319,9 @@ def main() -> int:
                 aws_secret_access_key="bench",
             )
             s3.create_bucket(Bucket="bench")
+            WATCHED["S3 server"] = moto.process.pid
+            postmaster = (pg.root / "data" / "postmaster.pid").read_text().split()[0]
+            WATCHED["database"] = int(postmaster)
             db = pg.create_database("bench")
             console.print(f"filling {args.size_gb} GiB of random text ...")
             filled = time.monotonic()
@@ -479,6 +513,7 @@ def main() -> int:
         "Peak extra disk",
         "Free-space drop",
         "Peak RSS",
+        "CPU s (client/S3/db)",
         "Notes",
     ):
         table.add_column(column, overflow="fold")
@@ -492,6 +527,7 @@ def main() -> int:
             f"{m.peak_extra_disk_bytes / MiB:,.0f} MiB",
             f"{m.free_space_drop_bytes / MiB:,.0f} MiB",
             f"{m.peak_rss_bytes / MiB:,.0f} MiB",
+            "/".join(f"{v:.1f}" for v in m.cpu_seconds.values()),
             m.notes + (f" ({phases})" if phases else ""),
         )
     console.print(table)
