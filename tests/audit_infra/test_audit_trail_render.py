@@ -19,7 +19,7 @@ TRAIL_ARN = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/mcp-fleet-prod-audit"
 LOG_GROUP_ARN = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/mcp-fleet-prod/audit"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def rendered() -> RecordingMocks:
     return build()
 
