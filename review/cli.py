@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -85,6 +87,38 @@ def write_output(output: Path, text: str) -> None:
     except OSError as error:
         typer.echo(f"error: {output}: cannot write the report: {error.strerror or error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def argument_problem(
+    stack: str | None, all_stacks: bool, one_stack_file: Path | None, output: Path | None
+) -> str | None:
+    """What is wrong with the arguments, before anything is rendered; None when nothing."""
+    if (stack is None) == (not all_stacks):
+        return "name one STACK or give --all (not both)"
+    if all_stacks and one_stack_file:
+        return "--config-file and --policy-config name one stack's files"
+    return output_problem(output) if output is not None else None
+
+
+@contextmanager
+def stack_file_named(config_file: Path | None) -> Iterator[None]:
+    """Messages name ``--config-file`` rather than ``Pulumi.STACK.yaml`` while the review runs.
+
+    The program cannot ask the engine which file it read, so the review says it through
+    ``MCP_FLEET_STACK_FILE`` (inherited by the render process), and puts it back afterwards.
+    """
+    if config_file is None:
+        yield
+        return
+    previous = os.environ.get(STACK_FILE_VARIABLE)
+    os.environ[STACK_FILE_VARIABLE] = str(config_file)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(STACK_FILE_VARIABLE, None)
+        else:
+            os.environ[STACK_FILE_VARIABLE] = previous
 
 
 def check_stack_files(requests: list[ReviewRequest]) -> None:
@@ -184,18 +218,10 @@ def review(
     ] = PROJECT_DIR,
 ) -> None:
     """Render STACK with Pulumi's mock runtime, run the policy pack over it, and report."""
-    if (stack is None) == (not all_stacks):
-        typer.echo("error: name one STACK or give --all (not both)", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT)
-    if all_stacks and (config_file or policy_config):
-        typer.echo("error: --config-file and --policy-config name one stack's files", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT)
-    if output is not None and (problem := output_problem(output)):
+    problem = argument_problem(stack, all_stacks, config_file or policy_config, output)
+    if problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
-    if config_file is not None:
-        # The program cannot ask the engine which file it read; messages name this one.
-        os.environ[STACK_FILE_VARIABLE] = str(config_file)
     project = project_dir.resolve()
     stacks = project_stacks(project) if all_stacks else [str(stack)]
     requests = [
@@ -211,7 +237,8 @@ def review(
     ]
     check_stack_files(requests)
     try:
-        reviewed = review_stacks(requests, base)
+        with stack_file_named(config_file):
+            reviewed = review_stacks(requests, base)
     except ReviewInputError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
