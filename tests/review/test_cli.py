@@ -240,7 +240,7 @@ def test_bad_settings_exit_2_with_the_settings_message(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     message = result.stderr.strip()
-    assert message.startswith("error: Pulumi.prod.yaml: mcp-fleet:servers[0].peakRps"), message
+    assert message.startswith(f"error: {stack_file}: mcp-fleet:servers[0].peakRps"), message
     assert "Traceback" not in message and len(message.splitlines()) == 1
 
 
