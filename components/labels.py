@@ -7,6 +7,8 @@ are label-safe: Kubernetes allows at most 63 characters of ``[A-Za-z0-9._-]``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from policy.contract import (
     APP_NAME,
     APP_VERSION,
@@ -24,7 +26,7 @@ from policy.contract import (
     TENANT,
     TIER,
 )
-from stacks.fleet_plan import PlannedServer, Settings
+from stacks.fleet_plan import PlannedServer
 
 
 def _number(value: float) -> str:
@@ -32,7 +34,20 @@ def _number(value: float) -> str:
     return f"{value:g}" if value != int(value) else f"{value:.1f}"
 
 
-def standard_tags(settings: Settings, server: PlannedServer | None = None) -> dict[str, str]:
+@dataclass(frozen=True)
+class Fleet:
+    """Who a stack's fleet-wide resources belong to; Platform builds it from Settings."""
+
+    project: str
+    environment: str
+    owner: str
+    """The team owning fleet-wide resources (load balancer, buckets)."""
+    slo_success_rate: float
+    """The stack's SLO defaults: the floor every server is held to."""
+    slo_p95_ms: int
+
+
+def standard_tags(fleet: Fleet, server: PlannedServer | None = None) -> dict[str, str]:
     """Tags for an AWS resource: the server's identity, or the fleet's for shared resources.
 
     Shared resources (the load balancer, buckets) carry the stack's SLO defaults, which are
@@ -42,10 +57,10 @@ def standard_tags(settings: Settings, server: PlannedServer | None = None) -> di
         identity = {
             SERVER: FLEET_SERVER,
             TENANT: SHARED_TENANT,
-            OWNER: settings.fleet.owner,
+            OWNER: fleet.owner,
             TIER: "tier-1",
-            SLO_SUCCESS_RATE: _number(settings.slo.tool_success_rate),
-            SLO_P95_MS: str(settings.slo.p95_latency_ms),
+            SLO_SUCCESS_RATE: _number(fleet.slo_success_rate),
+            SLO_P95_MS: str(fleet.slo_p95_ms),
         }
     else:
         identity = {
@@ -57,16 +72,16 @@ def standard_tags(settings: Settings, server: PlannedServer | None = None) -> di
             SLO_P95_MS: str(server.slo.p95_latency_ms),
         }
     return {
-        ENVIRONMENT: settings.environment.value,
+        ENVIRONMENT: fleet.environment,
         **identity,
         MANAGED_BY: "pulumi",
-        PART_OF: settings.project,
+        PART_OF: fleet.project,
     }
 
 
-def kubernetes_labels(settings: Settings, server: PlannedServer | None = None) -> dict[str, str]:
+def kubernetes_labels(fleet: Fleet, server: PlannedServer | None = None) -> dict[str, str]:
     """Labels for a Kubernetes object: the same keys as the AWS tags, plus the app name."""
-    labels = standard_tags(settings, server)
+    labels = standard_tags(fleet, server)
     labels[APP_NAME] = server.name if server else FLEET_SERVER
     if server is not None:
         labels[APP_VERSION] = server.entry.version
@@ -90,6 +105,7 @@ __all__ = [
     "SLO_SUCCESS_RATE",
     "TENANT",
     "TIER",
+    "Fleet",
     "kubernetes_labels",
     "selector_labels",
     "standard_tags",

@@ -22,6 +22,7 @@ from components.network import load_balancer_cidrs
 from components.observability import Observability
 from components.platform_args import (
     backups_args,
+    fleet_of,
     load_balancer_args,
     observability_args,
     server_args,
@@ -107,7 +108,7 @@ class Platform(pulumi.ComponentResource):
         self, name: str, settings: Settings, tenant: str
     ) -> k8s.core.v1.Namespace:
         """A namespace per tenant: the isolation boundary, enforcing 'restricted' pods."""
-        labels = kubernetes_labels(settings)
+        labels = kubernetes_labels(fleet_of(settings))
         labels.update({TENANT: tenant, READINESS_GATE_LABEL: "enabled"})
         return restricted_namespace(
             f"{name}-ns-{tenant}",

@@ -20,7 +20,7 @@ from components.backup_jobs import BackupJobs
 from components.backups import BackupsArgs
 from components.environment_policy import EnvironmentPolicy, Naming, environment_policy
 from components.fleet import McpServer, McpServerArgs, Rollout
-from components.labels import kubernetes_labels, standard_tags
+from components.labels import Fleet, kubernetes_labels, standard_tags
 from components.load_balancer import LoadBalancerArgs, LoadBalancerNetwork, Route
 from components.load_balancer_names import load_balancer_name
 from components.log_collection import FleetLogsArgs
@@ -30,6 +30,17 @@ from stacks.fleet_plan import PlannedServer, Settings
 from stacks.settings import PagingSettings
 
 ACCESS_LOG_PREFIX = "alb"
+
+
+def fleet_of(settings: Settings) -> Fleet:
+    """The fleet's identity, from which every tag and label set is built."""
+    return Fleet(
+        project=settings.project,
+        environment=settings.environment.value,
+        owner=settings.fleet.owner,
+        slo_success_rate=settings.slo.tool_success_rate,
+        slo_p95_ms=settings.slo.p95_latency_ms,
+    )
 
 
 def naming(settings: Settings) -> Naming:
@@ -56,7 +67,7 @@ def server_args(
         environment=settings.environment.value,
         namespace=namespace,
         load_balancer_cidrs=load_balancer_cidrs,
-        labels=kubernetes_labels(settings, server),
+        labels=kubernetes_labels(fleet_of(settings), server),
         rollout=Rollout(
             batch_percent=fleet.rollout_batch_percent,
             drain_seconds=fleet.drain_seconds,
@@ -84,7 +95,7 @@ def load_balancer_args(settings: Settings, servers: Mapping[str, McpServer]) -> 
             prefix=ACCESS_LOG_PREFIX,
             retention_days=balancer.access_log_retention_days,
             force_destroy=policy.access_logs_force_destroy,
-            tags=standard_tags(settings),
+            tags=standard_tags(fleet_of(settings)),
         ),
         routes=[
             Route(
@@ -92,13 +103,13 @@ def load_balancer_args(settings: Settings, servers: Mapping[str, McpServer]) -> 
                 hostname=server.hostname,
                 readiness_path=server.entry.health.readiness,
                 stateful=server.entry.session_mode is SessionMode.STATEFUL,
-                tags=standard_tags(settings, server),
-                labels=kubernetes_labels(settings, server),
+                tags=standard_tags(fleet_of(settings), server),
+                labels=kubernetes_labels(fleet_of(settings), server),
                 backend=servers[server.name],
             )
             for server in settings.servers
         ],
-        tags=standard_tags(settings),
+        tags=standard_tags(fleet_of(settings)),
         ssl_policy=balancer.ssl_policy,
         idle_timeout_seconds=balancer.idle_timeout_seconds,
         deletion_protection=balancer.deletion_protection,
@@ -116,7 +127,7 @@ def observability_args(
     target_group_arn_suffixes: Mapping[str, pulumi.Input[str]],
 ) -> ObservabilityArgs:
     names, policy = naming(settings), policy_of(settings)
-    tags, watched = standard_tags(settings), settings.observability
+    tags, watched = standard_tags(fleet_of(settings)), settings.observability
     return ObservabilityArgs(
         project=settings.project,
         region=settings.region,
@@ -150,7 +161,7 @@ def observability_args(
         servers=[
             MonitoredServer(
                 server=server,
-                tags=standard_tags(settings, server),
+                tags=standard_tags(fleet_of(settings), server),
                 target_group_arn_suffix=target_group_arn_suffixes[server.name],
             )
             for server in settings.servers
@@ -161,7 +172,7 @@ def observability_args(
 
 def backups_args(settings: Settings, alarm_actions: Sequence[pulumi.Input[str]]) -> BackupsArgs:
     names, policy, backups = naming(settings), policy_of(settings), settings.backups
-    tags = standard_tags(settings)
+    tags = standard_tags(fleet_of(settings))
     return BackupsArgs(
         bucket=BackupBucketArgs(
             name_prefix=names.environment_prefix,
@@ -182,7 +193,7 @@ def backups_args(settings: Settings, alarm_actions: Sequence[pulumi.Input[str]])
             ops_image=backups.ops_image,
             rpo_minutes=backups.rpo_minutes,
             name_prefix=names.environment_prefix,
-            labels=kubernetes_labels(settings),
+            labels=kubernetes_labels(fleet_of(settings)),
             tags=tags,
         ),
         dependencies=backups.dependencies,

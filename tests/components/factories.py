@@ -103,6 +103,11 @@ def fleet_tags(environment: str = "prod") -> dict[str, str]:
     }
 
 
+def _number(value: float) -> str:
+    """As labels.py writes it: 99.0 -> '99.0', 99.95 -> '99.95'."""
+    return f"{value:g}" if value != int(value) else f"{value:.1f}"
+
+
 def server_tags(server: PlannedServer, environment: str = "prod") -> dict[str, str]:
     return {
         **fleet_tags(environment),
@@ -110,7 +115,7 @@ def server_tags(server: PlannedServer, environment: str = "prod") -> dict[str, s
         TENANT: server.tenant,
         OWNER: server.entry.owner.team,
         TIER: server.entry.tier.value,
-        SLO_SUCCESS_RATE: f"{server.slo.tool_success_rate:g}",
+        SLO_SUCCESS_RATE: _number(server.slo.tool_success_rate),
         SLO_P95_MS: str(server.slo.p95_latency_ms),
     }
 
