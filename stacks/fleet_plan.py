@@ -32,8 +32,10 @@ class EffectiveSlo:
 
     @property
     def error_budget(self) -> float:
-        """Allowed failure ratio, 0.01 for a 99 % target."""
-        return round(1 - self.tool_success_rate / 100, 10)
+        """Allowed failure ratio, 0.01 for a 99 % target (components/slo_math.py, the one formula)."""
+        from components.slo_math import error_budget
+
+        return error_budget(self.tool_success_rate)
 
     @property
     def p95_latency_seconds(self) -> float:
