@@ -48,23 +48,31 @@ Where the review differs, and why:
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-import tempfile
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-import grpc
 import yaml
-from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+from google.protobuf import empty_pb2, json_format
+from pulumi.runtime.proto import analyzer_pb2
 
+from review.engine_resources import (
+    engine_resources,
+    options_of,
+    provider_message,
+    struct_of,
+    without_internal_keys,
+)
+from review.pack_process import (
+    ORGANIZATION,
+    UNREACHABLE_ENGINE,
+    PolicyPackError,
+    RunningPack,
+    StackConfig,
+    running_pack,
+)
 from review.policy_config import (
     DeclaredPolicy,
     PolicyConfig,
@@ -73,12 +81,16 @@ from review.policy_config import (
 )
 from review.render import RenderedStack
 
-ORGANIZATION = "organization"
-"""What the CLI passes as the organization for a DIY backend, and pulumi-policy's default."""
-UNREACHABLE_ENGINE = "127.0.0.1:0"
-STARTUP_TIMEOUT_SECONDS = 60.0
-CALL_TIMEOUT_SECONDS = 120.0
-_MAX_MESSAGE = 400 * 1024 * 1024  # what pulumi-policy's server accepts
+__all__ = [
+    "AS_OF_VARIABLE",
+    "PolicyDiagnostic",
+    "PolicyPackError",
+    "PolicyReport",
+    "StackConfig",
+    "analyze_stack",
+    "judged_as_of",
+    "stack_config_of",
+]
 
 _LEVELS = {
     analyzer_pb2.ADVISORY: "advisory",
@@ -96,37 +108,19 @@ _SEVERITIES = {
 _KINDS = {analyzer_pb2.POLICY_TYPE_RESOURCE: "resource", analyzer_pb2.POLICY_TYPE_STACK: "stack"}
 
 
-class PolicyPackError(Exception):
-    """The policy pack could not be run: missing, failed to start, or failed in a call."""
-
-
-@dataclass(frozen=True)
-class StackConfig:
-    """The stack's config as the CLI hands it to a policy pack."""
-
-    project: str
-    stack: str
-    config: Mapping[str, str]
-    secret_keys: Sequence[str] = ()
-    tags: Mapping[str, str] = field(default_factory=dict)
-
-
-def load_stack_config(
-    project_dir: Path, stack: str, config_file: Path | None = None
-) -> StackConfig:
+def stack_config_of(rendered: RenderedStack, project_dir: Path) -> StackConfig:
     """The config the render used, and the stack tags the CLI sets from ``Pulumi.yaml``."""
-    from review.render_worker import stack_config
-
-    project, config, secret_keys = stack_config(project_dir, stack, config_file)
     document = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
     runtime = document.get("runtime")
     tags: dict[str, str] = {
-        "pulumi:project": project,
+        "pulumi:project": rendered.project,
         "pulumi:runtime": str(runtime.get("name") if isinstance(runtime, dict) else runtime),
     }
     if document.get("description"):
         tags["pulumi:description"] = str(document["description"])
-    return StackConfig(project, stack, config, tuple(secret_keys), tags)
+    return StackConfig(
+        rendered.project, rendered.stack, rendered.config, rendered.secret_keys, tags
+    )
 
 
 @dataclass(frozen=True)
@@ -174,288 +168,7 @@ class PolicyReport:
 # -- the pack process ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PackManifest:
-    directory: Path
-    name: str | None
-    version: str | None
-    runtime: str
-
-
-def read_manifest(pack_dir: Path) -> PackManifest:
-    """``PulumiPolicy.yaml``, as the CLI reads it before starting the pack."""
-    path = pack_dir / "PulumiPolicy.yaml"
-    if not path.is_file():
-        raise PolicyPackError(f"{path}: no policy pack here (PulumiPolicy.yaml is missing)")
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise PolicyPackError(f"{path}: not valid YAML: {error}") from None
-    runtime = document.get("runtime")
-    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
-    if runtime_name != "python":
-        raise PolicyPackError(
-            f"{path}: runtime is {runtime_name!r}; the offline review runs Python packs only"
-        )
-    if not (pack_dir / "__main__.py").is_file():
-        raise PolicyPackError(f"{pack_dir}: the pack has no __main__.py to run")
-    version = document.get("version")
-    return PackManifest(
-        directory=pack_dir,
-        name=document.get("name"),
-        version=str(version) if version is not None else None,
-        runtime="python",
-    )
-
-
-def pack_environment(stack_config: StackConfig) -> dict[str, str]:
-    """The CLI's ``constructEnv``: its own environment plus the stack's identity and config."""
-    env = dict(os.environ)
-    if stack_config.config:
-        env["PULUMI_CONFIG"] = json.dumps(dict(stack_config.config))
-    env["PULUMI_ORGANIZATION"] = ORGANIZATION
-    env["PULUMI_PROJECT"] = stack_config.project
-    env["PULUMI_STACK"] = stack_config.stack
-    env["PULUMI_DRY_RUN"] = "true"
-    return env
-
-
-def _tail(stream: IO[bytes]) -> str:
-    stream.flush()
-    stream.seek(0)
-    text = stream.read().decode(errors="replace").strip()
-    return text[-4000:] if text else "(the pack wrote nothing to stderr)"
-
-
-@dataclass
-class RunningPack:
-    """A started pack: its Analyzer client, process and captured stderr."""
-
-    manifest: PackManifest
-    process: subprocess.Popen[bytes]
-    channel: grpc.Channel
-    client: analyzer_pb2_grpc.AnalyzerStub
-    stderr: IO[bytes]
-
-    def stderr_text(self) -> str:
-        return _tail(self.stderr)
-
-    def call(self, method: str, request: Any, *, optional: bool = False) -> Any:
-        """One RPC; ``optional`` ones may be UNIMPLEMENTED (the CLI then carries on)."""
-        try:
-            return getattr(self.client, method)(request, timeout=CALL_TIMEOUT_SECONDS)
-        except grpc.RpcError as error:
-            call = error if isinstance(error, grpc.Call) else None
-            code = call.code() if call else None
-            if optional and code == grpc.StatusCode.UNIMPLEMENTED:
-                return None
-            details = call.details() if call else str(error)
-            raise PolicyPackError(
-                f"policy pack {self.manifest.directory}: {method} failed ({code}): {details}\n"
-                f"pack stderr:\n{self.stderr_text()}"
-            ) from None
-
-
-def _read_port(process: subprocess.Popen[bytes], timeout: float) -> bytes | None:
-    """The first line the pack prints (its port): ``b""`` when it closed stdout (it exited),
-    None when it printed nothing within ``timeout``."""
-    stdout = process.stdout
-    assert stdout is not None
-    lines: list[bytes] = []
-    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(timeout)
-    return lines[0] if lines else None
-
-
-def _startup_failure(process: subprocess.Popen[bytes], line: bytes | None) -> str:
-    if line:
-        return f"printed {line!r} instead of its port"
-    if line is None:
-        return f"printed no port within {STARTUP_TIMEOUT_SECONDS:.0f} s"
-    try:
-        return f"exited with status {process.wait(timeout=10)}"
-    except subprocess.TimeoutExpired:
-        return "closed its stdout without printing its port"
-
-
-def _drain(stream: IO[bytes]) -> None:
-    """Keep reading what the pack prints after its port so it never blocks on a full pipe."""
-
-    def read_to_end() -> None:
-        try:
-            while stream.read(65536):
-                pass
-        except (OSError, ValueError):  # closed under us while the pack is being stopped
-            pass
-
-    threading.Thread(target=read_to_end, daemon=True).start()
-
-
-@contextmanager
-def running_pack(
-    pack_dir: Path, stack_config: StackConfig, python: str = sys.executable
-) -> Iterator[RunningPack]:
-    """Start the pack like the CLI does; stop it (and only it) when the block ends."""
-    manifest = read_manifest(pack_dir)
-    command = [python, "-u", "-m", "pulumi.policy", UNREACHABLE_ENGINE, "."]
-    with tempfile.TemporaryFile(prefix="policy-pack-stderr-") as stderr:
-        process = subprocess.Popen(
-            command,
-            cwd=pack_dir,
-            env=pack_environment(stack_config),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-        )
-        channel: grpc.Channel | None = None
-        try:
-            line = _read_port(process, STARTUP_TIMEOUT_SECONDS)
-            port = line.strip() if line else b""
-            if not port.isdigit():
-                why = _startup_failure(process, line)
-                raise PolicyPackError(
-                    f"policy pack {pack_dir} failed to start: it {why}.\n"
-                    f"pack stderr:\n{_tail(stderr)}"
-                )
-            assert process.stdout is not None
-            _drain(process.stdout)
-            channel = grpc.insecure_channel(
-                f"127.0.0.1:{int(port)}",
-                options=[("grpc.max_receive_message_length", _MAX_MESSAGE)],
-            )
-            try:
-                grpc.channel_ready_future(channel).result(timeout=STARTUP_TIMEOUT_SECONDS)
-            except grpc.FutureTimeoutError:
-                raise PolicyPackError(
-                    f"policy pack {pack_dir} printed port {int(port)} but does not answer there"
-                ) from None
-            yield RunningPack(
-                manifest, process, channel, analyzer_pb2_grpc.AnalyzerStub(channel), stderr
-            )
-        finally:
-            if channel is not None:
-                channel.close()
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
-
-
 # -- the conversation ---------------------------------------------------------------------
-
-
-def _struct(wire: Mapping[str, Any]) -> struct_pb2.Struct:
-    """The engine's wire form back from the recorded ``MessageToDict`` of a Struct."""
-    message = struct_pb2.Struct()
-    json_format.ParseDict(dict(wire), message)
-    return message
-
-
-def _without_internal_keys(wire: Mapping[str, Any]) -> dict[str, Any]:
-    """``SkipInternalKeys``: the engine never shows analyzers its ``__``-prefixed keys."""
-    return {key: value for key, value in wire.items() if not key.startswith("__")}
-
-
-def _options(record: Mapping[str, Any]) -> analyzer_pb2.AnalyzerResourceOptions:
-    options = record.get("options") or {}
-    return analyzer_pb2.AnalyzerResourceOptions(
-        protect=bool(options.get("protect")),
-        ignoreChanges=list(options.get("ignoreChanges") or []),
-        deleteBeforeReplace=bool(options.get("deleteBeforeReplace")),
-        deleteBeforeReplaceDefined=bool(options.get("deleteBeforeReplaceDefined")),
-        additionalSecretOutputs=list(options.get("additionalSecretOutputs") or []),
-        aliases=list(options.get("aliases") or []),
-        parent=record.get("parent") or "",
-    )
-
-
-@dataclass(frozen=True)
-class _Resource:
-    """A resource as the engine holds it: what Analyze and AnalyzeStack are built from."""
-
-    urn: str
-    type: str
-    name: str
-    inputs: Mapping[str, Any]
-    outputs: Mapping[str, Any]
-    record: Mapping[str, Any]
-    provider: _Resource | None = None
-
-
-def _default_provider(
-    rendered: RenderedStack, package: str, version: str | None, config: Mapping[str, str]
-) -> _Resource:
-    name = f"default_{version.replace('.', '_')}" if version else "default"
-    properties: dict[str, Any] = {
-        key.split(":", 1)[1]: value
-        for key, value in config.items()
-        if key.startswith(f"{package}:")
-    }
-    if version:
-        properties["version"] = version
-    urn = f"urn:pulumi:{rendered.stack}::{rendered.project}::pulumi:providers:{package}::{name}"
-    record = {"urn": urn, "type": f"pulumi:providers:{package}", "parent": None}
-    return _Resource(urn, record["type"], name, properties, properties, record)  # type: ignore[arg-type]
-
-
-def engine_resources(rendered: RenderedStack, config: Mapping[str, str]) -> list[_Resource]:
-    """The root stack, default providers and every rendered resource, in registration order."""
-    root_name = rendered.root_urn.rsplit("::", 1)[-1]
-    root_outputs = rendered.root.get("outputs") or {}
-    resources = [
-        _Resource(
-            rendered.root_urn,
-            "pulumi:pulumi:Stack",
-            root_name,
-            {},
-            root_outputs,
-            {"urn": rendered.root_urn, "parent": None},
-        )
-    ]
-    by_urn = {r.urn: r for r in resources}
-    defaults: dict[str, _Resource] = {}
-    for record in rendered.resources:
-        provider: _Resource | None = None
-        reference = record.get("provider")
-        if reference:
-            provider = by_urn.get(reference.rsplit("::", 1)[0])
-        elif record.get("custom") and not record["type"].startswith("pulumi:providers:"):
-            package = record["type"].split(":", 1)[0]
-            if package not in defaults:
-                defaults[package] = _default_provider(
-                    rendered, package, record.get("version"), config
-                )
-                resources.append(defaults[package])
-            provider = defaults[package]
-        resource = _Resource(
-            record["urn"],
-            record["type"],
-            record["name"],
-            record.get("wire") or {},
-            record.get("outputs") or record.get("wire") or {},
-            record,
-            provider,
-        )
-        resources.append(resource)
-        by_urn[resource.urn] = resource
-    return resources
-
-
-def _provider_message(provider: _Resource | None) -> analyzer_pb2.AnalyzerProviderResource | None:
-    if provider is None:
-        return None
-    return analyzer_pb2.AnalyzerProviderResource(
-        type=provider.type,
-        urn=provider.urn,
-        name=provider.name,
-        properties=_struct(_without_internal_keys(provider.inputs)),
-    )
 
 
 def _declared_policies(info: Any) -> tuple[DeclaredPolicy, ...]:
@@ -491,7 +204,7 @@ def _configure_request(config: Mapping[str, PolicyConfig]) -> analyzer_pb2.Confi
     for name, policy_config in config.items():
         entry = request.policyConfig[name]
         entry.enforcementLevel = _LEVEL_CODES[policy_config.enforcement_level or "advisory"]
-        entry.properties.CopyFrom(_struct(policy_config.properties))
+        entry.properties.CopyFrom(struct_of(policy_config.properties))
     return request
 
 
@@ -593,11 +306,11 @@ def analyze_stack(
         for resource in resources:
             request = analyzer_pb2.AnalyzeRequest(
                 type=resource.type,
-                properties=_struct(_without_internal_keys(resource.inputs)),
+                properties=struct_of(without_internal_keys(resource.inputs)),
                 urn=resource.urn,
                 name=resource.name,
-                options=_options(resource.record),
-                provider=_provider_message(resource.provider),
+                options=options_of(resource.record),
+                provider=provider_message(resource.provider),
             )
             response = pack.call("Analyze", request)
             diagnostics += _diagnostics(response, "analyze", resource.urn, known, version)
@@ -607,11 +320,11 @@ def analyze_stack(
             resources=[
                 analyzer_pb2.AnalyzerResource(
                     type=resource.type,
-                    properties=_struct(_without_internal_keys(resource.outputs)),
+                    properties=struct_of(without_internal_keys(resource.outputs)),
                     urn=resource.urn,
                     name=resource.name,
-                    options=_options(resource.record),
-                    provider=_provider_message(resource.provider),
+                    options=options_of(resource.record),
+                    provider=provider_message(resource.provider),
                     parent=resource.record.get("parent") or "",
                     dependencies=list(resource.record.get("dependencies") or []),
                     propertyDependencies={

@@ -13,15 +13,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from review.diff import (
-    FLEET_WIDE,
-    SAME_OBJECT_NOTE,
-    ChangeKind,
-    ResourceChange,
-    StackDiff,
-    leaves,
-    short_value,
-)
+from policy import contract
+from policy import resource_types as types
+from policy.resource_types import RESOURCE_TYPES
+from review.diff import FLEET_WIDE, SAME_OBJECT_NOTE, ChangeKind, ResourceChange, StackDiff
+from review.property_changes import leaves, short_value
 
 
 class CalloutKind(StrEnum):
@@ -49,26 +45,16 @@ class Callout:
 
 
 STATEFUL_TYPES = {
-    "aws:s3/bucket:Bucket": "its objects (the backups) are not carried over",
-    "aws:kms/key:Key": "data encrypted under it can no longer be decrypted once it is deleted",
-    "aws:cloudwatch/logGroup:LogGroup": "its log history is lost",
-    "kubernetes:core/v1:Namespace": "every object in the namespace is deleted with it",
-    "kubernetes:core/v1:PersistentVolumeClaim": "the volume's data may be released",
-    "kubernetes:core/v1:Secret": "the secret's value must be provided again",
-    "kubernetes:apps/v1:StatefulSet": "its pods and volume claims are recreated",
+    token: known.lost_on_replace for token, known in RESOURCE_TYPES.items() if known.lost_on_replace
 }
+"""Types whose replacement or deletion destroys data: what is lost (policy/resource_types.py)."""
 
 SECURITY_CONTROL_TYPES = {
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "public access block",
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
-        "default encryption"
-    ),
-    "aws:s3/bucketPolicy:BucketPolicy": "bucket policy",
-    "aws:s3/bucketVersioning:BucketVersioning": "versioning",
-    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": "object lock",
-    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": "cross-region replication",
-    "kubernetes:networking.k8s.io/v1:NetworkPolicy": "network policy",
+    token: known.security_control
+    for token, known in RESOURCE_TYPES.items()
+    if known.security_control
 }
+"""Types that are a security control: the control a deletion removes."""
 
 SAFE_SETTINGS: dict[str, Any] = {
     # setting (last path segment) -> the value that is the safe one
@@ -112,15 +98,12 @@ RETENTION_SETTINGS = (
 """Numbers whose decrease keeps data (logs, backups, key recovery time) for less time."""
 
 SLO_LABELS = {
-    "mcp-fleet.io/slo-success-rate": ("success-rate objective", -1),
-    "mcp-fleet.io/slo-p95-ms": ("p95 latency objective (ms)", +1),
+    contract.SLO_SUCCESS_RATE: ("success-rate objective", -1),
+    contract.SLO_P95_MS: ("p95 latency objective (ms)", +1),
 }
 """label -> (what it is, the direction that loosens it)."""
 
-ALARM_TYPES = (
-    "aws:cloudwatch/metricAlarm:MetricAlarm",
-    "aws:cloudwatch/compositeAlarm:CompositeAlarm",
-)
+ALARM_TYPES = types.ALARMS
 
 
 def callouts(diff: StackDiff) -> list[Callout]:
@@ -405,10 +388,7 @@ def _alarm(change: ResourceChange) -> Iterator[Callout]:
 
 
 def _paging(change: ResourceChange) -> Iterator[Callout]:
-    if (
-        change.type == "aws:sns/topicSubscription:TopicSubscription"
-        and change.kind is ChangeKind.DELETED
-    ):
+    if change.type == types.TOPIC_SUBSCRIPTION and change.kind is ChangeKind.DELETED:
         protocol = _inputs(change.before).get("protocol", "?")
         yield Callout(
             CalloutKind.ALARM,

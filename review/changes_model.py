@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict
 
 from review.callouts import Callout
 from review.compare import StackComparison
-from review.diff import PropertyChange, ResourceChange
+from review.diff import ResourceChange
 from review.policy_diff import PolicyDiff, PolicyFinding
+from review.property_changes import PropertyChange
 
 
 class _Frozen(BaseModel):

@@ -14,26 +14,28 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from policy import contract
+from policy import resource_types as types
 from review.render import RenderedStack
 
-LB = "aws:lb/loadBalancer:LoadBalancer"
-LISTENER = "aws:lb/listener:Listener"
-RULE = "aws:lb/listenerRule:ListenerRule"
-TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
-BINDING = "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding"
-SERVICE = "kubernetes:core/v1:Service"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
-BUCKET = "aws:s3/bucket:Bucket"
-REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
-CRONJOB = "kubernetes:batch/v1:CronJob"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+LB = types.LOAD_BALANCER
+LISTENER = types.LISTENER
+RULE = types.LISTENER_RULE
+TARGET_GROUP = types.TARGET_GROUP
+BINDING = types.TARGET_GROUP_BINDING
+SERVICE = types.SERVICE
+DEPLOYMENT = types.DEPLOYMENT
+HPA = types.HORIZONTAL_POD_AUTOSCALER
+BUCKET = types.BUCKET
+REPLICATION = types.BUCKET_REPLICATION
+CRONJOB = types.CRON_JOB
+ALARM = types.METRIC_ALARM
+COMPOSITE = types.COMPOSITE_ALARM
 NOBODY = "(nobody)"
 ALARM_IN_RULE = re.compile(r'ALARM\(\s*"?([^")]+?)"?\s*\)')
-TOPIC = "aws:sns/topic:Topic"
-SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
-SERVER_LABEL = "mcp-fleet.io/server"
+TOPIC = types.TOPIC
+SUBSCRIPTION = types.TOPIC_SUBSCRIPTION
+SERVER_LABEL = contract.SERVER
 
 Resource = Mapping[str, Any]
 
@@ -253,7 +255,7 @@ def _backups(stack: RenderedStack, by_urn: Mapping[str, Resource], ids: _Ids) ->
 def _component(resource: Resource) -> str | None:
     """``app.kubernetes.io/component``: tells a backup job from a job that checks on it."""
     labels = (_inputs(resource).get("metadata") or {}).get("labels") or {}
-    value = labels.get("app.kubernetes.io/component")
+    value = labels.get(contract.COMPONENT)
     return str(value) if value else None
 
 

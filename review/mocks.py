@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -68,95 +70,20 @@ class FleetMocks(pulumi.runtime.Mocks):
         return rid, inputs
 
     def _aws(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        module, kind = typ.split(":")[1].split("/")[0], typ.split(":")[2]
-        region, account = self.region, self.account
-        physical = inputs.get("name") or f"{name[:48]}-{digest(typ, name, length=7)}"
-        suffix = digest(typ, name, length=16)
+        """The type's own answer from ``AWS_OUTPUTS``; a generic ARN for any other type."""
+        given = _AwsResource(typ, name, inputs, self.region, self.account)
         outputs: dict[str, Any] = dict(inputs)
-        rid = physical
-        if typ == "aws:lb/loadBalancer:LoadBalancer":
-            physical = (inputs.get("name") or f"{name[:24]}-{suffix[:7]}")[:32]
-            outputs["name"] = physical
-            outputs["arnSuffix"] = f"app/{physical}/{suffix}"
-            outputs["arn"] = rid = (
-                f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{physical}/{suffix}"
-            )
-            outputs["dnsName"] = (
-                f"{physical}-{int(suffix[:8], 16) % 10**10}.{region}.elb.amazonaws.com"
-            )
-            outputs["zoneId"] = "Z32O12XQLNTSW2"
-        elif typ == "aws:lb/targetGroup:TargetGroup":
-            physical = (inputs.get("name") or f"{name[:24]}-{suffix[:7]}")[:32]
-            outputs["name"] = physical
-            outputs["arnSuffix"] = f"targetgroup/{physical}/{suffix}"
-            outputs["arn"] = rid = (
-                f"arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/{physical}/{suffix}"
-            )
-        elif typ in ("aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule"):
-            part = "listener" if kind == "Listener" else "listener-rule"
-            outputs["arn"] = rid = (
-                f"arn:aws:elasticloadbalancing:{region}:{account}:{part}/app/{name[:24]}/{suffix}"
-            )
-        elif typ == "aws:s3/bucket:Bucket":
-            bucket = (
-                inputs.get("bucket")
-                or f"{(inputs.get('bucketPrefix') or name)[:40]}{digest(name, length=12)}"
-            )
-            outputs.update(
-                bucket=bucket,
-                arn=f"arn:aws:s3:::{bucket}",
-                bucketDomainName=f"{bucket}.s3.amazonaws.com",
-                bucketRegionalDomainName=f"{bucket}.s3.{inputs.get('region') or region}.amazonaws.com",
-                region=inputs.get("region") or region,
-            )
-            rid = bucket
-        elif typ == "aws:kms/key:Key":
-            key_id = _uuid(typ, name)
-            outputs.update(
-                keyId=key_id,
-                arn=f"arn:aws:kms:{inputs.get('region') or region}:{account}:key/{key_id}",
-            )
-            rid = key_id
-        elif typ == "aws:kms/alias:Alias":
-            outputs["arn"] = f"arn:aws:kms:{region}:{account}:{inputs.get('name', 'alias/' + name)}"
-        elif typ == "aws:sns/topic:Topic":
-            topic = inputs.get("name") or physical
-            outputs.update(name=topic, arn=f"arn:aws:sns:{region}:{account}:{topic}")
-            rid = outputs["arn"]
-        elif typ == "aws:iam/role:Role":
-            outputs.update(
-                name=physical,
-                arn=f"arn:aws:iam::{account}:role/{physical}",
-                uniqueId=f"AROA{suffix.upper()}",
-            )
-        elif typ == "aws:iam/policy:Policy":
-            outputs.update(name=physical, arn=f"arn:aws:iam::{account}:policy/{physical}")
-            rid = outputs["arn"]
-        elif typ == "aws:cloudwatch/logGroup:LogGroup":
-            outputs.update(
-                name=physical, arn=f"arn:aws:logs:{region}:{account}:log-group:{physical}"
-            )
-        elif typ in (
-            "aws:cloudwatch/metricAlarm:MetricAlarm",
-            "aws:cloudwatch/compositeAlarm:CompositeAlarm",
-        ):
-            alarm = inputs.get("name") or inputs.get("alarmName") or physical
-            outputs["arn"] = f"arn:aws:cloudwatch:{region}:{account}:alarm:{alarm}"
-            rid = alarm
-        elif typ == "aws:cloudwatch/dashboard:Dashboard":
-            outputs["dashboardArn"] = (
-                f"arn:aws:cloudwatch::{account}:dashboard/{inputs.get('dashboardName', physical)}"
-            )
-            rid = inputs.get("dashboardName", physical)
-        elif typ == "aws:ec2/securityGroup:SecurityGroup":
-            rid = f"sg-{suffix}"
-            outputs.update(
-                arn=f"arn:aws:ec2:{region}:{account}:security-group/{rid}", name=physical
-            )
+        build = AWS_OUTPUTS.get(typ)
+        if build is not None:
+            rid, extra = build(given)
+            outputs.update(extra)
         else:
+            rid = given.physical
+            module, kind = typ.split(":")[1].split("/")[0], typ.split(":")[2]
             outputs.setdefault(
                 "arn",
-                f"arn:aws:{module}:{region}:{account}:{kind[0].lower() + kind[1:]}/{physical}",
+                f"arn:aws:{module}:{given.region}:{given.account}:"
+                f"{kind[0].lower() + kind[1:]}/{given.physical}",
             )
         outputs.setdefault("id", rid)
         return rid, outputs
@@ -218,3 +145,141 @@ class FleetMocks(pulumi.runtime.Mocks):
         raise NotImplementedError(
             f"review/mocks.py has no answer for the function {token}; add one to FleetMocks.call"
         )
+
+
+@dataclass(frozen=True)
+class _AwsResource:
+    """What a mock answer for an AWS resource is derived from."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    region: str
+    account: str
+
+    @property
+    def physical(self) -> str:
+        """The declared name, or a name the provider would generate from the resource name."""
+        return (
+            self.inputs.get("name") or f"{self.name[:48]}-{digest(self.type, self.name, length=7)}"
+        )
+
+    @property
+    def suffix(self) -> str:
+        return digest(self.type, self.name, length=16)
+
+    @property
+    def own_region(self) -> str:
+        return self.inputs.get("region") or self.region
+
+    def elb_name(self) -> str:
+        return (self.inputs.get("name") or f"{self.name[:24]}-{self.suffix[:7]}")[:32]
+
+    def elb_arn(self, part: str) -> str:
+        return f"arn:aws:elasticloadbalancing:{self.region}:{self.account}:{part}/{self.suffix}"
+
+
+Answer = tuple[str, dict[str, Any]]
+"""(physical id, outputs beyond the inputs)."""
+
+
+def _load_balancer(r: _AwsResource) -> Answer:
+    name, suffix = r.elb_name(), r.suffix
+    arn = r.elb_arn(f"loadbalancer/app/{name}")
+    dns = f"{name}-{int(suffix[:8], 16) % 10**10}.{r.region}.elb.amazonaws.com"
+    outputs = {"name": name, "arnSuffix": f"app/{name}/{suffix}", "arn": arn, "dnsName": dns}
+    return arn, {**outputs, "zoneId": "Z32O12XQLNTSW2"}
+
+
+def _target_group(r: _AwsResource) -> Answer:
+    name = r.elb_name()
+    arn = r.elb_arn(f"targetgroup/{name}")
+    return arn, {"name": name, "arnSuffix": f"targetgroup/{name}/{r.suffix}", "arn": arn}
+
+
+def _listener(r: _AwsResource) -> Answer:
+    part = "listener" if r.type.endswith(":Listener") else "listener-rule"
+    arn = r.elb_arn(f"{part}/app/{r.name[:24]}")
+    return arn, {"arn": arn}
+
+
+def _bucket(r: _AwsResource) -> Answer:
+    prefix = r.inputs.get("bucketPrefix") or r.name
+    bucket = r.inputs.get("bucket") or f"{prefix[:40]}{digest(r.name, length=12)}"
+    return bucket, {
+        "bucket": bucket,
+        "arn": f"arn:aws:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{bucket}.s3.{r.own_region}.amazonaws.com",
+        "region": r.own_region,
+    }
+
+
+def _kms_key(r: _AwsResource) -> Answer:
+    key_id = _uuid(r.type, r.name)
+    return key_id, {"keyId": key_id, "arn": f"arn:aws:kms:{r.own_region}:{r.account}:key/{key_id}"}
+
+
+def _kms_alias(r: _AwsResource) -> Answer:
+    alias = r.inputs.get("name", "alias/" + r.name)
+    return r.physical, {"arn": f"arn:aws:kms:{r.region}:{r.account}:{alias}"}
+
+
+def _topic(r: _AwsResource) -> Answer:
+    arn = f"arn:aws:sns:{r.region}:{r.account}:{r.physical}"
+    return arn, {"name": r.physical, "arn": arn}
+
+
+def _role(r: _AwsResource) -> Answer:
+    arn = f"arn:aws:iam::{r.account}:role/{r.physical}"
+    return r.physical, {"name": r.physical, "arn": arn, "uniqueId": f"AROA{r.suffix.upper()}"}
+
+
+def _iam_policy(r: _AwsResource) -> Answer:
+    arn = f"arn:aws:iam::{r.account}:policy/{r.physical}"
+    return arn, {"name": r.physical, "arn": arn}
+
+
+def _log_group(r: _AwsResource) -> Answer:
+    arn = f"arn:aws:logs:{r.region}:{r.account}:log-group:{r.physical}"
+    return r.physical, {"name": r.physical, "arn": arn}
+
+
+def _alarm(r: _AwsResource) -> Answer:
+    alarm = r.inputs.get("name") or r.inputs.get("alarmName") or r.physical
+    return alarm, {"arn": f"arn:aws:cloudwatch:{r.region}:{r.account}:alarm:{alarm}"}
+
+
+def _dashboard(r: _AwsResource) -> Answer:
+    name = r.inputs.get("dashboardName", r.physical)
+    return name, {"dashboardArn": f"arn:aws:cloudwatch::{r.account}:dashboard/{name}"}
+
+
+def _security_group(r: _AwsResource) -> Answer:
+    group_id = f"sg-{r.suffix}"
+    arn = f"arn:aws:ec2:{r.region}:{r.account}:security-group/{group_id}"
+    return group_id, {"arn": arn, "name": r.physical}
+
+
+AWS_OUTPUTS: dict[str, Callable[[_AwsResource], Answer]] = {
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:lb/targetGroup:TargetGroup": _target_group,
+    "aws:lb/listener:Listener": _listener,
+    "aws:lb/listenerRule:ListenerRule": _listener,
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _kms_alias,
+    "aws:sns/topic:Topic": _topic,
+    "aws:iam/role:Role": _role,
+    "aws:iam/policy:Policy": _iam_policy,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": _alarm,
+    "aws:cloudwatch/dashboard:Dashboard": _dashboard,
+    "aws:ec2/securityGroup:SecurityGroup": _security_group,
+}
+"""The AWS types whose outputs must look like the real ones (ARN suffixes, DNS names, ids).
+
+A type that is not here gets its inputs back with a generic ARN, which is enough for most;
+add one only when the program or a policy reads an output of that shape.
+"""

@@ -15,12 +15,10 @@ from review.analyze import (
     PolicyPackError,
     PolicyReport,
     analyze_stack,
-    load_stack_config,
+    stack_config_of,
 )
-from review.model import Review
 from review.policy_config import PolicyConfigError
 from review.render import PROJECT_DIR, RenderedStack, RenderError, render_stack
-from review.report import build_review
 from stacks.errors import SettingsError
 from stacks.fleet_plan import Settings
 
@@ -57,16 +55,14 @@ def render(request: ReviewRequest) -> RenderedStack:
         raise ReviewInputError(str(error)) from None
 
 
-def plan(request: ReviewRequest) -> Settings:
-    """The stack's settings and capacity plan, validated as the program validates them."""
-    from review.render_worker import stack_config
+def plan(request: ReviewRequest, rendered: RenderedStack) -> Settings:
+    """The stack's settings and capacity plan, from the config the render ran with."""
     from stacks import load_settings
 
     try:
-        project, config, _ = stack_config(request.project_dir, request.stack, request.config_file)
         return load_settings(
-            config,
-            project=project,
+            rendered.config,
+            project=rendered.project,
             stack=request.stack,
             catalog_dir=request.project_dir / "catalog" / "servers",
         )
@@ -84,7 +80,7 @@ def check_policy(rendered: RenderedStack, request: ReviewRequest) -> PolicyRepor
     if request.policy_config_file is not None and not config_file.exists():
         raise ReviewInputError(f"{config_file}: no such policy config file")
     try:
-        stack_config = load_stack_config(request.project_dir, request.stack, request.config_file)
+        stack_config = stack_config_of(rendered, request.project_dir)
         return analyze_stack(rendered, stack_config, request.pack, config_file)
     except (PolicyPackError, PolicyConfigError) as error:
         raise ReviewInputError(str(error)) from None
@@ -94,13 +90,3 @@ def policy_diagnostics(rendered: RenderedStack, project_dir: Path) -> tuple[Poli
     """The diagnostics of ``project_dir``'s own pack and config for a rendered stack."""
     report = check_policy(rendered, ReviewRequest(rendered.stack, project_dir=project_dir))
     return report.diagnostics if report else ()
-
-
-def run_review(request: ReviewRequest) -> Review:
-    """Render, plan, check policy and build the report model."""
-    rendered = render(request)
-    settings = plan(request)
-    policy = check_policy(rendered, request)
-    return build_review(
-        rendered, settings, policy, request.policy_config if policy is not None else None
-    )

@@ -30,6 +30,10 @@ class RenderedStack:
     resources: list[dict[str, Any]] = field(default_factory=list)
     root: dict[str, Any] = field(default_factory=dict)
     """The root stack resource: ``urn``, ``outputs`` (wire form) and ``exports`` (plain)."""
+    config: dict[str, str] = field(default_factory=dict)
+    """The config the program ran with, as the engine passes it (``namespace:key`` -> text)."""
+    secret_keys: tuple[str, ...] = ()
+    """The config keys that were ``secure:`` values (rendered as a placeholder)."""
 
     @property
     def root_urn(self) -> str:
@@ -41,9 +45,6 @@ class RenderedStack:
     @property
     def exports(self) -> dict[str, Any]:
         return dict(self.root.get("exports") or {})
-
-    def by_urn(self, urn: str) -> dict[str, Any] | None:
-        return next((r for r in self.resources if r["urn"] == urn), None)
 
     def of_type(self, type_token: str) -> list[dict[str, Any]]:
         return [r for r in self.resources if r["type"] == type_token]
@@ -90,5 +91,10 @@ def render_stack(
     if "error" in result:
         raise RenderError(result["error"], bad_input=True)
     return RenderedStack(
-        result["project"], result["stack"], result["resources"], result.get("root") or {}
+        result["project"],
+        result["stack"],
+        result["resources"],
+        result.get("root") or {},
+        dict(result.get("config") or {}),
+        tuple(result.get("secretKeys") or ()),
     )

@@ -8,6 +8,17 @@ from the working tree. This file therefore imports nothing from the project.
 The config is handed to the program as the Pulumi CLI hands it over: ``namespace:key``
 keys, structured values as JSON text, project defaults from Pulumi.yaml, and ``secure:``
 values replaced by placeholders (the review has no key to decrypt them) and marked secret.
+It is set with the SDK's public ``pulumi.runtime.set_all_config`` and derived here once per
+render: the output carries it (``config``) so planning and the policy check reuse it. A stack
+file that imports Pulumi ESC environments (``environment:``) is refused with one message:
+their values live in Pulumi Cloud and cannot be resolved offline, and rendering without
+them would review a different stack.
+
+The program runs through public SDK surfaces: ``pulumi.runtime.set_mocks`` with a recording
+``MockMonitor``, ``pulumi.runtime.test`` to run it to completion, ``get_root_resource`` and
+``rpc.serialize_properties`` for the exports, ``rpc.UNKNOWN`` and ``rpc.is_rpc_secret`` to read
+wire values. The one wire marker with no public name, the resource-reference signature, is
+read from the SDK (``rpc._special_resource_sig``), not copied.
 
 Each resource record holds ``urn``, ``type``, ``name``, ``parent``, ``custom``, ``provider``
 (a ``URN::id`` reference, None for a default provider), ``version`` (of the package the SDK
@@ -33,12 +44,12 @@ from typing import Any
 
 import yaml
 
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET_PLACEHOLDER = "[secret]"
 EXIT_BAD_INPUT = 2
+
+
+class StackFileError(Exception):
+    """The stack file asks for something an offline render cannot honour."""
 
 
 def stack_config(
@@ -67,9 +78,22 @@ def stack_config(
             put(key, declared)
     path = config_file or project_dir / f"Pulumi.{stack}.yaml"
     stack_doc = yaml.safe_load(path.read_text()) or {}
+    if isinstance(stack_doc, dict) and stack_doc.get("environment"):
+        raise StackFileError(
+            f"{path}: environment: imports Pulumi ESC environments "
+            f"({_environment_names(stack_doc['environment'])}), which only Pulumi Cloud can "
+            "resolve; the offline review cannot see their values. Put the settings the review "
+            "needs under config: in this file, or review with `pulumi preview --policy-pack "
+            "policy`"
+        )
     for key, value in (stack_doc.get("config") or {}).items():
         put(key, value)
     return project, config, secrets
+
+
+def _environment_names(imports: Any) -> str:
+    names = imports if isinstance(imports, list) else [imports]
+    return ", ".join(str(name) for name in names)
 
 
 def account_of(config: dict[str, str]) -> str:
@@ -77,18 +101,25 @@ def account_of(config: dict[str, str]) -> str:
     return match.group(1) if match else "123456789012"
 
 
+def _is_resource_reference(value: dict[str, Any]) -> bool:
+    from pulumi.runtime import rpc
+
+    return rpc._special_resource_sig in value.values() and "urn" in value
+
+
 def clean(value: Any) -> Any:
     """Wire values to plain JSON: secrets hidden, unknowns and resource references named."""
+    from pulumi.runtime import rpc
+
     if isinstance(value, dict):
-        sig = value.get(SIG_KEY)
-        if sig == SECRET_SIG:
+        if rpc.is_rpc_secret(value):
             return SECRET_PLACEHOLDER
-        if sig == RESOURCE_SIG:
+        if _is_resource_reference(value):
             return {"$ref": value.get("urn")}
         return {k: clean(v) for k, v in value.items()}
     if isinstance(value, list):
         return [clean(v) for v in value]
-    if value == UNKNOWN:
+    if value == rpc.UNKNOWN:
         return "[unknown]"
     if isinstance(value, float) and value.is_integer():
         return int(value)  # the wire carries every number as a double
@@ -101,79 +132,125 @@ def load_mocks_module() -> Any:
     )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     return module
 
 
-def render(project_dir: Path, stack: str, config_file: Path | None) -> dict[str, Any]:
-    import pulumi
+def resource_record(request: Any, response: Any) -> dict[str, Any]:
+    """One ``RegisterResource`` call as a JSON record (see the module docstring)."""
     from google.protobuf import json_format
-    from pulumi.runtime import mocks as runtime_mocks
-    from pulumi.runtime import rpc
-    from pulumi.runtime.settings import get_root_resource
-    from pulumi.runtime.stack import massage, run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
 
-    project, config, secret_keys = stack_config(project_dir, stack, config_file)
-    region = config.get("aws:region", "us-east-1")
-    records: list[dict[str, Any]] = []
-    registered_outputs: dict[str, dict[str, Any]] = {}
+    wire = json_format.MessageToDict(request.object)
+    timeouts = request.customTimeouts
+    return {
+        "urn": response.urn,
+        "type": request.type,
+        "name": request.name,
+        "parent": request.parent or None,
+        "custom": bool(request.custom),
+        "provider": request.provider or None,
+        "version": request.version or None,
+        "inputs": clean(wire),
+        "dependencies": sorted(set(request.dependencies)),
+        "options": {
+            "protect": bool(request.protect),
+            "ignoreChanges": list(request.ignoreChanges),
+            "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+            "deleteBeforeReplaceDefined": bool(request.deleteBeforeReplaceDefined),
+            "retainOnDelete": bool(request.retainOnDelete),
+            "additionalSecretOutputs": list(request.additionalSecretOutputs),
+            "aliases": list(request.aliasURNs),
+            # The SDK sends aliases as specs when the monitor supports them (the mock
+            # monitor does); review.diff resolves them to URNs.
+            "aliasSpecs": [json_format.MessageToDict(a) for a in request.aliases],
+            "replaceOnChanges": list(request.replaceOnChanges),
+            "customTimeouts": {
+                "create": timeouts.create,
+                "update": timeouts.update,
+                "delete": timeouts.delete,
+            },
+        },
+        "propertyDependencies": {
+            key: sorted(deps.urns) for key, deps in request.propertyDependencies.items()
+        },
+        "wire": wire,
+        # What the engine would hold as the resource's state: the mock's answer for a
+        # custom resource, its registered outputs for a component (filled in later).
+        "outputs": json_format.MessageToDict(response.object) if request.custom else {},
+        "id": response.id or None,
+    }
 
-    class RecordingMonitor(runtime_mocks.MockMonitor):
+
+def recording_monitor(mocks: Any) -> Any:
+    """The SDK's ``MockMonitor`` that also records every registration, for ``set_mocks``."""
+    from google.protobuf import json_format
+    from pulumi.runtime.mocks import MockMonitor
+
+    class RecordingMonitor(MockMonitor):
+        stack_urn: str | None = None
+
+        def __init__(self) -> None:
+            super().__init__(mocks)
+            self.records: list[dict[str, Any]] = []
+            self.registered_outputs: dict[str, dict[str, Any]] = {}
+
         def RegisterResource(self, request: Any) -> Any:
             response = super().RegisterResource(request)
             if request.type == "pulumi:pulumi:Stack":
                 self.stack_urn = response.urn
-                return response
-            wire = json_format.MessageToDict(request.object)
-            timeouts = request.customTimeouts
-            records.append(
-                {
-                    "urn": response.urn,
-                    "type": request.type,
-                    "name": request.name,
-                    "parent": request.parent or None,
-                    "custom": bool(request.custom),
-                    "provider": request.provider or None,
-                    "version": request.version or None,
-                    "inputs": clean(wire),
-                    "dependencies": sorted(set(request.dependencies)),
-                    "options": {
-                        "protect": bool(request.protect),
-                        "ignoreChanges": list(request.ignoreChanges),
-                        "deleteBeforeReplace": bool(request.deleteBeforeReplace),
-                        "deleteBeforeReplaceDefined": bool(request.deleteBeforeReplaceDefined),
-                        "retainOnDelete": bool(request.retainOnDelete),
-                        "additionalSecretOutputs": list(request.additionalSecretOutputs),
-                        "aliases": list(request.aliasURNs),
-                        # The SDK sends aliases as specs when the monitor supports them
-                        # (the mock monitor does); review.diff resolves them to URNs.
-                        "aliasSpecs": [json_format.MessageToDict(a) for a in request.aliases],
-                        "replaceOnChanges": list(request.replaceOnChanges),
-                        "customTimeouts": {
-                            "create": timeouts.create,
-                            "update": timeouts.update,
-                            "delete": timeouts.delete,
-                        },
-                    },
-                    "propertyDependencies": {
-                        key: sorted(deps.urns) for key, deps in request.propertyDependencies.items()
-                    },
-                    "wire": wire,
-                    # What the engine would hold as the resource's state: the mock's answer
-                    # for a custom resource, register_outputs (below) for a component.
-                    "outputs": json_format.MessageToDict(response.object) if request.custom else {},
-                    "id": response.id or None,
-                }
-            )
+            else:
+                self.records.append(resource_record(request, response))
             return response
 
         def RegisterResourceOutputs(self, request: Any) -> Any:
-            registered_outputs[request.urn] = json_format.MessageToDict(request.outputs)
+            self.registered_outputs[request.urn] = json_format.MessageToDict(request.outputs)
             return super().RegisterResourceOutputs(request)
 
+        def recorded(self) -> list[dict[str, Any]]:
+            """Every record, a component's with the outputs it registered."""
+            for record in self.records:
+                if not record["custom"] and record["urn"] in self.registered_outputs:
+                    record["outputs"] = self.registered_outputs[record["urn"]]
+            return self.records
+
+    return RecordingMonitor()
+
+
+def stack_exports() -> Any:
+    """The program's ``pulumi.export`` values in wire form.
+
+    ``set_mocks`` registers the root stack's outputs before the program runs, so the
+    program's exports wait, unregistered, on the root resource; serialize them as the SDK
+    would when it registers them.
+    """
+    import pulumi
+    from pulumi.runtime import rpc
+
+    exports: dict[str, Any] = {}
+
+    def serialize() -> Any:
+        root = pulumi.runtime.get_root_resource()
+
+        async def serialized() -> None:
+            outputs = dict(getattr(root, "outputs", {}))
+            exports["wire"] = await rpc.serialize_properties(outputs, {})
+
+        return serialized()
+
+    pulumi.runtime.test(serialize)()
+    return exports["wire"]
+
+
+def render(project_dir: Path, stack: str, config_file: Path | None) -> dict[str, Any]:
+    """Run the project's program for ``stack`` under mocks; the records described above."""
+    import pulumi
+    from google.protobuf import json_format
+
+    project, config, secret_keys = stack_config(project_dir, stack, config_file)
+    region = config.get("aws:region", "us-east-1")
     mocks = load_mocks_module().FleetMocks(region=region, account_id=account_of(config))
-    monitor = RecordingMonitor(mocks)
+    monitor = recording_monitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config, secret_keys)
     os.chdir(project_dir)
@@ -182,27 +259,21 @@ def render(project_dir: Path, stack: str, config_file: Path | None) -> dict[str,
     def program() -> None:
         runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
 
-    _sync_await(run_pulumi_func(program))
-
-    async def stack_exports() -> Any:
-        # set_mocks registers the root stack's outputs before the program runs, so the
-        # program's pulumi.export values wait, unregistered, on the root resource.
-        root = get_root_resource()
-        exported = massage(getattr(root, "outputs", {}), [])
-        return await rpc.serialize_properties(exported, {})
-
-    stack_urn = getattr(monitor, "stack_urn", None)
-    for record in records:
-        if not record["custom"] and record["urn"] in registered_outputs:
-            record["outputs"] = registered_outputs[record["urn"]]
-    stack_outputs = json_format.MessageToDict(_sync_await(stack_exports()))
+    pulumi.runtime.test(program)()
+    stack_outputs = json_format.MessageToDict(stack_exports())
     return {
         "project": project,
         "stack": stack,
+        "config": config,
+        "secretKeys": secret_keys,
         # The root stack resource: the engine hands it to AnalyzeStack with the exports as
         # its outputs, and the report shows the exports.
-        "root": {"urn": stack_urn, "outputs": stack_outputs, "exports": clean(stack_outputs)},
-        "resources": records,
+        "root": {
+            "urn": monitor.stack_urn,
+            "outputs": stack_outputs,
+            "exports": clean(stack_outputs),
+        },
+        "resources": monitor.recorded(),
     }
 
 
@@ -222,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         result = {
             "error": f"{error.filename}: no such file; is {args.stack} a stack of this project?"
         }
+    except StackFileError as error:
+        result = {"error": str(error)}
     except Exception as error:
         import pulumi
 

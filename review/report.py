@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from policy import contract
+from policy import resource_types as types
 from review.analyze import PolicyReport
 from review.model import (
     Alarm,
@@ -32,16 +34,13 @@ from review.model import (
 from review.render import RenderedStack
 from stacks.fleet_plan import PlannedServer, Settings
 
-SERVER_KEY = "mcp-fleet.io/server"
-ALARM_KIND_KEY = "mcp-fleet.io/alarm-kind"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-AUTOSCALER = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
-TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
-LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
-ALARM_TYPES = {
-    "aws:cloudwatch/metricAlarm:MetricAlarm": "metric",
-    "aws:cloudwatch/compositeAlarm:CompositeAlarm": "composite",
-}
+SERVER_KEY = contract.SERVER
+ALARM_KIND_KEY = contract.ALARM_KIND
+DEPLOYMENT = types.DEPLOYMENT
+AUTOSCALER = types.HORIZONTAL_POD_AUTOSCALER
+TARGET_GROUP = types.TARGET_GROUP
+LISTENER_RULE = types.LISTENER_RULE
+ALARM_TYPES = {types.METRIC_ALARM: "metric", types.COMPOSITE_ALARM: "composite"}
 
 
 def identity_of(record: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from review.changes_model import PropertyChangeEntry, ResourceChangeEntry, StackChanges
-from review.diff import SECRET_NOT_SHOWN, short_value
+from review.property_changes import SECRET_NOT_SHOWN, short_value
 
 CHANGE_STYLES = {"added": "green", "deleted": "red", "replaced": "magenta", "changed": "yellow"}
 CALLOUT_LABELS = {

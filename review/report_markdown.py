@@ -22,8 +22,8 @@ from review.changes_model import (
     ResourceChangeEntry,
     StackChanges,
 )
-from review.diff import SECRET_NOT_SHOWN, short_value
 from review.model import Review
+from review.property_changes import SECRET_NOT_SHOWN, short_value
 
 COMMENT_MARKER = "<!-- mcp-fleet-review -->"
 GITHUB_COMMENT_LIMIT = 65_536

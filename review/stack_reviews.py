@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from policy.contract import STAGES
 from review import pipeline
 from review.changes_model import stack_changes
 from review.compare import RENDER_THREADS, compare
@@ -23,7 +24,8 @@ from review.report import build_review
 from review.report_markdown import StackSection
 from review.worktree import BaseRevisionError
 
-STAGE_ORDER = ("dev", "staging", "prod")
+STAGE_ORDER = STAGES
+"""Stacks named like the stages come first, in promotion order (the contract's order)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def review_stacks(
         reviews.append(
             build_review(
                 rendered,
-                pipeline.plan(request),
+                pipeline.plan(request, rendered),
                 policy,
                 request.policy_config if policy is not None else None,
             )

@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-UPSTREAMS = ("origin/main", "main")
-
 
 class BaseRevisionError(Exception):
     """The base revision cannot be checked out (unknown ref, not a git repository)."""
@@ -35,19 +33,6 @@ def resolve(ref: str, repo: Path) -> str:
             "(for example the merge base: git merge-base HEAD main)"
         )
     return found.stdout.strip()
-
-
-def merge_base(repo: Path) -> str | None:
-    """The fork point of HEAD from main (origin/main first), or None on main itself."""
-    for upstream in UPSTREAMS:
-        if _git(repo, "rev-parse", "--verify", "--quiet", upstream).returncode != 0:
-            continue
-        base = _git(repo, "merge-base", "HEAD", upstream)
-        head = _git(repo, "rev-parse", "HEAD")
-        if base.returncode != 0 or head.returncode != 0:
-            return None
-        return None if base.stdout.strip() == head.stdout.strip() else base.stdout.strip()
-    return None
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,10 @@ from review.analyze import (
     PolicyReport,
     StackConfig,
     analyze_stack,
-    load_stack_config,
+    stack_config_of,
 )
 from review.policy_config import PolicyConfigError
-from review.render import PROJECT_DIR
+from review.render import PROJECT_DIR, RenderedStack
 from tests.review.tiny_pack import (
     BUCKET_URN,
     COMPONENT_URN,
@@ -254,8 +255,10 @@ def test_only_python_packs_run_offline(tmp_path: Path) -> None:
         analyze_stack(hand_made_stack(), STACK_CONFIG, node)
 
 
-def test_the_stack_config_is_what_the_render_used_with_the_clis_stack_tags() -> None:
-    config = load_stack_config(PROJECT_DIR, "prod")
+def test_the_stack_config_is_what_the_render_used_with_the_clis_stack_tags(
+    rendered: Callable[[str], RenderedStack],
+) -> None:
+    config = stack_config_of(rendered("prod"), PROJECT_DIR)
     assert config.project == "mcp-fleet" and config.stack == "prod"
     assert config.config["aws:region"] == "eu-west-1"
     assert config.config["mcp-fleet:environment"] == "prod"

@@ -110,8 +110,8 @@ def make_change(repo: Path) -> None:
     # A new name prefix for the backup buckets: S3 cannot rename, so they are replaced.
     edit(
         repo / "components/backup_bucket.py",
-        'bucket_prefix=f"{settings.project}-{environment}-{kind}-",',
-        'bucket_prefix=f"{settings.project}-{environment}-{kind}-v2-",',
+        'bucket_prefix=f"{args.name_prefix}-{kind}-",',
+        'bucket_prefix=f"{args.name_prefix}-{kind}-v2-",',
     )
 
 

@@ -6,15 +6,9 @@ import json
 from typing import Any
 
 from review.callouts import CalloutKind, callouts
-from review.diff import (
-    SECRET_NOT_SHOWN,
-    ChangeKind,
-    PropertyChangeKind,
-    describe,
-    diff_stacks,
-    property_changes,
-)
+from review.diff import ChangeKind, diff_stacks
 from review.policy_diff import policy_diff
+from review.property_changes import SECRET_NOT_SHOWN, PropertyChangeKind, describe, property_changes
 from review.render import RenderedStack
 from review.replacement_rules import replacement_rule
 

@@ -31,7 +31,9 @@ def prod_section(
 ) -> StackSection:
     request = ReviewRequest("prod", project_dir=changed_repository.path)
     head = prod_comparison.head
-    review = build_review(head, plan(request), check_policy(head, request), request.policy_config)
+    review = build_review(
+        head, plan(request, head), check_policy(head, request), request.policy_config
+    )
     return StackSection(review, stack_changes(prod_comparison), stack_diagram(head))
 
 
