@@ -113,14 +113,19 @@ def profile_render(project: Path, stack: str, work: Path) -> Path:
 
 def profile_analyze(project: Path, stack: str, records: Path, work: Path) -> None:
     sys.path.insert(0, str(project))  # the project's review package, not benchmarks/review.py
-    from review.analyze import analyze_stack, load_stack_config
+    from review.analyze import analyze_stack, stack_config_of
     from review.render import RenderedStack
 
     recorded = json.loads(records.read_text())
     rendered = RenderedStack(
-        recorded["project"], recorded["stack"], recorded["resources"], recorded.get("root") or {}
+        recorded["project"],
+        recorded["stack"],
+        recorded["resources"],
+        recorded.get("root") or {},
+        dict(recorded.get("config") or {}),
+        tuple(recorded.get("secretKeys") or ()),
     )
-    stack_config = load_stack_config(project, stack, None)
+    stack_config = stack_config_of(rendered, project)
     config_file = project / "policy" / "config" / f"{stack}.json"
     pack_prof = work / "pack.prof"
     plain = dict(os.environ)
