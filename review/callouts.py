@@ -13,11 +13,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from policy import contract
 from policy import resource_types as types
-from policy.resource_types import RESOURCE_TYPES
 from review.diff import FLEET_WIDE, SAME_OBJECT_NOTE, ChangeKind, ResourceChange, StackDiff
 from review.property_changes import leaves, short_value
+from review.weaker_settings import (
+    ALARM_TYPES,
+    RETENTION_SETTINGS,
+    SAFE_SETTINGS,
+    SECURITY_CONTROL_TYPES,
+    SLO_LABELS,
+    STATEFUL_TYPES,
+    UNSET_MEANS,
+)
 
 
 class CalloutKind(StrEnum):
@@ -42,68 +49,6 @@ class Callout:
     @property
     def order(self) -> tuple[int, str, str]:
         return (CALLOUT_ORDER.index(self.kind), self.server, self.message)
-
-
-STATEFUL_TYPES = {
-    token: known.lost_on_replace for token, known in RESOURCE_TYPES.items() if known.lost_on_replace
-}
-"""Types whose replacement or deletion destroys data: what is lost (policy/resource_types.py)."""
-
-SECURITY_CONTROL_TYPES = {
-    token: known.security_control
-    for token, known in RESOURCE_TYPES.items()
-    if known.security_control
-}
-"""Types that are a security control: the control a deletion removes."""
-
-SAFE_SETTINGS: dict[str, Any] = {
-    # setting (last path segment) -> the value that is the safe one
-    "blockPublicAcls": True,
-    "blockPublicPolicy": True,
-    "ignorePublicAcls": True,
-    "restrictPublicBuckets": True,
-    "objectLockEnabled": True,
-    "forceDestroy": False,
-    "enableKeyRotation": True,
-    "enableDeletionProtection": True,
-    "deletionProtectionEnabled": True,
-    "dropInvalidHeaderFields": True,
-    "bucketKeyEnabled": True,
-    "runAsNonRoot": True,
-    "allowPrivilegeEscalation": False,
-    "readOnlyRootFilesystem": True,
-    "privileged": False,
-    "hostNetwork": False,
-    "hostPID": False,
-    "hostIPC": False,
-    "automountServiceAccountToken": False,
-}
-
-UNSET_MEANS: dict[str, Any] = {
-    # where the provider's default is known, an unset setting is that default
-    "forceDestroy": False,
-    "privileged": False,
-    "hostNetwork": False,
-    "hostPID": False,
-    "hostIPC": False,
-}
-
-RETENTION_SETTINGS = (
-    "retentionInDays",
-    "deletionWindowInDays",
-    "noncurrentDays",
-    "days",
-    "years",
-)
-"""Numbers whose decrease keeps data (logs, backups, key recovery time) for less time."""
-
-SLO_LABELS = {
-    contract.SLO_SUCCESS_RATE: ("success-rate objective", -1),
-    contract.SLO_P95_MS: ("p95 latency objective (ms)", +1),
-}
-"""label -> (what it is, the direction that loosens it)."""
-
-ALARM_TYPES = types.ALARMS
 
 
 def callouts(diff: StackDiff) -> list[Callout]:
