@@ -26,10 +26,10 @@ def trail_args(**overrides: Any) -> AuditTrailArgs:
     return AuditTrailArgs(**values)
 
 
-def build(args: AuditTrailArgs | None = None) -> RecordingMocks:
+def build(args: AuditTrailArgs | None = None, account: str = ACCOUNT) -> RecordingMocks:
     chosen = args or trail_args()
 
     def program() -> None:
         AuditTrail("audit", chosen)
 
-    return render(program)
+    return render(program, account)

@@ -15,8 +15,8 @@ ACCOUNT = "111122223333"
 
 
 class RecordingMocks(FleetMocks):
-    def __init__(self) -> None:
-        super().__init__(region=REGION, account_id=ACCOUNT)
+    def __init__(self, account: str = ACCOUNT) -> None:
+        super().__init__(region=REGION, account_id=account)
         self.created: list[pulumi.runtime.MockResourceArgs] = []
         self.ids: dict[str, str] = {}
         """Logical name -> the id the mock answered (a bucket's name, a key's id)."""
@@ -43,9 +43,9 @@ class RecordingMocks(FleetMocks):
         return found
 
 
-def render(build: Callable[[], Any]) -> RecordingMocks:
+def render(build: Callable[[], Any], account: str = ACCOUNT) -> RecordingMocks:
     """Run ``build`` under fresh mocks; whatever Output it returns is awaited."""
-    mocks = RecordingMocks()
+    mocks = RecordingMocks(account)
     pulumi.runtime.set_mocks(mocks, project="mcp-fleet", stack="prod", preview=False)
     pulumi.runtime.test(build)()
     return mocks
