@@ -167,7 +167,12 @@ def inspect_rules(config: GatewayConfig) -> list[str]:
     """Read the JSON-RPC method, id and tool first, so every log line and denial names them."""
     too_large = oauth_error("request_too_large", f"bodies over {config.max_body_bytes} bytes")
     return [
-        f"    http-request set-var(txn.denial) str(bad-request) if {{ req.body_size gt {config.max_body_bytes} }}",
+        # A body HAProxy could not buffer whole (chunked bodies report the size seen so far)
+        # would be inspected in part: refused, so a tool name past the buffer cannot slip by.
+        "    http-request set-var(txn.body_len) req.body_len if METH_POST",
+        "    http-request set-var(txn.body_missing) req.body_size,sub(txn.body_len) if METH_POST",
+        "    http-request set-var(txn.denial) str(bad-request)"
+        f" if {{ req.body_size gt {config.max_body_bytes} }} || {{ var(txn.body_missing) -m int gt 0 }}",
         f"    http-request return status 413 {JSON} string '{too_large}'"
         " if { var(txn.denial) -m str bad-request }",
         "    http-request set-var(txn.method) req.body,json_query('$.method') if METH_POST",

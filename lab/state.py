@@ -59,6 +59,8 @@ class LabState(LabModel):
     gateway_config: str
     tenants: dict[str, LabTenant]
     servers: dict[str, LabServer]
+    gateway_traffic: dict[str, str] = {}
+    """Gateway replica name to its MCP origin, bypassing the ALB stand-in."""
     gateway_health: dict[str, str] = {}
     """Gateway replica name to its health/metrics origin (``/healthz``, ``/metrics``)."""
     processes: tuple[StartedProcess, ...] = ()

@@ -94,6 +94,9 @@ class LabStarter:
             gateway_config=str(options.state_dir / "gateway.cfg"),
             tenants={},
             servers={},
+            gateway_traffic={
+                name: f"http://127.0.0.1:{port}" for name, (port, _) in self.gateway_ports.items()
+            },
             gateway_health={
                 name: f"http://127.0.0.1:{health}"
                 for name, (_, health) in self.gateway_ports.items()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from pathlib import Path
 
@@ -37,6 +38,39 @@ def _post(
     if token is not None:
         all_headers["Authorization"] = f"Bearer {token}"
     return httpx.post(url, json=body, headers=all_headers, timeout=10)
+
+
+def _refused_as_too_large(
+    dev_lab: RunningLab, url: str, body: bytes, chunked: bool, headers: dict[str, str]
+) -> None:
+    """Send ``body``; the gateway answers 413 (logged under our trace id) and forwards nothing.
+
+    A gateway that refuses before reading a body to its end closes the connection; the client
+    may then see a reset instead of the 413 it was sent, so the access log is the witness.
+    """
+    trace_id = os.urandom(16).hex()
+    headers = {**headers, "traceparent": f"00-{trace_id}-{os.urandom(8).hex()}-01"}
+    content = iter([body[:1000], body[1000:]]) if chunked else body
+    try:
+        answer = httpx.post(url, content=content, headers=headers, timeout=30)
+        assert answer.status_code == 413
+        assert answer.json()["error"] == "request_too_large"
+    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+        pass  # reset after the early answer; the log below must still show the 413
+
+    def logged() -> list[dict[str, object]]:
+        return [
+            line
+            for gateway in ("gw0", "gw1")
+            for line in dev_lab.log_lines(gateway)
+            if line["trace_id"] == trace_id
+        ]
+
+    wait_for(lambda: bool(logged()), "the refusal in the access log")
+    assert [(line["status"], line["denial"]) for line in logged()] == [(413, "bad-request")]
+    for direct in dev_lab.state().servers["github"].replicas.values():
+        calls = httpx.get(direct.replace("/mcp", "/lab/unapproved-calls"), timeout=10).json()
+        assert calls == {"calls": 0}
 
 
 def test_no_token_gets_401_naming_the_protected_resource_metadata(dev_lab: RunningLab) -> None:
@@ -199,3 +233,47 @@ def test_refusals_keep_a_string_id_and_log_hostile_tool_names_as_valid_json(
     wait_for(lambda: bool(refusals()), "the refusal's access log line")
     assert refusals()[-1]["tool"] == hostile
     assert json.loads(json.dumps(refusals()[-1]))["method"] == "tools/call"
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_body_too_large_to_inspect_is_refused_not_forwarded(
+    dev_lab: RunningLab, chunked: bool
+) -> None:
+    """A tool name placed after 100 kB of arguments must not slip past the allow-list."""
+    token = dev_lab.token("storefront", "github")
+    call = {
+        "jsonrpc": "2.0",
+        "id": 3,
+        "method": "tools/call",
+        "params": {"arguments": {"padding": "x" * 100_000}, "name": "delete_everything"},
+    }
+    headers = {
+        **MCP_HEADERS,
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+    }
+    _refused_as_too_large(
+        dev_lab, dev_lab.servers["github"], json.dumps(call).encode(), chunked, headers
+    )
+
+
+def test_a_body_the_gateway_could_not_buffer_whole_is_refused(dev_lab: RunningLab) -> None:
+    """Large headers leave less buffer: a chunked body cut short must not pass uninspected.
+
+    The method comes last, after 45 kB of arguments: inspecting only the buffered part would
+    find no method at all and forward the whole request, so the server would run the tool.
+    Sent to a gateway replica directly, since the ALB stand-in refuses such large headers.
+    """
+    token = dev_lab.token("storefront", "github")
+    body = (
+        '{"jsonrpc":"2.0","id":4,"params":{"arguments":{"padding":"' + "x" * 45_000 + '"},'
+        '"name":"delete_everything"},"method":"tools/call"}'
+    ).encode()
+    headers = {
+        **MCP_HEADERS,
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+        "X-Padding": "p" * 22_000,
+    }
+    url = dev_lab.servers["github"].replace(dev_lab.gateway, dev_lab.state().gateway_traffic["gw0"])
+    _refused_as_too_large(dev_lab, url, body, True, headers)
