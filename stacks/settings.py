@@ -8,7 +8,10 @@ the catalog live in ``stacks.plan_checks`` and ``stacks.quotas``.
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator, model_validator
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, Strict, field_validator, model_validator
 
 from stacks.aws_identifiers import TLS13_SECURITY_POLICIES
 from stacks.environment import Environment
@@ -55,6 +58,15 @@ MAX_PEAK_RPS = 1_000_000
 """Far above what one ALB's 1,000 targets can serve; keeps the capacity arithmetic finite."""
 
 
+def _subnet_id(subnet: str) -> str:
+    if not re.match(SUBNET_ID, subnet):
+        raise ValueError(f"{subnet!r} is not a subnet id; subnet ids look like subnet-0abc1234")
+    return subnet
+
+
+SubnetId = Annotated[str, Strict(), AfterValidator(_subnet_id)]
+
+
 class ClusterSettings(CamelModel):
     name: str = Field(
         pattern=EKS_CLUSTER_NAME,
@@ -70,10 +82,10 @@ class ClusterSettings(CamelModel):
 
 class NetworkSettings(CamelModel):
     vpc_id: str = Field(pattern=VPC_ID, description="the existing VPC id, like vpc-0abc1234")
-    public_subnet_ids: tuple[str, ...] = Field(
+    public_subnet_ids: tuple[SubnetId, ...] = Field(
         min_length=2, description="at least two public subnet ids (subnet-...) in different zones"
     )
-    private_subnet_ids: tuple[str, ...] = Field(
+    private_subnet_ids: tuple[SubnetId, ...] = Field(
         min_length=2, description="at least two private subnet ids (subnet-...) for the pods"
     )
     certificate_arn: str = Field(
@@ -90,17 +102,6 @@ class NetworkSettings(CamelModel):
         min_length=1,
         description="CIDR blocks allowed to reach the ALB, like 203.0.113.0/24",
     )
-
-    @model_validator(mode="after")
-    def _subnet_ids_look_like_subnets(self) -> NetworkSettings:
-        import re
-
-        for subnet in (*self.public_subnet_ids, *self.private_subnet_ids):
-            if not isinstance(subnet, str) or not re.match(SUBNET_ID, subnet):
-                raise ValueError(
-                    f"{subnet!r} is not a subnet id; subnet ids look like subnet-0abc1234"
-                )
-        return self
 
 
 class SloSettings(CamelModel):
