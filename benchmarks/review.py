@@ -346,6 +346,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--profile", type=int, metavar="N", help="also profile an N-server review")
     parser.add_argument(
+        "--profile-dir",
+        type=Path,
+        help="keep the profiles (render.prof, analyze.prof, pack.prof) here",
+    )
+    parser.add_argument(
         "--no-warm-up",
         dest="warm_up",
         action="store_false",
@@ -397,7 +402,8 @@ def main(argv: list[str] | None = None) -> int:
                 "--stack",
                 STACK,
             ]
-            command += ["--work-dir", str(work / "profile"), "--top", str(args.top)]
+            profile_dir = (args.profile_dir or work / "profile").resolve()
+            command += ["--work-dir", str(profile_dir), "--top", str(args.top)]
             if subprocess.run(command, cwd=project, env=env, check=False).returncode != 0:
                 sys.exit(f"benchmarks/review.py: profiling {args.profile} servers failed")
     return 0
