@@ -6,9 +6,9 @@ what the fleet is there, how it is watched and kept here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, Strict, field_validator, model_validator
 
 from stacks.backup_cadence import check_rpo
 from stacks.model_base import (
@@ -34,6 +34,21 @@ MAX_RETENTION_DAYS = 36_500
 """S3 Object Lock keeps objects for at most 100 years; no lifecycle needs longer."""
 
 
+def check_log_retention(days: int) -> int:
+    """``days`` if CloudWatch Logs accepts it as a retention; else the nearest allowed value."""
+    if days not in LOG_RETENTION_DAYS:
+        closest = min(LOG_RETENTION_DAYS, key=lambda allowed: abs(allowed - days))
+        raise ValueError(
+            f"CloudWatch Logs cannot keep logs for {days} days; the nearest allowed "
+            f"value is {closest}"
+        )
+    return days
+
+
+LogRetentionDays = Annotated[int, Strict(), AfterValidator(check_log_retention)]
+"""A CloudWatch Logs retention in days, for every log group a stack file configures."""
+
+
 class PagingSettings(CamelModel):
     emails: tuple[EmailAddress, ...] = Field(
         default=(), description="addresses that receive pages, like oncall@example.com"
@@ -44,7 +59,7 @@ class PagingSettings(CamelModel):
 
 
 class ObservabilitySettings(CamelModel):
-    log_retention_days: Integer = Field(
+    log_retention_days: LogRetentionDays = Field(
         default=30,
         description="CloudWatch Logs retention, one of CloudWatch's allowed values: "
         + ", ".join(str(days) for days in LOG_RETENTION_DAYS),
@@ -61,17 +76,6 @@ class ObservabilitySettings(CamelModel):
     page_from_dev: Flag = Field(
         default=False, description="true to let dev alarms page; dev alarms only record otherwise"
     )
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention_cloudwatch_accepts(cls, days: int) -> int:
-        if days not in LOG_RETENTION_DAYS:
-            closest = min(LOG_RETENTION_DAYS, key=lambda allowed: abs(allowed - days))
-            raise ValueError(
-                f"CloudWatch Logs cannot keep logs for {days} days; the nearest allowed "
-                f"value is {closest}"
-            )
-        return days
 
 
 class BackupDependency(CamelModel):

@@ -13,22 +13,13 @@ from stacks.aws_identifiers import TLS13_SECURITY_POLICIES
 from tests.stacks.stack_config import raw_config
 
 
-class NoResources(pulumi.runtime.Mocks):
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        return args.name, dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
-        return {}, []
-
-
 @pytest.fixture
 def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """A mock engine for the prod stack; the test fills in the config it hands over."""
+    """The engine's view of the prod stack (project, stack, config), without resources."""
     monkeypatch.delenv("PULUMI_CONFIG", raising=False)
     monkeypatch.delenv("MCP_FLEET_STACK_FILE", raising=False)
-    pulumi.runtime.set_mocks(NoResources(), project="mcp-fleet", stack="prod", preview=False)
-    config = raw_config("prod")
-    yield config
+    pulumi.runtime.configure(pulumi.runtime.Settings(project="mcp-fleet", stack="prod"))
+    yield raw_config("prod")
     pulumi.runtime.set_all_config({})
 
 
