@@ -13,6 +13,7 @@ from typing import Any
 from gateway.model import GatewayConfig, Route
 
 # JSON-RPC codes (https://www.jsonrpc.org/specification#error_object)
+PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 INVALID_PARAMS = -32602
 

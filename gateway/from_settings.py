@@ -65,6 +65,7 @@ def gateway_config(
     listen: str = ":8080",
     health_listen: str = ":8405",
     gateway_replicas: int = 2,
+    inspector_lua: str = "/etc/haproxy/mcp_inspect.lua",
 ) -> GatewayConfig:
     """The gateway for ``settings``' servers (plus ``remotes``), behind ``public_base_url``."""
     routes = tuple(
@@ -78,4 +79,5 @@ def gateway_config(
         replicas=gateway_replicas,
         tenants=tuple(tenants),
         routes=routes + tuple(remotes),
+        inspector_lua=inspector_lua,
     )

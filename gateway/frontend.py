@@ -14,6 +14,7 @@ import math
 from gateway.documents import (
     INVALID_PARAMS,
     INVALID_REQUEST,
+    PARSE_ERROR,
     jsonrpc_error_prefix,
     oauth_error,
     protected_resource_metadata,
@@ -164,7 +165,11 @@ def _jsonrpc_error(code: int, message: str, condition: str) -> list[str]:
 
 
 def inspect_rules(config: GatewayConfig) -> list[str]:
-    """Read the JSON-RPC method, id and tool first, so every log line and denial names them."""
+    """Read the JSON-RPC method, id and tool first, so every log line and denial names them.
+
+    Method and tool come from ``mcp_inspect.lua`` (lua-cjson), which reads duplicate and
+    escaped keys the way the servers do; ``json_query`` would not (see the Lua file).
+    """
     too_large = oauth_error("request_too_large", f"bodies over {config.max_body_bytes} bytes")
     return [
         # A body HAProxy could not buffer whole (chunked bodies report the size seen so far)
@@ -175,23 +180,21 @@ def inspect_rules(config: GatewayConfig) -> list[str]:
         f" if {{ req.body_size gt {config.max_body_bytes} }} || {{ var(txn.body_missing) -m int gt 0 }}",
         f"    http-request return status 413 {JSON} string '{too_large}'"
         " if { var(txn.denial) -m str bad-request }",
-        "    http-request set-var(txn.method) req.body,json_query('$.method') if METH_POST",
+        "    http-request lua.mcp_inspect if METH_POST",
         "    http-request set-var(txn.rpc_id) req.body,json_query('$.id') if METH_POST",
         "    acl is_tools_call var(txn.method) -m str tools/call",
-        "    http-request set-var(txn.tool) req.body,json_query('$.params.name') if is_tools_call",
     ]
 
 
 def jsonrpc_rules(config: GatewayConfig) -> list[str]:
     """Answered by the gateway, never forwarded: batches and tools a route does not approve."""
-    lines = [
-        "    acl is_batch req.body -m reg ^[[:space:]]*[[]",
-        _deny("bad-request", "METH_POST is_batch"),
-    ]
+    lines = [_deny("bad-request", "METH_POST { var(txn.rpc_kind) -m str unparseable }")]
+    lines += _jsonrpc_error(PARSE_ERROR, "Parse error", "{ var(txn.rpc_kind) -m str unparseable }")
+    lines.append(_deny("bad-request", "METH_POST { var(txn.rpc_kind) -m str batch }"))
     lines += _jsonrpc_error(
         INVALID_REQUEST,
         "JSON-RPC batches are not supported",
-        "{ var(txn.denial) -m str bad-request }",
+        "{ var(txn.rpc_kind) -m str batch }",
     )
     for route in config.routes:
         approved = " ".join(sorted(route.approved_tools))

@@ -181,6 +181,10 @@ class GatewayConfig(GatewayModel):
     clock_skew_seconds: int = Field(default=30, ge=0, le=600)
     max_body_bytes: int = Field(default=49_152, ge=1024, le=1_048_576)
     client_timeout_ms: int = Field(default=60_000, ge=1000, le=3_600_000)
+    inspector_lua: SafeText = Field(
+        default="/etc/haproxy/mcp_inspect.lua",
+        description="where the gateway image holds gateway/mcp_inspect.lua (needs lua-cjson)",
+    )
 
     @field_validator("public_base_url")
     @classmethod

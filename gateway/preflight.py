@@ -14,7 +14,8 @@ from gateway.model import GatewayConfig, RemoteUpstream
 
 def referenced_files(config: GatewayConfig) -> list[tuple[str, str]]:
     """(what, path) of every key and CA file the configuration reads."""
-    files = [
+    files = [("the Lua inspector", config.inspector_lua)]
+    files += [
         (f"tenant {tenant.name} key", key) for tenant in config.tenants for key in tenant.key_files
     ]
     files += [

@@ -21,6 +21,7 @@ def _global(config: GatewayConfig) -> list[str]:
         "# Rendered by gateway.render from the stack's settings; do not edit by hand.",
         "global",
         "    log stdout format raw local0",
+        f"    lua-load {config.inspector_lua}",
         f"    tune.bufsize {bufsize}",
         "",
         "defaults",

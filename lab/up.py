@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway import INSPECTOR_LUA
 from gateway.from_settings import gateway_config
 from gateway.model import GatewayConfig, LocalUpstream, RateLimit, Replica, Route, TenantAuth
 from gateway.preflight import missing_files
@@ -162,6 +163,7 @@ class LabStarter:
             listen="${" + LISTEN_ENV + "}",
             health_listen="${" + HEALTH_ENV + "}",
             gateway_replicas=len(GATEWAYS),
+            inspector_lua=INSPECTOR_LUA,
         )
 
     def _check(self, haproxy: str, config: Path, env: dict[str, str]) -> None:

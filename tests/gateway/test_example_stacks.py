@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway import GatewayConfig, SessionMode, render
+from gateway import INSPECTOR_LUA, GatewayConfig, SessionMode, render
 from gateway.from_settings import gateway_config, in_cluster_replicas
 from gateway.preflight import missing_files
 from lab.stack import load_stack
@@ -29,6 +29,7 @@ def _config(settings: Settings, directory: Path) -> GatewayConfig:
         tenants=tenants,
         approved_tools={server.entry.name: ("search", "read") for server in settings.servers},
         remotes=(remote_route(str(tls.ca_file), host="localhost"),),  # no DNS in tests
+        inspector_lua=INSPECTOR_LUA,
     )
 
 

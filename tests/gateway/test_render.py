@@ -155,3 +155,12 @@ def test_public_base_url_loses_a_trailing_slash() -> None:
         config.resource_uri(config.routes[0])
         == f"https://mcp.example.com/{config.routes[0].name}/mcp"
     )
+
+
+def test_bodies_are_read_by_the_lua_inspector_before_any_decision() -> None:
+    text = render(sample_config())
+    assert "    lua-load /etc/haproxy/mcp_inspect.lua\n" in text
+    frontend = _frontend(text)
+    inspect = frontend.index("http-request lua.mcp_inspect if METH_POST")
+    assert inspect < frontend.index("return status 401") < frontend.index("str(tool-not-approved)")
+    assert "json_query('$.method')" not in frontend  # it reads duplicate keys differently

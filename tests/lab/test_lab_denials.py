@@ -277,3 +277,54 @@ def test_a_body_the_gateway_could_not_buffer_whole_is_refused(dev_lab: RunningLa
     }
     url = dev_lab.servers["github"].replace(dev_lab.gateway, dev_lab.state().gateway_traffic["gw0"])
     _refused_as_too_large(dev_lab, url, body, True, headers)
+
+
+# Bodies the server reads as a call of delete_everything: duplicate keys (the last one wins in
+# Python, pydantic and lua-cjson; the first in HAProxy's json_query) and escaped key names.
+SMUGGLED_CALLS = {
+    "duplicate-name": '{"jsonrpc":"2.0","id":5,"method":"tools/call",'
+    '"params":{"name":"echo","name":"delete_everything","arguments":{}}}',
+    "duplicate-method": '{"jsonrpc":"2.0","id":6,"method":"ping","method":"tools/call",'
+    '"params":{"name":"delete_everything","arguments":{}}}',
+    "escaped-key": '{"jsonrpc":"2.0","id":7,"meth\\u006fd":"tools/call",'
+    '"params":{"n\\u0061me":"delete_everything","arguments":{}}}',
+    "escaped-value": '{"jsonrpc":"2.0","id":8,"method":"tools/call",'
+    '"params":{"name":"delete\\u005feverything","arguments":{}}}',
+}
+
+
+@pytest.mark.parametrize("variant", sorted(SMUGGLED_CALLS))
+def test_a_smuggled_tool_call_is_judged_as_the_server_would_read_it(
+    dev_lab: RunningLab, variant: str
+) -> None:
+    token = dev_lab.token("storefront", "github")
+    headers = {
+        **MCP_HEADERS,
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+    }
+    answer = httpx.post(
+        dev_lab.servers["github"], content=SMUGGLED_CALLS[variant], headers=headers, timeout=10
+    )
+    assert answer.status_code == 200
+    assert answer.json()["error"]["message"] == "Tool not approved on this server"
+    for direct in dev_lab.state().servers["github"].replicas.values():
+        calls = httpx.get(direct.replace("/mcp", "/lab/unapproved-calls"), timeout=10).json()
+        assert calls == {"calls": 0}
+
+
+def test_a_body_that_is_not_json_gets_a_parse_error(dev_lab: RunningLab) -> None:
+    token = dev_lab.token("storefront", "github")
+    headers = {
+        **MCP_HEADERS,
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+    }
+    answer = httpx.post(
+        dev_lab.servers["github"], content='{"method":"tools/call",', headers=headers, timeout=10
+    )
+    assert answer.json() == {
+        "jsonrpc": "2.0",
+        "id": None,
+        "error": {"code": -32700, "message": "Parse error", "data": {"server": "github"}},
+    }
