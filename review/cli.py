@@ -31,7 +31,7 @@ from review.report_markdown import render_markdown
 from review.report_text import print_text, render_text
 from review.stack_reviews import StackReview, project_stacks, review_stacks
 from stacks.errors import SettingsError
-from stacks.stack_file import STACK_FILE_VARIABLE, read_stack_config
+from stacks.stack_file import STACK_FILE_VARIABLE, read_project_name, read_stack_config
 
 EXIT_OK = 0
 EXIT_POLICY_VIOLATION = 1
@@ -122,16 +122,17 @@ def stack_file_named(config_file: Path | None) -> Iterator[None]:
 
 
 def check_stack_files(requests: list[ReviewRequest]) -> None:
-    """Refuse a stack file that is not YAML, repeats a key, or has no config mapping.
+    """Refuse a project or stack file that is not YAML, repeats a key, or has the wrong shape.
 
     The render and the policy run would otherwise meet it first and end in a traceback.
     """
     for request in requests:
+        project_file = request.project_dir / "Pulumi.yaml"
         path = request.config_file or request.project_dir / f"Pulumi.{request.stack}.yaml"
-        if not path.exists():
-            continue  # the pipeline names a missing stack file itself
+        if not project_file.exists() or not path.exists():
+            continue  # the pipeline names a missing file itself
         try:
-            read_stack_config(path, project=request.project_dir.name)
+            read_stack_config(path, project=read_project_name(project_file))
         except SettingsError as error:
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None

@@ -30,6 +30,18 @@ def stack_file_name(stack: str) -> str:
     return os.environ.get(STACK_FILE_VARIABLE) or f"Pulumi.{stack}.yaml"
 
 
+def read_project_name(project_file: Path) -> str:
+    """The project name from ``Pulumi.yaml``: the namespace of the stack file's bare keys."""
+    document: Any = read_yaml(project_file)
+    name = document.get("name") if isinstance(document, dict) else None
+    if not isinstance(name, str) or not name:
+        raise SettingsError(
+            f"{project_file}: name: a Pulumi project file is a YAML mapping naming the project "
+            "(name: mcp-fleet, runtime: ...)"
+        )
+    return name
+
+
 def read_stack_config(path: Path, project: str) -> dict[str, str]:
     """The ``config:`` block of the stack file at ``path``, as the engine passes it on."""
     document: Any = read_yaml(path)

@@ -47,6 +47,17 @@ def test_a_broken_stack_file_is_exit_2_with_one_message(
     assert "Traceback" not in stderr and len(stderr.splitlines()) == 1
 
 
+def test_a_broken_project_file_is_exit_2_with_one_message(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: mcp-fleet\nname: other\n")
+    (tmp_path / "Pulumi.prod.yaml").write_text((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
+    status, stderr = review("prod", "--project-dir", str(tmp_path), "--skip-policy")
+    assert status == EXIT_BAD_INPUT
+    assert stderr == (
+        f"error: {tmp_path / 'Pulumi.yaml'}: not valid YAML: line 2, column 1: key 'name' "
+        "appears twice (lines 1 and 2); keep one\n"
+    )
+
+
 def test_settings_errors_name_the_config_file_not_the_default(tmp_path: Path) -> None:
     stack_file = tmp_path / "trial.yaml"
     text = (PROJECT_DIR / "Pulumi.prod.yaml").read_text()
