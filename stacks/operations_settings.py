@@ -21,7 +21,7 @@ from stacks.model_base import (
     Integer,
 )
 
-REGION = r"^[a-z]{2}(-[a-z]+)+-\d+$"
+REGION = r"^[a-z]{2,}(-[a-z]+)+-\d+$"
 """The shape of a region name; that the region exists is checked against botocore's list."""
 
 LOG_RETENTION_DAYS = (

@@ -3,6 +3,7 @@ cloud would refuse, or an unclear message; each now ends in one message naming f
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -221,3 +222,12 @@ def test_a_tenant_must_be_a_lowercase_ascii_slug(tenant: str) -> None:
 def test_a_long_wrong_value_is_shortened_in_the_message() -> None:
     message = error_for(with_nested("mcp-fleet:network", vpcId="vpc-" + "x" * 500))
     assert len(message) < 400 and "...')" not in message and "..." in message
+
+
+def test_every_region_botocore_knows_passes_the_region_shape() -> None:
+    from stacks.aws_identifiers import regions_by_partition
+    from stacks.operations_settings import REGION
+
+    regions = [region for listed in regions_by_partition().values() for region in listed]
+    assert len(regions) > 30
+    assert [region for region in regions if not re.match(REGION, region)] == []
