@@ -168,6 +168,12 @@ _KUBERNETES: tuple[ResourceType, ...] = (
     _k8s("kubernetes:storage.k8s.io/v1:StorageClass", "parameters", "provisioner"),
     _k8s(NAMESPACE, lost_on_replace="every object in the namespace is deleted with it"),
     _k8s(NETWORK_POLICY, security_control="network policy"),
+    # No per-kind rule in diff.go: only a new name or namespace replaces these.
+    _k8s(CRON_JOB),
+    _k8s(SERVICE_ACCOUNT),
+    _k8s(POD_DISRUPTION_BUDGET),
+    _k8s(HORIZONTAL_POD_AUTOSCALER),
+    _k8s(TARGET_GROUP_BINDING),
 )
 
 _S3_CHILDREN: tuple[ResourceType, ...] = tuple(
@@ -272,6 +278,14 @@ _AWS: tuple[ResourceType, ...] = (
     ),
     _aws(SECURITY_GROUP, "ec2/vpc_security_group.go", "name", "namePrefix", "vpcId", "description"),
     ResourceType("aws:acm/certificate:Certificate", taggable=True),
+    # Known to take tags (or not); no force-new rule recorded yet, so a change to one is
+    # reported as "changed", never guessed to be a replacement.
+    ResourceType("aws:cloudwatch/logMetricFilter:LogMetricFilter"),
+    ResourceType("aws:eks/addon:Addon", taggable=True),
+    ResourceType("aws:iam/rolePolicy:RolePolicy"),
+    ResourceType("aws:sns/topicPolicy:TopicPolicy"),
+    ResourceType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", taggable=True),
+    ResourceType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", taggable=True),
 )
 
 
