@@ -111,6 +111,7 @@ def test_only_stateful_routes_pin_sessions() -> None:
 def test_retries_only_on_connection_failures_and_replicas_are_ejected() -> None:
     slack = _backend(render(sample_config()), "slack")
     assert "retry-on conn-failure\n" in slack
+    assert "timeout connect 2000ms\n" in slack and "timeout server 60000ms\n" in slack
     assert "observe layer7 error-limit 10 on-error mark-down" in slack
     assert "option httpchk GET /readyz" in slack
     assert "server r0 127.0.0.1:9001 id 1 resolvers dns init-addr none" in slack

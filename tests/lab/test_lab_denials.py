@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import os
 import time
@@ -10,6 +13,7 @@ from pathlib import Path
 
 import anyio
 import httpx
+import jwt
 import pytest
 from mcp.shared.exceptions import MCPError
 
@@ -100,9 +104,37 @@ def test_the_official_client_without_a_token_cannot_initialize(dev_lab: RunningL
     assert caught.group_contains(MCPError, match="Server returned an error response")
 
 
+def _forged(dev_lab: RunningLab, variant: str) -> str:
+    """A storefront token for jira, re-signed the way an attacker would try."""
+    claims = jwt.decode(dev_lab.token("storefront", "jira"), options={"verify_signature": False})
+    if variant == "foreign-signature":  # research's key, storefront's issuer
+        key = Path(dev_lab.state().tenants["research"].private_key).read_text()
+        return jwt.encode(claims, key, algorithm="RS256")
+    if variant == "alg-none":
+        return jwt.encode(claims, "", algorithm="none")
+
+    # "hs256-public-key": the public key (which anyone may hold) used as an HMAC secret
+    def part(document: object) -> str:
+        raw = json.dumps(document, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    signing_input = f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}"
+    secret = Path(dev_lab.state().tenants["storefront"].public_key).read_bytes()
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+
+
 @pytest.mark.parametrize(
     "variant",
-    ["expired", "not-yet-valid", "other-audience", "garbage", "foreign-signature"],
+    [
+        "expired",
+        "not-yet-valid",
+        "other-audience",
+        "garbage",
+        "foreign-signature",
+        "alg-none",
+        "hs256-public-key",
+    ],
 )
 def test_invalid_tokens_get_401_invalid_token(dev_lab: RunningLab, variant: str) -> None:
     url = dev_lab.servers["jira"]
@@ -114,14 +146,8 @@ def test_invalid_tokens_get_401_invalid_token(dev_lab: RunningLab, variant: str)
         token = dev_lab.token("storefront", "jira", audience=dev_lab.servers["github"])
     elif variant == "garbage":
         token = "not.a.jwt"
-    else:  # research's key signing a token that claims storefront's issuer
-        import jwt
-
-        claims = jwt.decode(
-            dev_lab.token("storefront", "jira"), options={"verify_signature": False}
-        )
-        key = Path(dev_lab.state().tenants["research"].private_key).read_text()
-        token = jwt.encode(claims, key, algorithm="RS256")
+    else:
+        token = _forged(dev_lab, variant)
     answer = _post(url, token)
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
