@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
@@ -11,11 +12,15 @@ import pytest
 
 
 def haproxy_or_skip() -> str:
-    """The haproxy binary; in CI (``CI`` set) its absence fails the test instead of skipping."""
+    """The haproxy binary (and lua-cjson, which the gateway's Lua inspector loads); in CI
+    (``CI`` set) their absence fails the test instead of skipping it."""
     found = shutil.which("haproxy")
-    if found:
+    if found and glob.glob("/usr/lib/*/liblua5.3-cjson.so.0"):
         return found
-    message = "haproxy is not installed (make system-deps, or apt-get install -y haproxy)"
+    message = (
+        "haproxy or lua-cjson is not installed "
+        "(make system-deps, or apt-get install -y haproxy lua-cjson)"
+    )
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
