@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -83,6 +84,7 @@ def test_no_token_gets_401_naming_the_protected_resource_metadata(dev_lab: Runni
     assert answer.status_code == 401
     metadata_url = f"{dev_lab.gateway}/.well-known/oauth-protected-resource/github/mcp"
     assert answer.headers["WWW-Authenticate"] == f'Bearer resource_metadata="{metadata_url}"'
+    assert re.fullmatch("[0-9a-f]{32}", answer.headers["X-Trace-Id"])  # a trace started here
     metadata = httpx.get(metadata_url, timeout=10)
     assert metadata.status_code == 200
     assert metadata.json() == {
