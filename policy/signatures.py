@@ -13,23 +13,22 @@ YAML document as written, with its top-level ``signature`` key removed (the sign
 sign itself). Everything else, including ``imageSignature``, is covered. Canonical JSON here
 follows RFC 8785 (JSON Canonicalization Scheme), written by the ``rfc8785`` library:
 
-- objects: members sorted by key, compared as UTF-16 code units (RFC 8785 3.2.3); keys must
-  be strings; no whitespace anywhere; ``:`` and ``,`` as separators;
+- objects: members sorted by key as UTF-16 code units (RFC 8785 3.2.3), no whitespace;
 - strings: JSON string escaping with only the mandatory escapes: ``\\"``, ``\\\\``,
   ``\\b \\f \\n \\r \\t``, other control characters below U+0020 as ``\\u00xx`` (lowercase
   hex); every other character, including non-ASCII, is written as itself in UTF-8;
 - numbers: integers as plain decimal digits; other numbers as ECMAScript's
   ``Number.prototype.toString`` does (RFC 8785 3.2.2.3): ``99.0`` is ``99``, ``99.95`` is
   ``99.95``, ``1e-7`` is ``1e-7``, ``1e21`` is ``1e+21``; NaN and infinities are refused;
-- ``true``, ``false``, ``null`` as themselves; arrays in their order;
+- ``true``, ``false``, ``null`` as themselves; arrays in their order (integers beyond
+  2**53 are refused, as RFC 8785's I-JSON requires);
 - YAML values JSON lacks: a date is its ISO 8601 text ``YYYY-MM-DD``; a timestamp is its
   ISO 8601 text, converted to UTC and written with a ``Z`` suffix when it carries a time zone
   (``2026-11-19T10:00:00Z``), as ``datetime.isoformat()`` writes it when it doesn't. Any
   other type (binary, sets) is refused.
 
-So a date written ``2026-11-19`` in YAML and the string ``"2026-11-19"`` in an annotation
-canonicalize identically, which is what lets the policy pack verify the entry it finds on a
-Deployment annotation against the signature made over the YAML file.
+So a YAML date and the same date as text in an annotation canonicalize identically: the pack
+verifies the entry on a Deployment against the signature made over the YAML file.
 
 Keys and signatures
 -------------------
@@ -292,6 +291,28 @@ def verify_bytes(key: PublicKey, signature: bytes, message: bytes) -> bool:
     return True
 
 
+def _signer(
+    block: Any, name: str, id_field: str, trusted: KeyRing, signed_by: str
+) -> tuple[str, TrustedKey]:
+    """The key id a signature block (``name``) claims and the trusted key of that id.
+
+    Raises ``MalformedError`` for a block that is not a mapping or names no key, and
+    ``UntrustedKeyError`` when the key is not one ``trusted`` holds.
+    """
+    if not isinstance(block, Mapping):
+        raise MalformedError(f"{name} is not a mapping")
+    claimed_id = block.get(id_field)
+    if not isinstance(claimed_id, str) or not claimed_id:
+        raise MalformedError(f"{name} names no {id_field}")
+    key = trusted.get(claimed_id)
+    if key is None:
+        trusted_ids = ", ".join(trusted.key_ids) or "none"
+        raise UntrustedKeyError(
+            f"{signed_by} {claimed_id}, which is not trusted here (trusted: {trusted_ids})"
+        )
+    return claimed_id, key
+
+
 def verify_entry(document: Mapping[str, Any], trusted: KeyRing) -> TrustedKey:
     """Check an entry document's approval signature; return the approver's key.
 
@@ -303,17 +324,7 @@ def verify_entry(document: Mapping[str, Any], trusted: KeyRing) -> TrustedKey:
     block = document.get(SIGNATURE_FIELD)
     if block is None:
         raise UnsignedError("the entry carries no approval signature")
-    if not isinstance(block, Mapping):
-        raise MalformedError("the signature block is not a mapping")
-    claimed_id = block.get("keyId")
-    if not isinstance(claimed_id, str) or not claimed_id:
-        raise MalformedError("the signature block names no keyId")
-    key = trusted.get(claimed_id)
-    if key is None:
-        trusted_ids = ", ".join(trusted.key_ids) or "none"
-        raise UntrustedKeyError(
-            f"signed by key {claimed_id}, which is not trusted here (trusted: {trusted_ids})"
-        )
+    claimed_id, key = _signer(block, "the signature block", "keyId", trusted, "signed by key")
     algorithm = block.get("algorithm")
     if algorithm != key.algorithm:
         raise TamperedError(
@@ -358,18 +369,13 @@ def verify_image_signature(
     """Check a cosign-style signature of ``image`` by a trusted publisher; return the key."""
     if image_signature is None:
         raise UnsignedError("the entry carries no image signature")
-    if not isinstance(image_signature, Mapping):
-        raise MalformedError("imageSignature is not a mapping")
-    publisher_id = image_signature.get("publisherKeyId")
-    if not isinstance(publisher_id, str) or not publisher_id:
-        raise MalformedError("imageSignature names no publisherKeyId")
-    key = publishers.get(publisher_id)
-    if key is None:
-        trusted_ids = ", ".join(publishers.key_ids) or "none"
-        raise UntrustedKeyError(
-            f"image signed by publisher key {publisher_id}, which is not trusted here "
-            f"(trusted: {trusted_ids})"
-        )
+    publisher_id, key = _signer(
+        image_signature,
+        "imageSignature",
+        "publisherKeyId",
+        publishers,
+        "image signed by publisher key",
+    )
     payload = _decode_base64(image_signature.get("payload"), "imageSignature.payload")
     signature = _decode_base64(image_signature.get("signature"), "imageSignature.signature")
     if not verify_bytes(key.public_key, signature, payload):
