@@ -225,6 +225,9 @@ def review(
         raise typer.Exit(EXIT_BAD_INPUT)
     project = project_dir.resolve()
     stacks = project_stacks(project) if all_stacks else [str(stack)]
+    if not stacks:
+        typer.echo(f"error: {project}: no stack files (Pulumi.STACK.yaml) to review", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
     requests = [
         ReviewRequest(
             stack=name,

@@ -58,6 +58,12 @@ def test_a_broken_project_file_is_exit_2_with_one_message(tmp_path: Path) -> Non
     )
 
 
+def test_all_stacks_of_a_project_without_stacks_is_exit_2(tmp_path: Path) -> None:
+    status, stderr = review("--all", "--project-dir", str(tmp_path))
+    assert status == EXIT_BAD_INPUT
+    assert stderr == f"error: {tmp_path}: no stack files (Pulumi.STACK.yaml) to review\n"
+
+
 def test_settings_errors_name_the_config_file_not_the_default(tmp_path: Path) -> None:
     stack_file = tmp_path / "trial.yaml"
     text = (PROJECT_DIR / "Pulumi.prod.yaml").read_text()
