@@ -17,10 +17,8 @@ compares the Deployment's container images, stage and tenant with the signed ent
 from __future__ import annotations
 
 from catalog.entry import CatalogEntry
+from policy.contract import CATALOG_ENTRY_ANNOTATION, CATALOG_SIGNATURE_ANNOTATION
 from policy.signatures import SIGNATURE_FIELD, canonical_json, signed_document
-
-CATALOG_ENTRY = "mcp-fleet.io/catalog-entry"
-CATALOG_SIGNATURE = "mcp-fleet.io/catalog-signature"
 
 
 def provenance_annotations(entry: CatalogEntry) -> dict[str, str]:
@@ -31,8 +29,8 @@ def provenance_annotations(entry: CatalogEntry) -> dict[str, str]:
             f"catalog entry {entry.name!r} has no source document; load it with "
             "catalog.load.load_entry so the text that was signed is known"
         )
-    annotations = {CATALOG_ENTRY: canonical_json(signed_document(document))}
+    annotations = {CATALOG_ENTRY_ANNOTATION: canonical_json(signed_document(document))}
     signature = document.get(SIGNATURE_FIELD)
     if signature is not None:
-        annotations[CATALOG_SIGNATURE] = canonical_json(signature)
+        annotations[CATALOG_SIGNATURE_ANNOTATION] = canonical_json(signature)
     return annotations

@@ -15,8 +15,10 @@ from cryptography.hazmat.primitives import serialization
 
 from catalog import signing
 from catalog.load import CATALOG_DIR, load_catalog, load_entry
-from catalog.provenance import CATALOG_ENTRY, CATALOG_SIGNATURE, provenance_annotations
+from catalog.provenance import provenance_annotations
 from policy import signatures
+from policy.contract import CATALOG_ENTRY_ANNOTATION as CATALOG_ENTRY
+from policy.contract import CATALOG_SIGNATURE_ANNOTATION as CATALOG_SIGNATURE
 from stacks.errors import SettingsError
 from tests.policy.harness import APPROVER_KEY_ID, PUBLISHER_KEY_ID
 
