@@ -125,6 +125,14 @@ class FleetSettings(CamelModel):
     rollout_batch_percent: Integer = Field(
         default=25, ge=1, le=50, description="percent of replicas replaced at once (1-50)"
     )
+    watch_seconds: Integer = Field(
+        default=60,
+        ge=60,
+        le=3600,
+        multiple_of=60,
+        description="seconds a rollout watches each batch before its analysis, whole minutes "
+        "from 60 to 3600 (CloudWatch log metrics have one-minute periods), like 60",
+    )
     min_replicas: Integer = Field(
         default=2, ge=1, le=1000, description="the fewest replicas any server runs, 1-1000"
     )

@@ -282,3 +282,26 @@ def test_backup_settings_bad_replica_region() -> None:
 def test_structured_value_that_is_not_json_is_named() -> None:
     message = error_for(with_value("prod", "mcp-fleet:cluster", "platform-prod"))
     assert "Pulumi.prod.yaml: mcp-fleet:cluster:" in message
+
+
+def test_fleet_watch_window_defaults_to_the_guides_60_seconds() -> None:
+    assert load(raw_config("staging"), "staging").fleet.watch_seconds == 60
+
+
+def test_fleet_watch_window_may_be_longer_in_whole_minutes() -> None:
+    settings = load(with_value("prod", "mcp-fleet:fleet", {"watchSeconds": 180}))
+    assert settings.fleet.watch_seconds == 180
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (90, "Input should be a multiple of 60"),
+        (0, "Input should be greater than or equal to 60"),
+        (7200, "Input should be less than or equal to 3600"),
+    ],
+)
+def test_fleet_watch_window_that_is_not_whole_minutes_is_refused(value: int, problem: str) -> None:
+    message = error_for(with_value("prod", "mcp-fleet:fleet", {"watchSeconds": value}))
+    assert f"mcp-fleet:fleet.watchSeconds: {problem}" in message
+    assert f"(got {value})" in message and "whole minutes from 60 to 3600" in message
