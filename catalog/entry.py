@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, StringConstraints
 
+from catalog.remote import RemoteServer
 from stacks.environment import Environment
 from stacks.model_base import (
     CamelModel,
@@ -28,6 +29,9 @@ from stacks.model_base import (
 
 CatalogModel = CamelModel
 """Catalog entries follow the stack files' rules: camelCase, unknown keys refused."""
+
+ToolName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,128}$")]
+"""An MCP tool name (SEP-986): 1-128 ASCII letters, digits, '_', '-', '.'."""
 
 
 class SessionMode(StrEnum):
@@ -149,6 +153,16 @@ class CatalogEntry(CatalogModel):
     sbom: Artifact
     provenance: Artifact
     scan: VulnerabilityScan
+    approved_tools: tuple[ToolName, ...] = Field(
+        default=(),
+        description="the tools clients may call, like [search, read]; the gateway refuses "
+        "any other tools/call (none listed: no tool is callable)",
+    )
+    remote: RemoteServer | None = Field(
+        default=None,
+        description="for a server hosted elsewhere: url (https), sla {availability, "
+        "p95LatencyMs}, credentialSecret {name, key}",
+    )
     image_signature: ImageSignature | None = None
     signature: SignatureBlock | None = None
 
