@@ -210,7 +210,7 @@ def backup(
             min=0,
             max=9,
             help="Let pg_dump compress with zlib at this level (0-9) instead of ops's "
-            "default: an uncompressed dump streamed through zstd on every core (faster, "
+            "default: an uncompressed dump streamed through zstd level 1 (faster, "
             "smaller).",
         ),
     ] = None,

@@ -2,7 +2,7 @@
 
 Compression: pg_dump's own is single-threaded zlib (PostgreSQL 15 offers nothing else) and
 it bounded backup time, so by default pg_dump writes an UNCOMPRESSED custom-format archive
-(``--compress=0``) and ops compresses the stream with zstd on every core
+(``--compress=0``) and ops compresses the stream with zstd level 1
 (``ops.compression``) on its way into the upload: ``postgres.dump.zst``, never staged on
 disk, hashed on the way. ``--pg-compress N`` restores the earlier behaviour (pg_dump's zlib
 at level N, object ``postgres.dump``, no zstd).
