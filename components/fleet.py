@@ -15,6 +15,9 @@ import pulumi_kubernetes as k8s
 
 from components.labels import selector_labels
 from components.pod_security import restricted_container_context, restricted_pod_context
+from components.server_rollout import ServerRolloutObjects
+from delivery import manifests
+from delivery.plan import RolloutPlan
 from policy.contract import component_type
 from stacks.fleet_plan import PlannedServer
 
@@ -63,8 +66,13 @@ class McpServerArgs:
     rollout: Rollout
     deployment_annotations: Mapping[str, str] = field(default_factory=dict)
     """The signed catalog entry, stamped so the policy pack can judge what it sees."""
+    delivery: RolloutPlan | None = None
+    """The server's progressive delivery (docs/delivery.md): with it, an Argo Rollout takes
+    over the Deployment, the autoscaler scales the Rollout and pods drain for the plan's
+    ``pod_drain_seconds``. Without it, the Deployment rolls by itself as before."""
 
     def __post_init__(self) -> None:
+        _check_plan(self)
         selector = selector_labels(self.server)
         differing = {k: v for k, v in selector.items() if self.labels.get(k) != v}
         if differing:
@@ -74,8 +82,27 @@ class McpServerArgs:
             )
 
 
+def _check_plan(args: McpServerArgs) -> None:
+    """A plan made for another server, namespace or batch would roll the wrong thing."""
+    plan, server = args.delivery, args.server
+    if plan is None:
+        return
+    expected = (server.name, server.namespace, args.rollout.batch_percent)
+    found = (plan.server, plan.namespace, plan.max_surge_percent)
+    if found != expected:
+        raise ValueError(
+            f"McpServer {server.name}: the rollout plan is for (server, namespace, batch) "
+            f"{found}; it must be {expected}, planned from this server and the fleet's batch"
+        )
+
+
 def termination_grace_seconds(drain_seconds: int) -> int:
     return drain_seconds + TERMINATION_MARGIN_SECONDS
+
+
+def pod_drain_seconds(args: McpServerArgs) -> int:
+    """The plan's drain when there is one (a stateful server's session idle timeout)."""
+    return args.delivery.pod_drain_seconds if args.delivery else args.rollout.drain_seconds
 
 
 class McpServer(pulumi.ComponentResource):
@@ -145,6 +172,20 @@ class McpServer(pulumi.ComponentResource):
             spec=self._autoscaler_spec(args),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.deployment]),
         )
+        self.rollout = (
+            ServerRolloutObjects(
+                name,
+                args.delivery,
+                port=server.entry.port,
+                selector=selector,
+                labels=args.labels,
+                namespace=args.namespace,
+                parent=self,
+                after=self.deployment,
+            )
+            if args.delivery
+            else None
+        )
         self.network_policy = k8s.networking.v1.NetworkPolicy(
             f"{name}-netpol", metadata=_metadata(args), spec=_network_policy(args), opts=child
         )
@@ -165,7 +206,7 @@ class McpServer(pulumi.ComponentResource):
         plan = server.capacity
         return k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
             scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
-                api_version="apps/v1", kind="Deployment", name=server.name
+                **_scale_target(args)
             ),
             min_replicas=plan.min_replicas,
             max_replicas=plan.max_replicas,
@@ -203,6 +244,14 @@ class McpServer(pulumi.ComponentResource):
                 ),
             ),
         )
+
+
+def _scale_target(args: McpServerArgs) -> dict[str, str]:
+    """The Rollout owns the replica count once it takes over; the Deployment otherwise."""
+    if args.delivery:
+        target = manifests.autoscaler_target(args.server.name)
+        return {"api_version": target["apiVersion"], "kind": target["kind"], "name": target["name"]}
+    return {"api_version": "apps/v1", "kind": "Deployment", "name": args.server.name}
 
 
 def _metadata(
@@ -284,7 +333,7 @@ def _container(args: McpServerArgs) -> k8s.core.v1.ContainerArgs:
         # sleep action needs no shell, which a distroless image does not have.
         lifecycle=k8s.core.v1.LifecycleArgs(
             pre_stop=k8s.core.v1.LifecycleHandlerArgs(
-                sleep=k8s.core.v1.SleepActionArgs(seconds=args.rollout.drain_seconds)
+                sleep=k8s.core.v1.SleepActionArgs(seconds=pod_drain_seconds(args))
             )
         ),
         security_context=restricted_container_context(RUN_AS_USER),
@@ -326,9 +375,7 @@ def _deployment_spec(
                 service_account_name=args.server.name,
                 automount_service_account_token=False,
                 enable_service_links=False,
-                termination_grace_period_seconds=termination_grace_seconds(
-                    args.rollout.drain_seconds
-                ),
+                termination_grace_period_seconds=termination_grace_seconds(pod_drain_seconds(args)),
                 security_context=restricted_pod_context(RUN_AS_USER),
                 containers=[_container(args)],
                 volumes=[
