@@ -53,6 +53,8 @@ HORIZONTAL_POD_AUTOSCALER: Final = "kubernetes:autoscaling/v2:HorizontalPodAutos
 HORIZONTAL_POD_AUTOSCALER_V1: Final = "kubernetes:autoscaling/v1:HorizontalPodAutoscaler"
 NETWORK_POLICY: Final = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 TARGET_GROUP_BINDING: Final = "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding"
+ROLLOUT: Final = "kubernetes:argoproj.io/v1alpha1:Rollout"
+ANALYSIS_TEMPLATE: Final = "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate"
 
 LOAD_BALANCER: Final = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER: Final = "aws:lb/listener:Listener"
@@ -83,6 +85,8 @@ KUBERNETES_WORKLOADS: Final = (
     HORIZONTAL_POD_AUTOSCALER,
     HORIZONTAL_POD_AUTOSCALER_V1,
     NETWORK_POLICY,
+    ROLLOUT,
+    ANALYSIS_TEMPLATE,
 )
 """Kubernetes objects that belong to a server and carry its labels (slo-tags-present)."""
 ALARMS: Final = (METRIC_ALARM, COMPOSITE_ALARM)
@@ -174,6 +178,11 @@ _KUBERNETES: tuple[ResourceType, ...] = (
     _k8s(POD_DISRUPTION_BUDGET),
     _k8s(HORIZONTAL_POD_AUTOSCALER),
     _k8s(TARGET_GROUP_BINDING),
+    # Argo Rollouts custom resources (docs/delivery.md): a custom resource has no per-kind
+    # rule in diff.go. Deleting a Rollout returns the pods to its Deployment only if the
+    # Deployment is scaled back up first (docs/runbooks/rollout.md).
+    _k8s(ROLLOUT, lost_on_replace="its ReplicaSets and pods; the Deployment it took over is at 0"),
+    _k8s(ANALYSIS_TEMPLATE),
 )
 
 _S3_CHILDREN: tuple[ResourceType, ...] = tuple(
