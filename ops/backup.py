@@ -98,6 +98,8 @@ def run_backup(
         except BaseException:
             upload.abort()
             raise
+        read = compressed.bytes_in if compressed is not None else result.size
+        share = result.size / read if read else 1.0
         entries[source.name] = SourceEntry(
             key=result.key,
             size=result.size,
@@ -106,9 +108,9 @@ def run_backup(
             finished_at=clock(),
             content_type=source.content_type,
             format=source.format,
-            details={**details, "parts": str(result.parts)},
+            details={**details, "parts": str(result.parts), "ratio": f"{share:.3f}"},
             compression=source.compression,
-            source_bytes=compressed.bytes_in if compressed is not None else result.size,
+            source_bytes=read,
         )
         bar.done()
         progress.note(

@@ -142,6 +142,9 @@ def test_backup_streams_every_source_and_writes_a_verifiable_manifest(
     assert postgres["compression"] == "zstd" and postgres["details"]["compress"] == "zstd"
     # bytes read from pg_dump and bytes uploaded are both recorded: zstd really compressed
     assert postgres["source_bytes"] > 1.5 * postgres["size"]
+    assert float(postgres["details"]["ratio"]) == pytest.approx(
+        postgres["size"] / postgres["source_bytes"], abs=0.001
+    )
     assert manifest["sources"]["redis"]["source_bytes"] == manifest["sources"]["redis"]["size"]
     dump = tmp_path / "check.dump"
     compressed = s3.get_object(Bucket=bucket, Key=postgres["key"])["Body"].read()
