@@ -46,6 +46,7 @@ from benchmarks.gateway_load import (
 )
 from lab.errors import LabError
 from lab.issuer import issue_token
+from lab.processes import is_running
 from lab.state import LabState, load
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -113,9 +114,16 @@ def lab(args: argparse.Namespace) -> Iterator[tuple[LabState, bool]]:
     """The lab to measure and whether this run started it (then it is stopped on the way out)."""
     if args.state_dir is not None:
         try:
-            yield load(args.state_dir.resolve()), False
+            state = load(args.state_dir.resolve())
         except LabError as error:
             raise BenchmarkError(str(error)) from None
+        stopped = [process.name for process in state.processes if not is_running(process)]
+        if stopped:
+            raise BenchmarkError(
+                f"{args.state_dir}: the lab there is not whole (not running: "
+                f"{', '.join(stopped)}); restart it with python -m lab down, then up"
+            )
+        yield state, False
         return
     with tempfile.TemporaryDirectory(prefix="gateway-benchmark-") as directory:
         up = _run_lab(
@@ -154,17 +162,25 @@ async def measure(target: Target, args: argparse.Namespace) -> dict[str, dict[st
         mcp_session(target.gateway_url, target.token) as gateway,
     ):
         sessions = {"direct": direct, "gateway": gateway}
-        for session in sessions.values():
-            await warm_up(session, call, args.warm_up)
-        for _ in range(args.rounds):
+        failed: dict[str, dict[str, int]] = {}
+        for path, session in sessions.items():
+            errors = await warm_up(session, call, args.warm_up)
+            if errors:
+                failed[path] = dict(errors)
+        for _ in range(args.rounds if not failed else 0):
             for path, session in sessions.items():
                 phase = await open_loop(session, call, args.rate, args.requests, args.max_seconds)
                 earlier = results["open"].get(path)
                 results["open"][path] = earlier.merge(phase) if earlier else phase
-        for path, session in sessions.items():
+        for path, session in sessions.items() if not failed else ():
             results["closed"][path] = await closed_loop(
                 session, call, args.concurrency, args.closed_requests, args.max_seconds
             )
+    if failed:  # raised outside the client's task groups, so it arrives unwrapped
+        raise BenchmarkError(
+            f"server {target.name}: the warm-up calls to echo failed, {failed}; the lab must "
+            "approve echo and, if reused, allow the rate (lab up --rate-limit)"
+        )
     return results
 
 
@@ -190,6 +206,7 @@ def figures(phase: Phase) -> dict[str, Any]:
         "sent": phase.sent,
         "ok": phase.ok,
         "errors": dict(phase.errors),
+        "http_errors": dict(phase.http_errors),
         "throughput_rps": round(phase.throughput, 2),
         "elapsed_s": round(phase.elapsed_s, 3),
         "client_cpu_s": round(phase.client_cpu_s, 3),
@@ -253,11 +270,11 @@ def report(result: dict[str, Any]) -> str:
                 f"| {sum(phase['errors'].values())} | {busy:.0%} |"
             )
     errors = {
-        f"{server['name']} {loop} {path}": phase["errors"]
+        f"{server['name']} {loop} {path}": {**phase["errors"], **phase["http_errors"]}
         for server in result["servers"]
         for loop in ("open", "closed")
         for path, phase in server[loop].items()
-        if phase["errors"]
+        if phase["errors"] or phase["http_errors"]
     }
     lines += ["", *(f"errors, {where}: {kinds}" for where, kinds in errors.items())]
     m = result["machine"]

@@ -29,17 +29,34 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
 
 
+@dataclass
+class Session:
+    """An MCP session and the HTTP error statuses its requests met: the client turns a 429 or
+    a 502 into one generic JSON-RPC error, and the status is what says which it was."""
+
+    mcp: ClientSession
+    http_errors: Counter[str] = field(default_factory=Counter)
+
+
 @asynccontextmanager
-async def mcp_session(url: str, token: str | None) -> AsyncIterator[ClientSession]:
+async def mcp_session(url: str, token: str | None) -> AsyncIterator[Session]:
     """An initialized session of the official client, with a bearer token when given."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    http = create_mcp_http_client(headers=headers)
+    statuses: Counter[str] = Counter()
+
+    async def count_error(response: Any) -> None:
+        if response.status_code >= 400:
+            statuses[f"HTTP {response.status_code}"] += 1
+
+    http.event_hooks = {"request": [], "response": [count_error]}
     async with (
-        create_mcp_http_client(headers=headers) as http,
+        http,
         streamable_http_client(url, http_client=http) as (read, write),
         ClientSession(read, write) as session,
     ):
         await session.initialize()
-        yield session
+        yield Session(session, statuses)
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,7 @@ class Phase:
     sent: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    http_errors: Counter[str] = field(default_factory=Counter)
     elapsed_s: float = 0.0
     client_cpu_s: float = 0.0
 
@@ -78,6 +96,7 @@ class Phase:
             sent=self.sent + other.sent,
             latencies_ms=self.latencies_ms + other.latencies_ms,
             errors=self.errors + other.errors,
+            http_errors=self.http_errors + other.http_errors,
             elapsed_s=self.elapsed_s + other.elapsed_s,
             client_cpu_s=self.client_cpu_s + other.client_cpu_s,
         )
@@ -99,12 +118,12 @@ def _error_kind(error: BaseException) -> str:
 
 
 async def _timed_call(
-    session: ClientSession, call: Call, started: float, phase: Phase, finished: list[float]
+    session: Session, call: Call, started: float, phase: Phase, finished: list[float]
 ) -> None:
     """One call, timed from ``started``; counted as an error unless the echo comes back."""
     with anyio.move_on_after(call.timeout_s) as scope:
         try:
-            result = await session.call_tool("echo", call.arguments)
+            result = await session.mcp.call_tool("echo", call.arguments)
         except Exception as error:  # every failure is a data point, not a crash
             phase.errors[_error_kind(error)] += 1
             return
@@ -125,21 +144,21 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def warm_up(session: ClientSession, call: Call, count: int) -> None:
-    """Sequential calls before timing: connections open, first-call costs paid."""
+async def warm_up(session: Session, call: Call, count: int) -> Counter[str]:
+    """Sequential calls before timing (connections open, first-call costs paid); returns
+    their failures by kind, which the caller reports instead of measuring a broken path."""
     phase = Phase()
     for _ in range(count):
         await _timed_call(session, call, anyio.current_time(), phase, [])
-    if phase.errors:
-        raise RuntimeError(f"warm-up failed: {dict(phase.errors)}")
+    return phase.errors + session.http_errors
 
 
 async def open_loop(
-    session: ClientSession, call: Call, rate: float, count: int, max_seconds: float
+    session: Session, call: Call, rate: float, count: int, max_seconds: float
 ) -> Phase:
     """``count`` calls at ``rate`` per second (fewer if ``max_seconds`` runs out first)."""
     phase, finished = Phase(), list[float]()
-    cpu_before = _cpu_seconds()
+    cpu_before, http_before = _cpu_seconds(), session.http_errors.copy()
     start = anyio.current_time()
     async with anyio.create_task_group() as group:
         for index in range(count):
@@ -153,15 +172,16 @@ async def open_loop(
     # answered early is not credited with more than the rate offered.
     phase.elapsed_s = max([*finished, start + phase.sent / rate]) - start
     phase.client_cpu_s = _cpu_seconds() - cpu_before
+    phase.http_errors = session.http_errors - http_before
     return phase
 
 
 async def closed_loop(
-    session: ClientSession, call: Call, concurrency: int, count: int, max_seconds: float
+    session: Session, call: Call, concurrency: int, count: int, max_seconds: float
 ) -> Phase:
     """``concurrency`` callers back to back until ``count`` calls or ``max_seconds``."""
     phase, finished = Phase(), list[float]()
-    cpu_before = _cpu_seconds()
+    cpu_before, http_before = _cpu_seconds(), session.http_errors.copy()
     start = anyio.current_time()
     deadline = start + max_seconds
 
@@ -175,4 +195,5 @@ async def closed_loop(
             group.start_soon(caller)
     phase.elapsed_s = anyio.current_time() - start
     phase.client_cpu_s = _cpu_seconds() - cpu_before
+    phase.http_errors = session.http_errors - http_before
     return phase
