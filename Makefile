@@ -13,7 +13,7 @@ RUN := $(UV) run --frozen
 export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: review review-all test test-fast lint format preview up setup system-deps benchmark \
-	benchmark-review pulumi-cli
+	benchmark-review benchmark-gateway pulumi-cli
 
 $(UV):
 	@scripts/install-uv $@
@@ -63,6 +63,11 @@ benchmark: setup system-deps
 ## benchmark-review: review time for 10, 100 and 300 servers against Pulumi's bare mock floor
 benchmark-review: setup
 	$(RUN) python benchmarks/review.py $(ARGS)
+
+## benchmark-gateway: latency and throughput the gateway adds (the lab, direct vs through it);
+## ARGS="--rate 50 --json out/gateway-benchmark.json" passes options through
+benchmark-gateway: setup system-deps
+	$(RUN) python benchmarks/gateway.py $(ARGS)
 
 ## preview / up: the real deploy path (the Pulumi CLI and AWS credentials required); the CLI
 ## runs the policy pack in its own virtualenv, policy/venv, made here from its requirements
