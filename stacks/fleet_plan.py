@@ -20,6 +20,7 @@ from stacks.settings import (
     ObservabilitySettings,
     SloSettings,
 )
+from stacks.tenant_settings import TenantSettings
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Settings:
     backups: BackupSettings
     servers: tuple[PlannedServer, ...]
     catalog: Mapping[str, CatalogEntry] = field(default_factory=dict)
+    tenant_settings: tuple[TenantSettings, ...] = ()
+    """The declared tenants (identity, limits, quotas); ``tenants`` names those with servers."""
 
     @property
     def tenants(self) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from stacks.plan_checks import check_region, check_stack
 from stacks.quotas import check_quotas
 from stacks.settings import ServerSettings, StackSettings
 from stacks.stack_file import stack_file_name
+from stacks.tenant_checks import check_servers_declared, check_tenants
 from stacks.validation_message import describe_validation_error
 
 NAMESPACE = "mcp-fleet"
@@ -207,6 +208,8 @@ def load_settings(
         _decode(raw_config.get("aws:region"), stack_file, "aws:region"), stack_file
     )
     check_stack(settings, region, stack_file)
+    check_servers_declared(settings, stack_file)
+    check_tenants(settings, stack_file)
     catalog = load_catalog(catalog_dir)
     servers = tuple(
         _plan_server(server, index, settings, catalog, stack_file)
@@ -228,6 +231,7 @@ def load_settings(
         backups=settings.backups,
         servers=servers,
         catalog=catalog,
+        tenant_settings=settings.tenants,
     )
 
 

@@ -32,6 +32,7 @@ from stacks.operations_settings import (
     ObservabilitySettings,
     PagingSettings,
 )
+from stacks.tenant_settings import TenantSettings
 
 __all__ = [
     "LOG_RETENTION_DAYS",
@@ -236,3 +237,8 @@ class StackSettings(CamelModel):
         default=ObservabilitySettings(), description="logs, alarms and paging"
     )
     backups: BackupSettings = Field(description="backup bucket and schedules")
+    tenants: tuple[TenantSettings, ...] = Field(
+        min_length=1,
+        description="the tenants whose servers this stack runs: name, owner, identity "
+        "(issuer, keyFiles), quota, rateLimit, monthlyBudgetUsd",
+    )
