@@ -59,7 +59,8 @@ class PostgresUrl:
 
     @property
     def display(self) -> str:
-        return _mask(urlsplit(self.raw))
+        """The URL for messages: as given, with any password masked."""
+        return self.raw if self.password is None else _mask(urlsplit(self.raw))
 
     def env(self) -> dict[str, str]:
         return {"PGPASSWORD": self.password} if self.password is not None else {}
@@ -107,7 +108,8 @@ class RedisUrl:
 
     @property
     def display(self) -> str:
-        return _mask(urlsplit(self.raw))
+        """The URL for messages: as given, with any password masked."""
+        return self.raw if self.password is None else _mask(urlsplit(self.raw))
 
     def env(self) -> dict[str, str]:
         return {"REDISCLI_AUTH": self.password} if self.password is not None else {}

@@ -313,6 +313,8 @@ def test_socket_urls() -> None:
     )
     assert redis_url.cli_argv()[:4] == ["-s", "/run/redis/redis.sock", "-n", "2"]
     assert "pw" not in " ".join(redis_url.cli_argv()) and "pw" not in redis_url.display
+    assert redis_url.display == "unix://:***@/run/redis/redis.sock?db=2"
+    assert parse_redis_url("unix:///run/r.sock").display == "unix:///run/r.sock"
     with pytest.raises(UsageError, match="db must be a number"):
         parse_redis_url("unix:///run/redis.sock?db=x")
     pg_url = parse_postgres_url("postgresql://app@/fleet?host=/run/postgresql&port=6432")
