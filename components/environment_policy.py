@@ -50,6 +50,11 @@ class EnvironmentPolicy:
     service_key_deletion_window_days: int
     access_logs_force_destroy: bool
     """Only where the load balancer itself may be deleted may its logs go with it."""
+    progressive_delivery: bool
+    """Whether servers roll out through Argo Rollouts (docs/delivery.md). Every stage does:
+    dev runs the same steps with the analysis in dry run (measured, never aborting, nobody
+    notified; ``delivery.plan.ENFORCING_STAGES``), so a release meets the rollout machinery
+    before staging, and a dev threshold that would have aborted shows in the AnalysisRun."""
 
 
 def environment_policy(
@@ -67,6 +72,7 @@ def environment_policy(
         ),
         service_key_deletion_window_days=SERVICE_KEY_DELETION_WINDOW_DAYS,
         access_logs_force_destroy=not load_balancer_deletion_protection,
+        progressive_delivery=True,
     )
 
 

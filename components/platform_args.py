@@ -26,6 +26,7 @@ from components.load_balancer_names import load_balancer_name
 from components.log_collection import FleetLogsArgs
 from components.observability import MonitoredServer, ObservabilityArgs
 from components.paging import PagingArgs, Subscribers
+from delivery.plan import RolloutInputs, RolloutPlan, TicketRoute, plan_rollout
 from stacks.fleet_plan import PlannedServer, Settings
 from stacks.settings import PagingSettings
 
@@ -74,6 +75,36 @@ def server_args(
             target_cpu_utilization=fleet.target_cpu_utilization,
         ),
         deployment_annotations=provenance_annotations(server.entry),
+        delivery=rollout_plan(settings, server)
+        if policy_of(settings).progressive_delivery
+        else None,
+    )
+
+
+def rollout_plan(settings: Settings, server: PlannedServer) -> RolloutPlan:
+    """The server's rollout from its effective SLO and the fleet's rollout settings.
+
+    The session idle timeout is the load balancer's until the gateway (issue 11) has its own
+    session expiry. The ALB target group's 5xx check is left out: its ARN suffix is an Output
+    of the load balancer, which is built after the servers; the 5xx alarms still watch it.
+    """
+    fleet = settings.fleet
+    return plan_rollout(
+        RolloutInputs(
+            server=server.name,
+            namespace=server.namespace,
+            stage=settings.environment.value,
+            tool_success_rate=server.slo.tool_success_rate,
+            p95_latency_ms=server.slo.p95_latency_ms,
+            stateful=server.entry.session_mode is SessionMode.STATEFUL,
+            session_idle_timeout_seconds=settings.load_balancer.idle_timeout_seconds,
+            drain_seconds=fleet.drain_seconds,
+            batch_percent=fleet.rollout_batch_percent,
+            watch_seconds=fleet.watch_seconds,
+            min_replicas=server.capacity.min_replicas,
+            max_replicas=server.capacity.max_replicas,
+            ticket_route=TicketRoute(settings.observability.ticket.https_endpoints),
+        )
     )
 
 

@@ -39,7 +39,12 @@ def server_resources(rendered: RenderedStack, server: str) -> dict[str, dict[str
         r for r in rendered.of_type("mcp-fleet:fleet:McpServer") if r["name"] == f"mcp-{server}"
     ]
     children = rendered.children_of(component["urn"])
-    return {child["type"]: child for child in children if child["type"] in WORKLOAD_TYPES}
+    # Named after the server: a stateful server's version Services are the rollout's.
+    return {
+        child["type"]: child
+        for child in children
+        if child["type"] in WORKLOAD_TYPES and child["inputs"]["metadata"]["name"] == server
+    }
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -117,3 +122,19 @@ def test_kubernetes_objects_use_the_cluster_bound_provider(rendered: Rendered) -
     assert provider["inputs"]["kubeconfig"] == "[secret]"
     for deployment in result.of_type("kubernetes:apps/v1:Deployment"):
         assert deployment["provider"].startswith(provider["urn"])
+
+
+def test_every_server_rolls_out_through_its_own_rollout(rendered: Rendered) -> None:
+    result = rendered("prod")
+    rollouts = {
+        r["inputs"]["metadata"]["name"]: r
+        for r in result.of_type("kubernetes:argoproj.io/v1alpha1:Rollout")
+    }
+    for planned in settings_of("prod").servers:
+        rollout = rollouts[planned.name]
+        assert rollout["inputs"]["metadata"]["namespace"] == f"mcp-{planned.tenant}"
+        assert rollout["inputs"]["spec"]["workloadRef"]["name"] == planned.name
+        hpa = server_resources(result, planned.name)[
+            "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+        ]
+        assert hpa["inputs"]["spec"]["scaleTargetRef"]["kind"] == "Rollout"
