@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -35,19 +34,13 @@ if __package__ in (None, ""):
 
 import anyio
 
-from benchmarks.gateway_load import (
-    Call,
-    Phase,
-    closed_loop,
-    mcp_session,
-    open_loop,
-    percentile,
-    warm_up,
-)
+from benchmarks.gateway_load import Call, Phase, closed_loop, mcp_session, open_loop, warm_up
+from benchmarks.gateway_report import figures, machine, report
+from benchmarks.lab_cpu import cpu_seconds, spent_since
 from lab.errors import LabError
 from lab.issuer import issue_token
 from lab.processes import is_running
-from lab.state import LabState, load
+from lab.state import LabState, StartedProcess, load
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 BENCHMARK_RATE_LIMIT = 1_000_000
@@ -77,8 +70,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--stateless", default="github", help="stateless server measured")
     parser.add_argument("--stateful", default="postgres-query", help="stateful server measured")
     parser.add_argument("--rate", type=float, default=25.0, help="open-loop requests/s")
-    parser.add_argument("--requests", type=int, default=250, help="per path, per round")
-    parser.add_argument("--rounds", type=int, default=2, help="direct/gateway alternations")
+    parser.add_argument("--requests", type=int, default=50, help="per path, per round")
+    parser.add_argument("--rounds", type=int, default=10, help="direct/gateway alternations")
     parser.add_argument("--max-seconds", type=float, default=30.0, help="cap per phase")
     parser.add_argument("--concurrency", type=int, default=8, help="closed-loop callers")
     parser.add_argument("--closed-requests", type=int, default=400, help="closed-loop calls")
@@ -153,8 +146,11 @@ def target(state: LabState, name: str, kind: str) -> Target:
     return Target(name, kind, server.url, server.replicas[DIRECT_REPLICA], token)
 
 
-async def measure(target: Target, args: argparse.Namespace) -> dict[str, dict[str, Phase]]:
-    """Open loop in alternating rounds, then closed loop, over one session per path."""
+async def measure(
+    target: Target, args: argparse.Namespace, processes: tuple[StartedProcess, ...]
+) -> dict[str, dict[str, Phase]]:
+    """Open loop in alternating rounds, then closed loop, over one session per path, each
+    phase with the CPU the lab's processes spent during it."""
     call = Call(text="x" * args.payload_bytes, timeout_s=args.timeout)
     results: dict[str, dict[str, Phase]] = {"open": {}, "closed": {}}
     async with (
@@ -169,121 +165,23 @@ async def measure(target: Target, args: argparse.Namespace) -> dict[str, dict[st
                 failed[path] = dict(errors)
         for _ in range(args.rounds if not failed else 0):
             for path, session in sessions.items():
+                before = cpu_seconds(processes)
                 phase = await open_loop(session, call, args.rate, args.requests, args.max_seconds)
+                phase.lab_cpu_s = spent_since(before, cpu_seconds(processes))
                 earlier = results["open"].get(path)
                 results["open"][path] = earlier.merge(phase) if earlier else phase
         for path, session in sessions.items() if not failed else ():
-            results["closed"][path] = await closed_loop(
+            before = cpu_seconds(processes)
+            results["closed"][path] = phase = await closed_loop(
                 session, call, args.concurrency, args.closed_requests, args.max_seconds
             )
+            phase.lab_cpu_s = spent_since(before, cpu_seconds(processes))
     if failed:  # raised outside the client's task groups, so it arrives unwrapped
         raise BenchmarkError(
             f"server {target.name}: the warm-up calls to echo failed, {failed}; the lab must "
             "approve echo and, if reused, allow the rate (lab up --rate-limit)"
         )
     return results
-
-
-def machine() -> dict[str, Any]:
-    model = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    haproxy = subprocess.run(["haproxy", "-v"], capture_output=True, text=True, check=False)
-    return {
-        "cpu": model,
-        "cores": os.cpu_count(),
-        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "python": platform.python_version(),
-        "system": f"{platform.system()} {platform.release()}",
-        "haproxy": " ".join(haproxy.stdout.split()[:3]) if haproxy.stdout else "unknown",
-    }
-
-
-def figures(phase: Phase) -> dict[str, Any]:
-    return {
-        "sent": phase.sent,
-        "ok": phase.ok,
-        "errors": dict(phase.errors),
-        "http_errors": dict(phase.http_errors),
-        "throughput_rps": round(phase.throughput, 2),
-        "elapsed_s": round(phase.elapsed_s, 3),
-        "client_cpu_s": round(phase.client_cpu_s, 3),
-        **{f"p{q}_ms": _round(percentile(phase.latencies_ms, q / 100)) for q in (50, 95, 99)},
-    }
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
-
-
-def _ms(value: float | None, sign: bool = False) -> str:
-    if value is None:
-        return "-"
-    return f"{value:+.1f}" if sign else f"{value:.1f}"
-
-
-def _added(server: dict[str, Any], q: int) -> float | None:
-    direct, gateway = server["open"]["direct"][f"p{q}_ms"], server["open"]["gateway"][f"p{q}_ms"]
-    return None if direct is None or gateway is None else gateway - direct
-
-
-def _loads(values: list[float]) -> str:
-    return " / ".join(f"{value:.1f}" for value in values)
-
-
-def report(result: dict[str, Any]) -> str:
-    """The two tables (markdown, ready for the README) and how they were measured."""
-    settings, lines = result["settings"], []
-    lines.append(
-        f"open loop: {settings['rate']:g} req/s offered, {settings['rounds']} rounds x "
-        f"{settings['requests']} calls per path, echo of {settings['payload_bytes']} bytes; "
-        "latency in ms from each call's scheduled start"
-    )
-    lines.append("")
-    lines.append(
-        "| server | direct p50 / p95 / p99 | gateway p50 / p95 / p99 | added p50 / p95 "
-        "| req/s direct / gateway | errors direct / gateway |"
-    )
-    lines.append("|---|---:|---:|---:|---:|---:|")
-    for server in result["servers"]:
-        direct, gateway = server["open"]["direct"], server["open"]["gateway"]
-        lines.append(
-            f"| {server['name']} ({server['kind']}) "
-            f"| {' / '.join(_ms(direct[f'p{q}_ms']) for q in (50, 95, 99))} "
-            f"| {' / '.join(_ms(gateway[f'p{q}_ms']) for q in (50, 95, 99))} "
-            f"| {_ms(_added(server, 50), True)} / {_ms(_added(server, 95), True)} "
-            f"| {direct['throughput_rps']:.1f} / {gateway['throughput_rps']:.1f} "
-            f"| {sum(direct['errors'].values())} / {sum(gateway['errors'].values())} |"
-        )
-    lines += ["", f"closed loop: {settings['concurrency']} concurrent callers, "
-              f"{settings['closed_requests']} calls per path", ""]  # fmt: skip
-    lines.append("| server | path | req/s | p50 / p95 ms | errors | client CPU |")
-    lines.append("|---|---|---:|---:|---:|---:|")
-    for server in result["servers"]:
-        for path, phase in server["closed"].items():
-            busy = phase["client_cpu_s"] / phase["elapsed_s"] if phase["elapsed_s"] else 0
-            lines.append(
-                f"| {server['name']} ({server['kind']}) | {path} | {phase['throughput_rps']:.1f} "
-                f"| {_ms(phase['p50_ms'])} / {_ms(phase['p95_ms'])} "
-                f"| {sum(phase['errors'].values())} | {busy:.0%} |"
-            )
-    errors = {
-        f"{server['name']} {loop} {path}": {**phase["errors"], **phase["http_errors"]}
-        for server in result["servers"]
-        for loop in ("open", "closed")
-        for path, phase in server[loop].items()
-        if phase["errors"] or phase["http_errors"]
-    }
-    lines += ["", *(f"errors, {where}: {kinds}" for where, kinds in errors.items())]
-    m = result["machine"]
-    lines.append(
-        f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}, "
-        f"{m['system']}, {m['haproxy']}; load average (1/5/15 min) "
-        f"{_loads(result['load_before'])} before, {_loads(result['load_after'])} after; lab {'started by this run' if result['lab_started'] else 'reused'}"
-    )
-    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -293,7 +191,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         processes = [p.model_dump() for p in state.processes] if started else []
         for name, kind in ((args.stateless, "stateless"), (args.stateful, "stateful")):
             measured = target(state, name, kind)
-            phases = anyio.run(measure, measured, args)
+            phases = anyio.run(measure, measured, args, state.processes)
             servers.append(
                 {
                     "name": name,

@@ -79,6 +79,8 @@ class Phase:
     latencies_ms: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     http_errors: Counter[str] = field(default_factory=Counter)
+    lab_cpu_s: dict[str, float] = field(default_factory=dict)
+    """CPU seconds the lab's processes spent during the phase, by role (``lab_cpu``)."""
     elapsed_s: float = 0.0
     client_cpu_s: float = 0.0
 
@@ -97,6 +99,10 @@ class Phase:
             latencies_ms=self.latencies_ms + other.latencies_ms,
             errors=self.errors + other.errors,
             http_errors=self.http_errors + other.http_errors,
+            lab_cpu_s={
+                role: self.lab_cpu_s.get(role, 0.0) + other.lab_cpu_s.get(role, 0.0)
+                for role in self.lab_cpu_s.keys() | other.lab_cpu_s.keys()
+            },
             elapsed_s=self.elapsed_s + other.elapsed_s,
             client_cpu_s=self.client_cpu_s + other.client_cpu_s,
         )
