@@ -16,6 +16,7 @@ from typing import Any
 from policy import resource_types as types
 from review.diff import FLEET_WIDE, SAME_OBJECT_NOTE, ChangeKind, ResourceChange, StackDiff
 from review.property_changes import leaves, short_value
+from review.records import identity_of
 from review.weaker_settings import (
     ALARM_TYPES,
     RETENTION_SETTINGS,
@@ -255,8 +256,8 @@ def _is_number(value: Any) -> bool:
 def _slo(change: ResourceChange) -> Iterator[Callout]:
     if change.kind not in (ChangeKind.CHANGED, ChangeKind.REPLACED):
         return
-    old_labels = _identity_labels(change.before)
-    new_labels = _identity_labels(change.after)
+    old_labels = identity_of(change.before)
+    new_labels = identity_of(change.after)
     for label, (what, loosening) in SLO_LABELS.items():
         old, new = _number(old_labels.get(label)), _number(new_labels.get(label))
         if old is None or new is None or old == new:
@@ -268,15 +269,6 @@ def _slo(change: ResourceChange) -> Iterator[Callout]:
                 None,
                 change.server,
             )
-
-
-def _identity_labels(record: Mapping[str, Any] | None) -> dict[str, Any]:
-    inputs = _inputs(record)
-    metadata = inputs.get("metadata")
-    if isinstance(metadata, dict) and isinstance(metadata.get("labels"), dict):
-        return dict(metadata["labels"])
-    tags = inputs.get("tags")
-    return dict(tags) if isinstance(tags, dict) else {}
 
 
 def _number(value: Any) -> float | None:

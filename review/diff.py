@@ -15,16 +15,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from policy import contract
 from review import replacement_rules
 from review.property_changes import (
     PropertyChange,
     PropertyChangeKind,
     property_changes,
 )
+from review.records import server_of
 from review.render import RenderedStack
 
-SERVER_LABEL = contract.SERVER
 FLEET_WIDE = "fleet-wide"
 """The server group of resources shared by the whole fleet (load balancer, buckets...)."""
 
@@ -280,7 +279,7 @@ class _Ancestry:
 
     def server(self, resource: Resource) -> str:
         for candidate in (resource, *self.ancestors(resource)):
-            label = _server_label(candidate)
+            label = server_of(candidate)
             if label:
                 return FLEET_WIDE if label == "fleet" else label
         if not resource.get("custom"):
@@ -296,15 +295,6 @@ class _Ancestry:
 
 def _short_type(type_token: str) -> str:
     return type_token.rsplit(":", 1)[-1]
-
-
-def _server_label(resource: Resource) -> str | None:
-    inputs = resource.get("inputs") or {}
-    metadata = inputs.get("metadata") if isinstance(inputs.get("metadata"), dict) else {}
-    for labels in ((metadata or {}).get("labels"), inputs.get("tags")):
-        if isinstance(labels, dict) and isinstance(labels.get(SERVER_LABEL), str):
-            return str(labels[SERVER_LABEL])
-    return None
 
 
 def _whole(

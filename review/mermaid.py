@@ -16,6 +16,7 @@ from typing import Any
 
 from policy import contract
 from policy import resource_types as types
+from review.records import server_of
 from review.render import RenderedStack
 
 LB = types.LOAD_BALANCER
@@ -35,7 +36,6 @@ NOBODY = "(nobody)"
 ALARM_IN_RULE = re.compile(r'ALARM\(\s*"?([^")]+?)"?\s*\)')
 TOPIC = types.TOPIC
 SUBSCRIPTION = types.TOPIC_SUBSCRIPTION
-SERVER_LABEL = contract.SERVER
 
 Resource = Mapping[str, Any]
 
@@ -87,14 +87,6 @@ def _deps(resource: Resource, *keys: str) -> set[str]:
     return {urn for key in keys for urn in links.get(key, [])}
 
 
-def _server(resource: Resource) -> str | None:
-    inputs = _inputs(resource)
-    for labels in ((inputs.get("metadata") or {}).get("labels"), inputs.get("tags")):
-        if isinstance(labels, dict) and labels.get(SERVER_LABEL):
-            return str(labels[SERVER_LABEL])
-    return None
-
-
 def _short(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
@@ -128,10 +120,10 @@ def _servers(stack: RenderedStack, ids: _Ids) -> list[str]:
     scaling = {}
     for hpa in stack.of_type(HPA):
         spec = _inputs(hpa).get("spec") or {}
-        scaling[_server(hpa)] = (spec.get("minReplicas"), spec.get("maxReplicas"))
+        scaling[server_of(hpa)] = (spec.get("minReplicas"), spec.get("maxReplicas"))
     by_namespace: dict[str, list[str]] = defaultdict(list)
     for deployment in sorted(stack.of_type(DEPLOYMENT), key=_name):
-        server = _server(deployment) or _name(deployment)
+        server = server_of(deployment) or _name(deployment)
         namespace = str((_inputs(deployment).get("metadata") or {}).get("namespace", "default"))
         low, high = scaling.get(server, (None, None))
         pods = f"{low}-{high} pods" if low is not None else ""
@@ -179,7 +171,7 @@ def _load_balancer(stack: RenderedStack, by_urn: Mapping[str, Resource], ids: _I
         ]
         servers = sorted(
             {target_server[tg] for tg in _deps(rule, "actions") if tg in target_server}
-        ) or ([s] if (s := _server(rule)) else [])
+        ) or ([s] if (s := server_of(rule)) else [])
         for lb_urn in sorted(str(u) for u in lb_urns):
             for server in servers:
                 route = ", ".join(hosts) or "(any host)"
@@ -195,7 +187,7 @@ def _target_group_servers(stack: RenderedStack, by_urn: Mapping[str, Resource]) 
     for binding in stack.of_type(BINDING):
         linked = [by_urn[u] for u in _deps(binding, "spec") if u in by_urn]
         services = [r for r in linked if r["type"] == SERVICE]
-        server = _server(services[0]) if services else _server(binding)
+        server = server_of(services[0]) if services else server_of(binding)
         for target_group in (r for r in linked if r["type"] == TARGET_GROUP):
             if server:
                 found[target_group["urn"]] = server
@@ -272,7 +264,7 @@ def _alarms(stack: RenderedStack, by_urn: Mapping[str, Resource], ids: _Ids) -> 
     totals: Counter[str] = Counter()
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     for alarm in alarms:
-        server = _server(alarm) or "fleet"
+        server = server_of(alarm) or "fleet"
         totals[server] += 1
         topics = sorted(u for u in _deps(alarm, "alarmActions") if u in by_urn)
         if not topics and alarm["urn"] in feeding:

@@ -31,31 +31,16 @@ from review.model import (
     Slo,
     Summary,
 )
+from review.records import identity_of, server_of
 from review.render import RenderedStack
 from stacks.fleet_plan import PlannedServer, Settings
 
-SERVER_KEY = contract.SERVER
 ALARM_KIND_KEY = contract.ALARM_KIND
 DEPLOYMENT = types.DEPLOYMENT
 AUTOSCALER = types.HORIZONTAL_POD_AUTOSCALER
 TARGET_GROUP = types.TARGET_GROUP
 LISTENER_RULE = types.LISTENER_RULE
 ALARM_TYPES = {types.METRIC_ALARM: "metric", types.COMPOSITE_ALARM: "composite"}
-
-
-def identity_of(record: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A resource's AWS tags or Kubernetes labels: where its server is named."""
-    inputs = record.get("inputs") or {}
-    tags = inputs.get("tags")
-    if isinstance(tags, dict):
-        return tags
-    labels = (inputs.get("metadata") or {}).get("labels")
-    return labels if isinstance(labels, dict) else {}
-
-
-def server_of(record: Mapping[str, Any]) -> str | None:
-    value = identity_of(record).get(SERVER_KEY)
-    return value if isinstance(value, str) else None
 
 
 def _is_binding(record: Mapping[str, Any]) -> bool:
