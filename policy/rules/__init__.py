@@ -12,6 +12,9 @@ from . import (
     lb_hardened,
     lb_listener_tls,
     lb_target_group_drain,
+    rollout_analysis_within_slo,
+    rollout_progressive,
+    rollout_step_within_batch,
     slo_alarms_present,
     slo_tags_present,
     slo_within_baseline,
@@ -32,5 +35,8 @@ POLICIES: list[Policy] = [
     lb_listener_tls.lb_listener_tls,
     lb_target_group_drain.lb_target_group_drain,
     lb_hardened.lb_hardened,
+    rollout_progressive.rollout_progressive,
+    rollout_analysis_within_slo.rollout_analysis_within_slo,
+    rollout_step_within_batch.rollout_step_within_batch,
 ]
 """Every policy of the pack, in the order it reports; a new policy is a module and a line here."""

@@ -37,7 +37,7 @@ def config_document(stack: str) -> dict[str, Any]:
 
 def test_every_policy_is_named_described_levelled_and_configurable_with_defaults() -> None:
     names = [policy.name for policy in POLICIES]
-    assert len(names) == len(set(names)) == 12
+    assert len(names) == len(set(names)) == 15
     for policy in POLICIES:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", policy.name), policy.name
         assert policy.description.endswith(".") and len(policy.description) > 40
@@ -184,7 +184,7 @@ def test_the_pack_serves_the_analyzer_protocol(analyzer: Any) -> None:
         )
     )
     found = {d.policyName for d in stack.diagnostics}
-    assert found == {"workload-disruption-budget", "slo-alarms-present"}
+    assert found == {"workload-disruption-budget", "slo-alarms-present", "rollout-progressive"}
 
 
 def test_the_pack_starts_from_a_copy_under_any_directory_name(tmp_path: Any) -> None:
