@@ -135,6 +135,10 @@ def _closed_table(result: dict[str, Any]) -> list[str]:
                 f"| {_ms(phase['p50_ms'])} / {_ms(phase['p95_ms'])} "
                 f"| {sum(phase['errors'].values())} | {busy:.0%} |"
             )
+    lines.append(
+        "(through the gateway a stateless server's calls spread over both its replicas, "
+        "directly they reach r0 alone; a stateful session stays on one replica either way)"
+    )
     return lines
 
 
