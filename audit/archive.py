@@ -26,17 +26,13 @@ import botocore.exceptions
 from pydantic import ValidationError
 
 from audit.chain import Located, append
+from audit.defaults import DEFAULT_BATCH_SIZE, DEFAULT_PREFIX
 from audit.errors import ArchiveError
 from audit.schema import AuditEvent, AuditRecord, archive_line, record_hash
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-DEFAULT_PREFIX = "audit"
-DEFAULT_BATCH_SIZE = 10_000
-DEFAULT_RETENTION_YEARS = 7
-"""Until the stack settings carry the audit retention (next session): a common regulatory
-floor for audit records (e.g. SOX); prod may only raise it."""
 BATCH_NAME = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/(\d{12})-(\d{12})\.jsonl\.gz$")
 
 

@@ -28,7 +28,7 @@ from typing import Annotated, Any
 import botocore.exceptions
 import typer
 
-from audit.archive import DEFAULT_BATCH_SIZE, DEFAULT_PREFIX, DEFAULT_RETENTION_YEARS
+from audit.defaults import DEFAULT_BATCH_SIZE, DEFAULT_PREFIX, DEFAULT_RETENTION_YEARS
 from ops.errors import EXIT_FAILURE, OpsError, UsageError
 
 EXIT_CHAIN_BROKEN = 5

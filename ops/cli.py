@@ -24,6 +24,7 @@ import botocore.exceptions
 import typer
 
 from ops import __version__
+from ops.audit_cli import audit_app
 from ops.catalog_signing import catalog_app
 from ops.errors import (
     EXIT_DRILL_MISMATCH,
@@ -45,7 +46,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="ops",
-    help="Operator tools for mcp-fleet: backups, restore, disaster-recovery drills.",
+    help="Operator tools for mcp-fleet: backups, restore, disaster-recovery drills, catalog "
+    "approvals and the audit trail.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -486,6 +488,7 @@ def version() -> None:
 #     from ops.catalog_signing import catalog_app
 #     app.add_typer(catalog_app, name="catalog")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(audit_app, name="audit")
 
 
 def _terminated(signum: int, frame: object) -> None:
