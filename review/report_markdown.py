@@ -24,6 +24,8 @@ from review.changes_model import (
 )
 from review.model import Review
 from review.property_changes import SECRET_NOT_SHOWN, short_value
+from review.rollout_plans import release_plans
+from review.rollout_plans_markdown import rollout_plans_block
 
 COMMENT_MARKER = "<!-- mcp-fleet-review -->"
 GITHUB_COMMENT_LIMIT = 65_536
@@ -261,6 +263,9 @@ def _stack_blocks(section: StackSection) -> list[_Block]:
     if must:
         blocks.append(_Block("#### Must not miss\n\n" + "\n".join(must)))
     blocks.append(_Block(_policy_block(section)))
+    plans = rollout_plans_block(release_plans([r.model_dump() for r in review.resources], changes))
+    if plans:
+        blocks.append(_Block(plans))
     if section.diagram:
         blocks.append(
             _Block(
