@@ -60,7 +60,9 @@ def _managed_rule(prefix: str, group: str, priority: int) -> aws.wafv2.WebAclRul
     return aws.wafv2.WebAclRuleArgs(
         name=group,
         priority=priority,
-        override_action=aws.wafv2.WebAclRuleOverrideActionArgs(none={}),
+        override_action=aws.wafv2.WebAclRuleOverrideActionArgs(
+            none=aws.wafv2.WebAclRuleOverrideActionNoneArgs()
+        ),
         statement=aws.wafv2.WebAclRuleStatementArgs(
             managed_rule_group_statement=aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs(
                 name=group, vendor_name="AWS"
@@ -74,7 +76,7 @@ def _rate_rule(args: WafArgs, priority: int) -> aws.wafv2.WebAclRuleArgs:
     return aws.wafv2.WebAclRuleArgs(
         name="rate-per-client-ip",
         priority=priority,
-        action=aws.wafv2.WebAclRuleActionArgs(block={}),
+        action=aws.wafv2.WebAclRuleActionArgs(block=aws.wafv2.WebAclRuleActionBlockArgs()),
         statement=aws.wafv2.WebAclRuleStatementArgs(
             rate_based_statement=aws.wafv2.WebAclRuleStatementRateBasedStatementArgs(
                 aggregate_key_type="IP",
@@ -104,7 +106,9 @@ class WebApplicationFirewall(pulumi.ComponentResource):
             f"{name}-acl",
             name=f"{args.name_prefix}-mcp",
             scope="REGIONAL",
-            default_action=aws.wafv2.WebAclDefaultActionArgs(allow={}),
+            default_action=aws.wafv2.WebAclDefaultActionArgs(
+                allow=aws.wafv2.WebAclDefaultActionAllowArgs()
+            ),
             rules=rules,
             visibility_config=aws.wafv2.WebAclVisibilityConfigArgs(
                 cloudwatch_metrics_enabled=True,
