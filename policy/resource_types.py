@@ -287,6 +287,21 @@ _AWS: tuple[ResourceType, ...] = (
     ),
     _aws(SECURITY_GROUP, "ec2/vpc_security_group.go", "name", "namePrefix", "vpcId", "description"),
     ResourceType("aws:acm/certificate:Certificate", taggable=True),
+    _aws(
+        "aws:wafv2/webAcl:WebAcl",
+        "wafv2/web_acl.go",
+        "name",
+        "scope",
+        security_control="the web ACL (managed rule groups, per-IP rate rule) on the ALB",
+    ),
+    _aws(
+        "aws:wafv2/webAclAssociation:WebAclAssociation",
+        "wafv2/web_acl_association.go",
+        "resourceArn",
+        "webAclArn",
+        taggable=False,
+        security_control="the web ACL's association with the ALB",
+    ),
     # Known to take tags (or not); no force-new rule recorded yet, so a change to one is
     # reported as "changed", never guessed to be a replacement.
     ResourceType("aws:cloudwatch/logMetricFilter:LogMetricFilter"),
