@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.gateway_load import Phase, percentile
-from benchmarks.lab_cpu import PROXIES, SERVERS
+from benchmarks.lab_cpu import ROLES
 
 
 def machine() -> dict[str, Any]:
@@ -98,22 +98,19 @@ def _open_table(result: dict[str, Any]) -> list[str]:
 def _cpu_table(result: dict[str, Any]) -> list[str]:
     lines = [
         "",
-        "CPU per answered call, open loop, in µs: proxies (ALB stand-in + gateway replicas) "
-        "and server replicas",
+        "CPU per answered call, open loop, in µs (from /proc; the clock tick is 10 ms)",
         "",
-        "| server | direct: proxies / servers | gateway: proxies / servers | added by proxies |",
-        "|---|---:|---:|---:|",
+        "| server | path | ALB stand-in | gateway replicas | server replicas |",
+        "|---|---|---:|---:|---:|",
     ]
     for server in result["servers"]:
-        direct, gateway = server["open"]["direct"], server["open"]["gateway"]
-        idle, busy = _cpu_per_call_us(direct, PROXIES), _cpu_per_call_us(gateway, PROXIES)
-        added = None if idle is None or busy is None else busy - idle
-        lines.append(
-            f"| {server['name']} ({server['kind']}) "
-            f"| {_us(idle)} / {_us(_cpu_per_call_us(direct, SERVERS))} "
-            f"| {_us(busy)} / {_us(_cpu_per_call_us(gateway, SERVERS))} | {_us(added)} |"
-        )
-    lines.append("(the proxies' CPU on the direct path is their health checks, idle background)")
+        for path, phase in server["open"].items():
+            spent = " | ".join(_us(_cpu_per_call_us(phase, role)) for role in ROLES)
+            lines.append(f"| {server['name']} ({server['kind']}) | {path} | {spent} |")
+    lines.append(
+        "(on the direct path the HAProxy processes only run their health checks: that is "
+        "their idle background, to subtract from the gateway path's figures)"
+    )
     return lines
 
 

@@ -1,5 +1,5 @@
-"""CPU seconds the lab's processes spent, by role: the proxies (ALB stand-in and gateway
-replicas, HAProxy) and the server replicas.
+"""CPU seconds the lab's processes spent, by role: the ALB stand-in, the gateway replicas
+(both HAProxy) and the server replicas.
 
 On a shared machine wall-clock latency swings with everyone else's load, while the CPU a
 process spends per call barely moves: it is the steadier measure of what the gateway costs.
@@ -15,8 +15,10 @@ from pathlib import Path
 from lab.processes import is_running
 from lab.state import StartedProcess
 
-PROXIES = "proxies"
+ALB = "alb"
+GATEWAY = "gateway"
 SERVERS = "servers"
+ROLES = (ALB, GATEWAY, SERVERS)
 # /proc/PID/stat fields 14 and 15 (utime, stime), counted from field 3, the first after "(comm)"
 UTIME_AFTER_COMM = 11
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -24,7 +26,9 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 def role_of(process: StartedProcess) -> str:
     """The lab names its HAProxy processes ``alb``, ``gw0``, ``gw1``; the rest are servers."""
-    return PROXIES if process.name == "alb" or process.name.startswith("gw") else SERVERS
+    if process.name == "alb":
+        return ALB
+    return GATEWAY if process.name.startswith("gw") else SERVERS
 
 
 def _seconds(pid: int) -> float:
@@ -37,7 +41,7 @@ def _seconds(pid: int) -> float:
 
 def cpu_seconds(processes: Sequence[StartedProcess]) -> dict[str, float]:
     """CPU seconds so far of every running process of the lab, summed by role."""
-    spent = {PROXIES: 0.0, SERVERS: 0.0}
+    spent = dict.fromkeys(ROLES, 0.0)
     for process in processes:
         if is_running(process):
             spent[role_of(process)] += _seconds(process.pid)
@@ -45,4 +49,4 @@ def cpu_seconds(processes: Sequence[StartedProcess]) -> dict[str, float]:
 
 
 def spent_since(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    return {role: after.get(role, 0.0) - before.get(role, 0.0) for role in (PROXIES, SERVERS)}
+    return {role: after.get(role, 0.0) - before.get(role, 0.0) for role in ROLES}

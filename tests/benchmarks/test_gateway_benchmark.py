@@ -67,7 +67,7 @@ def test_gateway_benchmark_measures_both_paths_and_stops_its_lab(tmp_path: Path)
         assert phase["http_errors"] == {}, phase
         assert 0 < phase["p50_ms"] <= phase["p95_ms"] <= phase["p99_ms"]
         assert phase["throughput_rps"] > 0
-        assert set(phase["lab_cpu_s"]) == {"proxies", "servers"}
+        assert set(phase["lab_cpu_s"]) == {"alb", "gateway", "servers"}
         assert min(phase["lab_cpu_s"].values()) >= 0
     for server in result["servers"]:
         # Open loop offers 20 req/s; no path is credited with more than it was offered.
