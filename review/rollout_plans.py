@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from policy.analysis_conditions import limit_of
 from policy.resource_types import ANALYSIS_TEMPLATE, DEPLOYMENT, ROLLOUT
-from policy.rules.rollout_analysis_within_slo import limit_of
 from review.changes_model import ResourceChangeEntry, StackChanges
 
 _DURATION = re.compile(r"^(\d+)s$")

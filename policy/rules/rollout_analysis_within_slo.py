@@ -9,7 +9,6 @@ abort, a dry run, would let a release spend more of the budget than the SLO allo
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pulumi_policy import (
@@ -23,6 +22,7 @@ from pulumi_policy import (
 
 from .. import contract
 from .. import kubernetes_views as k8s
+from ..analysis_conditions import limit_of
 from ..reads import as_number, get, is_true, is_unknown, items
 from ..resource_types import ANALYSIS_TEMPLATE
 from ..rule_config import config_with_defaults
@@ -31,8 +31,6 @@ RATIO_CHECKS = ("tool-error-ratio", "target-5xx-ratio", "session-error-ratio")
 LATENCY_CHECK = "tool-latency-p95"
 FAST_BURN_CHECK = "fast-burn"
 TOLERANCE = 1e-9
-_CONDITION = re.compile(r"^all\(result\[0\]\.Values,\s*\{#\s*<=\s*([0-9.eE+-]+)\}\)$")
-"""delivery/analysis.py's form: every returned point at or below the limit."""
 
 SCHEMA = PolicyConfigSchema(
     properties={
@@ -49,14 +47,6 @@ SCHEMA = PolicyConfigSchema(
         },
     }
 )
-
-
-def limit_of(condition: Any) -> float | None:
-    """The number in ``all(result[0].Values, {# <= N})``; None for any other condition."""
-    if not isinstance(condition, str):
-        return None
-    match = _CONDITION.match(condition.strip())
-    return as_number(match.group(1)) if match else None
 
 
 def _allowed(metric: str, rate: float, p95: float, fast_burn: float) -> float | None:

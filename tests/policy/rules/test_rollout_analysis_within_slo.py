@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from policy.analysis_conditions import limit_of
 from policy.contract import SLO_SUCCESS_RATE
 from policy.resource_types import ANALYSIS_TEMPLATE
-from policy.rules.rollout_analysis_within_slo import limit_of
 from policy.rules.rollout_analysis_within_slo import rollout_analysis_within_slo as policy
 from tests.policy.harness import resource_args, stack_config, violations
 from tests.policy.rules.rollout_objects import objects
