@@ -1,9 +1,13 @@
 """``python -m ops catalog``: generate keys, sign and verify catalog entries and image signatures.
 
     keygen     --out DIR --signer NAME [--algorithm ed25519|ecdsa-p256-sha256] [--publisher]
-    sign       --key PRIVATE_KEY_PEM [--signer NAME] FILE...
+    sign       --key PRIVATE_KEY_PEM [--signer NAME] --reason WHY AUDIT FILE...
     sign-image --key PRIVATE_KEY_PEM [--publisher-key-id ID] FILE...
     verify     [--keys DIR] [--trusted KEYID...] [FILE...]   (default: catalog/servers/*.yaml)
+
+AUDIT is ``--audit-bucket BUCKET`` or ``--audit-log FILE`` (``ops.catalog_audit``): every
+approval is recorded with who and why. register, promote, transfer-ownership and
+slo-exception are in ``ops.catalog_workflow``.
 
 Order: the publisher signs the image first, the approver signs the entry last (an image
 signature is part of what the approval covers; ``sign-image`` removes a stale approval).
@@ -19,6 +23,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from audit.defaults import DEFAULT_PREFIX, DEFAULT_RETENTION_YEARS
+from ops.catalog_audit import (
+    AuditBucket,
+    AuditLog,
+    AuditPrefix,
+    EndpointUrl,
+    Reason,
+    Region,
+    RetentionYears,
+    User,
+    destination,
+    operator,
+    reported,
+    restored_on_failure,
+)
 from ops.errors import EXIT_FAILURE, EXIT_USAGE
 
 
@@ -127,24 +146,45 @@ def keygen(
 def sign(
     key: KeyOption,
     files: Files,
+    reason: Reason,
     signer: Annotated[
         str, typer.Option("--signer", help="Approver's name; default: the name on the public key.")
     ] = "",
+    user: User = None,
+    audit_bucket: AuditBucket = None,
+    audit_log: AuditLog = None,
+    audit_prefix: AuditPrefix = DEFAULT_PREFIX,
+    retention_years: RetentionYears = DEFAULT_RETENTION_YEARS,
+    endpoint_url: EndpointUrl = None,
+    region: Region = None,
 ) -> None:
-    """Approve entries: sign each one's canonical JSON and write its signature block."""
+    """Approve entries: sign each one's canonical JSON, write its signature block and record
+    the approval (an audit event per entry; if it cannot be written, no file changes)."""
+    from audit.catalog_events import approval
+    from catalog.load import load_entry
+
     private_key = _private_key(key)
     key_id = signing.key_id(private_key.public_key())
     name = signer or signing.default_signer(private_key)
-    if not (signing.KEYS_DIR / f"{key_id}.pem").is_file():
-        typer.echo(
-            f"warning: key {key_id} is not in {signing.KEYS_DIR}; nothing trusts it yet", err=True
+    with reported():
+        where = destination(
+            audit_bucket, audit_log, audit_prefix, retention_years, endpoint_url, region
         )
-    for path in files:
-        try:
-            block = signing.sign_file(path, private_key, name)
-        except errors.SettingsError as error:
-            raise _fail(str(error)) from None
-        typer.echo(f"{path}: signed by {name} with key {block['keyId']} ({block['algorithm']})")
+        if not (signing.KEYS_DIR / f"{key_id}.pem").is_file():
+            typer.echo(
+                f"warning: key {key_id} is not in {signing.KEYS_DIR}; nothing trusts it yet",
+                err=True,
+            )
+        events = []
+        with restored_on_failure(list(files)):
+            for path in files:
+                block = signing.sign_file(path, private_key, name)
+                entry = load_entry(path)
+                events.append(approval(entry.name, entry.version, key_id, operator(user), reason))
+                typer.echo(
+                    f"{path}: signed by {name} with key {block['keyId']} ({block['algorithm']})"
+                )
+            typer.echo(where.write(events))
 
 
 @catalog_app.command("sign-image")

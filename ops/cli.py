@@ -26,6 +26,7 @@ import typer
 from ops import __version__
 from ops.audit_cli import audit_app
 from ops.catalog_signing import catalog_app
+from ops.catalog_workflow import promote as _registers_the_workflow_commands  # noqa: F401
 from ops.errors import (
     EXIT_DRILL_MISMATCH,
     EXIT_FAILURE,
@@ -486,6 +487,7 @@ def version() -> None:
 # -- Command groups -------------------------------------------------------------------
 # Sub-apps from other modules register here, one line each (plus its import), e.g.:
 #     from ops.catalog_signing import catalog_app
+
 #     app.add_typer(catalog_app, name="catalog")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(audit_app, name="audit")
