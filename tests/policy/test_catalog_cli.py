@@ -16,8 +16,10 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """keys/ (an approver and a publisher pair) and servers/ (copies of two entries)."""
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """keys/ (an approver and a publisher pair) and servers/ (copies of two entries); the
+    approvals' audit events go to audit.jsonl (tests/ops/test_ops_catalog_audit.py)."""
+    monkeypatch.setenv("OPS_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
     (tmp_path / "servers").mkdir()
     for name in ("jira", "slack"):
         shutil.copy(CATALOG_DIR / f"{name}.yaml", tmp_path / "servers" / f"{name}.yaml")
@@ -41,7 +43,8 @@ def test_keygen_sign_and_verify(workspace: Path) -> None:
     assert "Approver: Jane Doe" in (keys / f"{approver}.pem").read_text()
     files = [str(workspace / "servers" / name) for name in ("jira.yaml", "slack.yaml")]
     signed = runner.invoke(
-        catalog_app, ["sign", "--key", str(keys / f"{approver}.private.pem"), *files]
+        catalog_app,
+        ["sign", "--reason", "reviewed", "--key", str(keys / f"{approver}.private.pem"), *files],
     )
     assert signed.exit_code == 0, signed.output
     assert f"with key {approver} (ed25519)" in signed.stdout
@@ -54,7 +57,10 @@ def test_verify_fails_on_a_tampered_entry_with_one_error_line(workspace: Path) -
     keys = workspace / "keys"
     approver = keygen(keys, "--algorithm", "ecdsa-p256-sha256")
     jira = workspace / "servers" / "jira.yaml"
-    runner.invoke(catalog_app, ["sign", "--key", str(keys / f"{approver}.private.pem"), str(jira)])
+    runner.invoke(
+        catalog_app,
+        ["sign", "--reason", "reviewed", "--key", str(keys / f"{approver}.private.pem"), str(jira)],
+    )
     jira.write_text(jira.read_text().replace("tier: tier-2", "tier: tier-1"))
     result = runner.invoke(catalog_app, ["verify", "--keys", str(keys), str(jira)])
     assert result.exit_code == 1
@@ -66,7 +72,10 @@ def test_verify_trusts_only_the_ids_given(workspace: Path) -> None:
     keys = workspace / "keys"
     approver = keygen(keys)
     jira = str(workspace / "servers" / "jira.yaml")
-    runner.invoke(catalog_app, ["sign", "--key", str(keys / f"{approver}.private.pem"), jira])
+    runner.invoke(
+        catalog_app,
+        ["sign", "--reason", "reviewed", "--key", str(keys / f"{approver}.private.pem"), jira],
+    )
     result = runner.invoke(
         catalog_app, ["verify", "--keys", str(keys), "--trusted", "0123456789abcdef", jira]
     )
@@ -78,7 +87,10 @@ def test_sign_image_then_approve(workspace: Path) -> None:
     approver = keygen(keys)
     publisher = keygen(keys / "publishers", "--publisher")
     jira = str(workspace / "servers" / "jira.yaml")
-    runner.invoke(catalog_app, ["sign", "--key", str(keys / f"{approver}.private.pem"), jira])
+    runner.invoke(
+        catalog_app,
+        ["sign", "--reason", "reviewed", "--key", str(keys / f"{approver}.private.pem"), jira],
+    )
     imaged = runner.invoke(
         catalog_app,
         [
@@ -93,7 +105,10 @@ def test_sign_image_then_approve(workspace: Path) -> None:
     assert imaged.exit_code == 0, imaged.output
     assert "approval signature was removed" in imaged.stderr
     assert runner.invoke(catalog_app, ["verify", "--keys", str(keys), jira]).exit_code == 1
-    runner.invoke(catalog_app, ["sign", "--key", str(keys / f"{approver}.private.pem"), jira])
+    runner.invoke(
+        catalog_app,
+        ["sign", "--reason", "reviewed", "--key", str(keys / f"{approver}.private.pem"), jira],
+    )
     verified = runner.invoke(catalog_app, ["verify", "--keys", str(keys), jira])
     assert verified.exit_code == 0, verified.output
     assert f"image signed by Jane Doe ({publisher})" in verified.stdout
@@ -103,7 +118,15 @@ def test_a_bad_key_file_is_bad_input(workspace: Path) -> None:
     bad = workspace / "not-a-key.pem"
     bad.write_text("hello")
     result = runner.invoke(
-        catalog_app, ["sign", "--key", str(bad), str(workspace / "servers" / "jira.yaml")]
+        catalog_app,
+        [
+            "sign",
+            "--reason",
+            "reviewed",
+            "--key",
+            str(bad),
+            str(workspace / "servers" / "jira.yaml"),
+        ],
     )
     assert result.exit_code == 2
     assert (
