@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -215,8 +216,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    """SIGTERM ends the run like Ctrl-C does: through ``lab``'s finally, which stops the lab."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         result = run(args)
     except BenchmarkError as error:
