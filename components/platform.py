@@ -26,9 +26,11 @@ from components.platform_args import (
     load_balancer_args,
     observability_args,
     server_args,
+    waf_args,
 )
 from components.pod_security import restricted_namespace
 from components.slo_math import Severity
+from components.waf import WebApplicationFirewall
 from policy.contract import component_type
 from stacks.fleet_plan import Settings, tenant_namespace
 
@@ -48,6 +50,7 @@ class Platform(pulumi.ComponentResource):
     load_balancer: LoadBalancer
     observability: Observability
     backups: Backups
+    waf: WebApplicationFirewall
 
     def __init__(
         self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
@@ -74,6 +77,11 @@ class Platform(pulumi.ComponentResource):
         self.load_balancer = LoadBalancer(
             f"{name}-lb", load_balancer_args(settings, self.servers), opts=on_cluster
         )
+        self.waf = WebApplicationFirewall(
+            f"{name}-waf",
+            waf_args(settings, self.load_balancer.arn),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.observability = Observability(
             f"{name}-observability",
             observability_args(
@@ -98,6 +106,7 @@ class Platform(pulumi.ComponentResource):
                 "namespaces": {t: ns.metadata.name for t, ns in self.namespaces.items()},
                 "servers": {n: s.service_name for n, s in self.servers.items()},
                 "load_balancer_dns": self.load_balancer.dns_name,
+                "web_acl_arn": self.waf.web_acl_arn,
                 "page_topic_arn": self.observability.page_topic_arn,
                 "dashboards": list(self.observability.dashboards),
                 "backup_bucket": self.backups.bucket.bucket_name,

@@ -26,6 +26,7 @@ from components.load_balancer_names import load_balancer_name
 from components.log_collection import FleetLogsArgs
 from components.observability import MonitoredServer, ObservabilityArgs
 from components.paging import PagingArgs, Subscribers
+from components.waf import WafArgs
 from delivery.plan import RolloutInputs, RolloutPlan, TicketRoute, plan_rollout
 from stacks.fleet_plan import PlannedServer, Settings
 from stacks.settings import PagingSettings
@@ -145,6 +146,18 @@ def load_balancer_args(settings: Settings, servers: Mapping[str, McpServer]) -> 
         idle_timeout_seconds=balancer.idle_timeout_seconds,
         deletion_protection=balancer.deletion_protection,
         drain_seconds=settings.fleet.drain_seconds,
+    )
+
+
+def waf_args(settings: Settings, load_balancer_arn: pulumi.Input[str]) -> WafArgs:
+    """The web ACL on the ALB: the stack's per-IP rate rule, named like the ALB."""
+    waf = settings.load_balancer.waf
+    return WafArgs(
+        name_prefix=naming(settings).environment_prefix,
+        load_balancer_arn=load_balancer_arn,
+        requests_per_window=waf.requests_per_window,
+        window_seconds=waf.window_seconds,
+        tags=standard_tags(fleet_of(settings)),
     )
 
 

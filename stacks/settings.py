@@ -33,6 +33,7 @@ from stacks.operations_settings import (
     PagingSettings,
 )
 from stacks.tenant_settings import TenantSettings
+from stacks.waf_settings import WafSettings
 
 __all__ = [
     "LOG_RETENTION_DAYS",
@@ -202,6 +203,10 @@ class LoadBalancerSettings(CamelModel):
     idle_timeout_seconds: Integer = Field(default=300, ge=1, le=4000, description="seconds, 1-4000")
     access_log_retention_days: Integer = Field(
         default=90, ge=1, le=36500, description="days ALB access logs are kept, 1-36500"
+    )
+    waf: WafSettings = Field(
+        default=WafSettings(),
+        description="the web ACL's rate rule: requestsPerWindow, windowSeconds",
     )
 
     @field_validator("ssl_policy")
