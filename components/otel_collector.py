@@ -61,6 +61,8 @@ class OtelCollectorArgs:
     metrics_log_retention_days: int = 30
     replicas: int = 2
     cpu: str = "500m"
+    cpu_limit: str = "1"
+    """The pack's workload-restricted rule requires a cpu limit; twice the request absorbs bursts."""
     memory: str = "512Mi"
     """memory_limiter's percentages are of this limit, so it must be set."""
     service_name: str = "otel-collector"
@@ -192,7 +194,7 @@ class OtelCollector(pulumi.ComponentResource):
             ],
             resources=k8s.core.v1.ResourceRequirementsArgs(
                 requests={"cpu": args.cpu, "memory": args.memory},
-                limits={"memory": args.memory},
+                limits={"cpu": args.cpu_limit, "memory": args.memory},
             ),
             readiness_probe=k8s.core.v1.ProbeArgs(http_get=health, period_seconds=5),
             liveness_probe=k8s.core.v1.ProbeArgs(http_get=health, period_seconds=10),

@@ -43,9 +43,35 @@ class RecordingMocks(FleetMocks):
         return found
 
 
+def _fresh_root() -> None:
+    """Forget the root stack resource so ``set_mocks`` makes one on this test's event loop.
+
+    ``set_mocks`` keeps the process's first root stack; one made by a test whose loop never
+    ran (a refusal before any resource) has a URN that no later loop can await, and every
+    later render in the same process fails with "await wasn't used with future".
+    """
+    pulumi.runtime.settings.ROOT.set(None)
+
+
 def render(build: Callable[[], Any], account: str = ACCOUNT) -> RecordingMocks:
     """Run ``build`` under fresh mocks; whatever Output it returns is awaited."""
     mocks = RecordingMocks(account)
+    _fresh_root()
     pulumi.runtime.set_mocks(mocks, project="mcp-fleet", stack="prod", preview=False)
     pulumi.runtime.test(build)()
     return mocks
+
+
+def refused(build: Callable[[], Any]) -> tuple[str, RecordingMocks]:
+    """The ValueError ``build`` raises under fresh mocks, and what it created first (nothing,
+    if it validates before creating anything). The root is forgotten again afterwards."""
+    mocks = RecordingMocks()
+    _fresh_root()
+    pulumi.runtime.set_mocks(mocks, project="mcp-fleet", stack="prod", preview=False)
+    try:
+        build()
+    except ValueError as error:
+        return str(error), mocks
+    finally:
+        _fresh_root()
+    raise AssertionError("no ValueError was raised")

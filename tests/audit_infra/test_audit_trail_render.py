@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -12,7 +13,7 @@ from components.audit_bucket_policy import PROTECTED_ACTIONS
 from components.audit_retention import LockRetention
 from components.audit_trail import AuditTrail, AuditTrailArgs
 from tests.audit_infra.built import BREAK_GLASS, TAGS, build, trail_args
-from tests.audit_infra.mocks import ACCOUNT, REGION, RecordingMocks
+from tests.audit_infra.mocks import ACCOUNT, REGION, RecordingMocks, refused
 
 BUCKET = "aws:s3/bucket:Bucket"
 TRAIL_ARN = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/mcp-fleet-prod-audit"
@@ -318,10 +319,8 @@ def test_athena_results_are_encrypted_in_a_bucket_of_their_own(rendered: Recordi
 )
 def test_a_wrong_arg_is_refused_before_any_resource(change: dict[str, Any], message: str) -> None:
     args = trail_args(**change)
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project="mcp-fleet", stack="prod", preview=False)
-    with pytest.raises(ValueError, match=f"AuditTrail audit: .*{message}"):
-        AuditTrail("audit", args)
+    error, mocks = refused(lambda: AuditTrail("audit", args))
+    assert re.search(f"^AuditTrail audit: .*{message}", error), error
     assert mocks.created == []
 
 

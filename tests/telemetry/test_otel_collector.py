@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from typing import Any
 
-import pulumi
 import pytest
 import yaml
 
@@ -16,10 +16,10 @@ from components.otel_collector import (
     OtelCollectorArgs,
     config_hash,
 )
-from policy.contract import ENVIRONMENT
 from telemetry.collector_config import CollectorConfigArgs, render_yaml
 from telemetry.otel_env import collector_endpoint
-from tests.audit_infra.mocks import ACCOUNT, REGION, RecordingMocks, render
+from tests.audit_infra.built import FLEET_TAGS
+from tests.audit_infra.mocks import ACCOUNT, REGION, RecordingMocks, refused, render
 
 DIGEST = "public.ecr.aws/aws-observability/aws-otel-collector@sha256:" + "ab" * 32
 PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.{REGION}.amazonaws.com/id/ABC123"
@@ -36,8 +36,8 @@ ARGS = OtelCollectorArgs(
     image=DIGEST,
     config=CONFIG,
     oidc_provider_arn=PROVIDER,
-    labels={ENVIRONMENT: "prod"},
-    tags={ENVIRONMENT: "prod"},
+    labels=FLEET_TAGS,
+    tags=FLEET_TAGS,
 )
 
 
@@ -84,7 +84,10 @@ def test_the_pods_are_restricted_pinned_and_read_their_config(rendered: Recordin
     assert container["env"] == [
         {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}
     ]
-    assert container["resources"]["limits"] == {"memory": "512Mi"}
+    assert container["resources"] == {
+        "requests": {"cpu": "500m", "memory": "512Mi"},
+        "limits": {"cpu": "1", "memory": "512Mi"},
+    }
     assert container["readinessProbe"]["httpGet"] == {"path": "/", "port": 13133}
     (volume,) = spec["volumes"]
     assert volume["configMap"]["name"] == "otel-collector-config"
@@ -161,8 +164,7 @@ def test_a_changed_config_changes_the_pod_annotation() -> None:
     ],
 )
 def test_a_wrong_arg_is_refused_before_any_resource(change: dict[str, Any], message: str) -> None:
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project="mcp-fleet", stack="prod", preview=False)
-    with pytest.raises(ValueError, match=f"OtelCollector otel: .*{message}"):
-        OtelCollector("otel", replace(ARGS, **change))
+    args = replace(ARGS, **change)
+    error, mocks = refused(lambda: OtelCollector("otel", args))
+    assert re.search(f"^OtelCollector otel: .*{message}", error), error
     assert mocks.created == []
