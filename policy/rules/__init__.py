@@ -9,6 +9,7 @@ from . import (
     catalog_approved_image,
     catalog_stage_promoted,
     catalog_supply_chain,
+    gateway_routes_authenticated,
     lb_hardened,
     lb_listener_tls,
     lb_target_group_drain,
@@ -38,5 +39,6 @@ POLICIES: list[Policy] = [
     rollout_progressive.rollout_progressive,
     rollout_analysis_within_slo.rollout_analysis_within_slo,
     rollout_step_within_batch.rollout_step_within_batch,
+    gateway_routes_authenticated.gateway_routes_authenticated,
 ]
 """Every policy of the pack, in the order it reports; a new policy is a module and a line here."""
