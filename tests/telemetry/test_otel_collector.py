@@ -16,11 +16,14 @@ from components.otel_collector import (
     OtelCollectorArgs,
     config_hash,
 )
+from policy.rules.workload_restricted import workload_restricted
 from telemetry.collector_config import CollectorConfigArgs, render_yaml
 from telemetry.otel_env import collector_endpoint
 from tests.audit_infra.built import FLEET_TAGS
 from tests.audit_infra.mocks import ACCOUNT, REGION, RecordingMocks, refused, render
+from tests.policy.harness import resource_args, violations
 
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 DIGEST = "public.ecr.aws/aws-observability/aws-otel-collector@sha256:" + "ab" * 32
 PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.{REGION}.amazonaws.com/id/ABC123"
 CONFIG = CollectorConfigArgs(
@@ -168,3 +171,20 @@ def test_a_wrong_arg_is_refused_before_any_resource(change: dict[str, Any], mess
     error, mocks = refused(lambda: OtelCollector("otel", args))
     assert re.search(f"^OtelCollector otel: .*{message}", error), error
     assert mocks.created == []
+
+
+def test_the_pack_judges_the_collector_workload_restricted(rendered: RecordingMocks) -> None:
+    """The policy pack's own rule, over the rendered Deployment (the pack's harness builds
+    the validation args as the analyzer would)."""
+    deployment = rendered.one("kubernetes:apps/v1:Deployment")
+    deployment.pop("__name")
+    assert violations(workload_restricted, resource_args(DEPLOYMENT, deployment)) == []
+
+
+def test_the_pack_rule_notices_a_missing_cpu_limit(rendered: RecordingMocks) -> None:
+    deployment = rendered.one("kubernetes:apps/v1:Deployment")
+    deployment.pop("__name")
+    del deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"]
+    assert violations(workload_restricted, resource_args(DEPLOYMENT, deployment)) == [
+        "container 'collector': no cpu limit"
+    ]
