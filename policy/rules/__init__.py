@@ -19,6 +19,7 @@ from . import (
     slo_alarms_present,
     slo_tags_present,
     slo_within_baseline,
+    tenant_boundary,
     workload_disruption_budget,
     workload_restricted,
 )
@@ -40,5 +41,6 @@ POLICIES: list[Policy] = [
     rollout_analysis_within_slo.rollout_analysis_within_slo,
     rollout_step_within_batch.rollout_step_within_batch,
     gateway_routes_authenticated.gateway_routes_authenticated,
+    tenant_boundary.tenant_boundary,
 ]
 """Every policy of the pack, in the order it reports; a new policy is a module and a line here."""
