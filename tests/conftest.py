@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
+from pulumi.runtime import settings as pulumi_settings
 
 from review.render import RenderedStack, render_stack
 
@@ -59,10 +60,14 @@ def fresh_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
 
     ``pulumi.runtime.test`` and the mock runtime take the thread's current loop; an earlier test
     that ran ``asyncio.run`` (the mcp client, ops) leaves none set, and which tests share a
-    worker changes with xdist's scheduling, so relying on a leftover loop fails at random.
+    worker changes with xdist's scheduling, so relying on a leftover loop (or root resource)
+    fails at random.
     """
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    # A test that set mocks and failed before its program ran leaves a root stack no later
+    # loop can await; forget it, so each test's mock runtime starts from nothing.
+    pulumi_settings.ROOT.set(None)
     yield loop
     asyncio.set_event_loop(None)
     loop.close()

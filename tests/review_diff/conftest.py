@@ -13,12 +13,13 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from review.compare import StackComparison, compare
 from review.pipeline import policy_diagnostics
@@ -150,21 +151,14 @@ def prod_comparison(changed_repository: ChangedRepository) -> StackComparison:
     return comparison
 
 
+class MarkdownSnapshot(SingleFileSnapshotExtension):
+    """One readable ``.md`` file per snapshot, so a reviewer sees the comment as GitHub would."""
+
+    file_extension = "md"
+    _write_mode = WriteMode.TEXT
+
+
 @pytest.fixture
-def snapshot() -> Callable[[str, str], None]:
-    """``snapshot(name, text)``: compare with snapshots/<name>; UPDATE_SNAPSHOTS=1 rewrites."""
-    directory = Path(__file__).with_name("snapshots")
-
-    def check(name: str, text: str) -> None:
-        path = directory / name
-        if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-            directory.mkdir(exist_ok=True)
-            path.write_text(text)
-        assert path.exists(), f"no snapshot {path}; run with UPDATE_SNAPSHOTS=1 to write it"
-        expected = path.read_text()
-        assert text == expected, (
-            f"{name} differs from its snapshot; if the change is intended, run "
-            "UPDATE_SNAPSHOTS=1 uv run pytest tests/review_diff and commit the snapshot"
-        )
-
-    return check
+def markdown_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """syrupy's snapshot, stored as Markdown; refresh with ``pytest --snapshot-update``."""
+    return snapshot.use_extension(MarkdownSnapshot)

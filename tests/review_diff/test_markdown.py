@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from review.changes_model import ResourceChangeEntry, StackChanges, stack_changes
 from review.compare import StackComparison
@@ -38,9 +37,9 @@ def prod_section(
 
 
 def test_the_comment_matches_its_snapshot(
-    prod_section: StackSection, snapshot: Callable[[str, str], None]
+    prod_section: StackSection, markdown_snapshot: SnapshotAssertion
 ) -> None:
-    snapshot("prod-review.md", render_markdown([prod_section]))
+    assert render_markdown([prod_section]) == markdown_snapshot
 
 
 def test_the_comment_and_each_stack_carry_the_markers_the_workflow_finds(
