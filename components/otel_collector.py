@@ -27,7 +27,7 @@ from components.pod_security import (
     restricted_namespace,
     restricted_pod_context,
 )
-from policy.contract import APP_NAME, COMPONENT, component_type
+from policy.contract import APP_NAME, COMPONENT, PREFIX, component_type
 from telemetry.collector_config import (
     HEALTH_PORT,
     OTLP_GRPC_PORT,
@@ -39,7 +39,7 @@ from telemetry.collector_config import (
 COLLECTOR_USER = 10001
 """The UID the upstream collector images run as."""
 CONFIG_PATH = "/conf/collector.yaml"
-CONFIG_HASH_ANNOTATION = "mcp-fleet.io/collector-config-sha256"
+CONFIG_HASH_ANNOTATION = f"{PREFIX}/collector-config-sha256"
 Metadata = Callable[[str], k8s.meta.v1.ObjectMetaArgs]
 """Builds an object's metadata in the collector's namespace with its labels."""
 _PINNED = re.compile(r"^[a-z0-9.\-/:]+@sha256:[0-9a-f]{64}$")

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from catalog.entry import CatalogEntry
 from catalog.load import CATALOG_DIR, load_catalog
+from policy.contract import STAGES
 from stacks.capacity import CapacityInputs, plan_capacity
 from stacks.errors import SettingsError
 from stacks.fleet_plan import EffectiveSlo, PlannedServer, Settings, tenant_namespace
@@ -199,7 +200,7 @@ def load_settings(
     stack_file = stack_file or stack_file_name(stack)
     values = _stack_values(raw_config, stack_file)
     settings: StackSettings = _validate(StackSettings, values, stack_file)
-    if settings.environment.value != stack and stack in ("dev", "staging", "prod"):
+    if settings.environment.value != stack and stack in STAGES:
         raise SettingsError(
             f"{stack_file}: {NAMESPACE}:environment: the {stack} stack says it is "
             f"{settings.environment.value!r}; set it to {stack!r}"
