@@ -41,7 +41,7 @@ from benchmarks.lab_cpu import cpu_seconds, spent_since
 from lab.errors import LabError
 from lab.issuer import issue_token
 from lab.processes import is_running
-from lab.state import LabState, StartedProcess, load
+from lab.state import LabState, StartedProcess, load, state_path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 BENCHMARK_RATE_LIMIT = 1_000_000
@@ -120,19 +120,21 @@ def lab(args: argparse.Namespace) -> Iterator[tuple[LabState, bool]]:
         yield state, False
         return
     with tempfile.TemporaryDirectory(prefix="gateway-benchmark-") as directory:
-        up = _run_lab(
-            "up", "--state-dir", directory, "--stack", args.stack,
-            "--server", args.stateless, "--server", args.stateful,
-            "--rate-limit", str(BENCHMARK_RATE_LIMIT), "--timeout", "180",
-        )  # fmt: skip
-        if up.returncode != 0:
-            raise BenchmarkError("python -m lab up failed: " + up.stderr.strip()[-2000:])
         try:
+            up = _run_lab(
+                "up", "--state-dir", directory, "--stack", args.stack,
+                "--server", args.stateless, "--server", args.stateful,
+                "--rate-limit", str(BENCHMARK_RATE_LIMIT), "--timeout", "180",
+            )  # fmt: skip
+            if up.returncode != 0:
+                raise BenchmarkError("python -m lab up failed: " + up.stderr.strip()[-2000:])
             yield load(Path(directory)), True
         finally:
-            down = _run_lab("down", "--state-dir", directory)
-            if down.returncode != 0:
-                print(f"lab down failed: {down.stderr.strip()}", file=sys.stderr)
+            # Also when interrupted inside `up` (subprocess.run kills it, not what it started).
+            if state_path(Path(directory)).exists():
+                down = _run_lab("down", "--state-dir", directory)
+                if down.returncode != 0:
+                    print(f"lab down failed: {down.stderr.strip()}", file=sys.stderr)
 
 
 def target(state: LabState, name: str, kind: str) -> Target:
