@@ -11,6 +11,9 @@ passed on), ``remember``/``recall`` (per-session state, stateful kind only), and
 ``delete_everything``, which the lab's allow-list deliberately leaves unapproved: the gateway
 must refuse it without forwarding, so the tool records that it was called at all.
 
+Spans: with ``OTEL_EXPORTER_OTLP_ENDPOINT`` set, a span per MCP message and per tool call goes
+to that OTLP/HTTP endpoint, continuing the gateway's ``traceparent`` (``lab/tracing.py``).
+
 Run: ``python -m lab.reference_server --server github --replica r0 --port 8101 --kind stateful``.
 """
 
@@ -25,6 +28,13 @@ from mcp.server.mcpserver import Context, MCPServer
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from lab.tracing import (
+    TracingSettingsError,
+    configure_tracing,
+    continue_gateway_trace,
+    tool_call_spans,
+)
 
 STATEFUL = "stateful"
 STATELESS = "stateless"
@@ -60,6 +70,9 @@ def _headers_seen(ctx: Context) -> dict[str, str]:
 def build_server(state: ReplicaState) -> MCPServer:
     """An MCPServer whose tools report on and use the replica's state."""
     server = MCPServer(name=f"lab-{state.server}", version="1.0.0")
+    # outermost: the gateway's trace is current before the SDK opens its span per message
+    server.middleware.insert(0, continue_gateway_trace)
+    server.middleware.append(tool_call_spans)
 
     @server.tool()
     def echo(text: str) -> str:
@@ -145,6 +158,10 @@ def main(argv: list[str] | None = None) -> None:
         help="environment variable holding the bearer credential every MCP request must carry",
     )
     args = parser.parse_args(argv)
+    try:
+        provider = configure_tracing(args.server, args.replica)
+    except TracingSettingsError as error:
+        parser.error(str(error))
     state = ReplicaState(server=args.server, replica=args.replica, kind=args.kind)
     app = build_server(state).streamable_http_app(
         streamable_http_path=args.path,
@@ -155,14 +172,18 @@ def main(argv: list[str] | None = None) -> None:
     served: ASGIApp = app
     if args.require_bearer_env:
         served = RequireBearer(app, os.environ[args.require_bearer_env], args.path)
-    uvicorn.run(
-        served,
-        host=args.host,
-        port=args.port,
-        log_level=os.environ.get("LAB_SERVER_LOG_LEVEL", "warning"),
-        ssl_certfile=args.certfile,
-        ssl_keyfile=args.keyfile,
-    )
+    try:
+        uvicorn.run(
+            served,
+            host=args.host,
+            port=args.port,
+            log_level=os.environ.get("LAB_SERVER_LOG_LEVEL", "warning"),
+            ssl_certfile=args.certfile,
+            ssl_keyfile=args.keyfile,
+        )
+    finally:
+        if provider is not None:  # flush the last spans: a forked replica ends in os._exit
+            provider.shutdown()
 
 
 if __name__ == "__main__":
