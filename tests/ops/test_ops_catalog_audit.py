@@ -19,6 +19,7 @@ import yaml
 from typer.testing import CliRunner
 
 from ops.cli import app
+from tests.audit.lab_day import GATEWAY_LINES, NOT_AUDIT_EVENTS
 from tests.ops.conftest import REPO, OpsResult
 
 RunOps = Callable[..., OpsResult]
@@ -172,8 +173,14 @@ def document_owner_before() -> str:
 def test_a_logged_promotion_appended_later_is_found_and_verified(
     run_ops: RunOps, audit_bucket: str, workspace: Path
 ) -> None:
+    """Gateway records of a lab day, a catalog event archived at once and one logged and
+    appended later: one chain that search answers and verify passes."""
     servers = workspace / "servers"
     log = workspace / "catalog-events.jsonl"
+    gateway_log = workspace / "gateway.log"
+    gateway_log.write_text("\n".join(GATEWAY_LINES) + "\n")
+    _ok(run_ops("audit", "append", "--bucket", audit_bucket, "--input", str(gateway_log)))
+    gateway_records = len(GATEWAY_LINES) - NOT_AUDIT_EVENTS
     _catalog(
         run_ops,
         audit_bucket,
@@ -208,12 +215,13 @@ def test_a_logged_promotion_appended_later_is_found_and_verified(
             "audit", "append", "--bucket", audit_bucket, "--input", str(log), "--source", "events"
         )
     )
-    assert "appended records 2..2" in appended.stdout
+    promoted_at = gateway_records + 2
+    assert f"appended records {promoted_at}..{promoted_at}" in appended.stdout
     found = _ok(run_ops("audit", "search", "--bucket", audit_bucket, "--promoted", "jira"))
     assert len(found.stdout.splitlines()) == 1 and "user=bo@ops" in found.stdout
     assert "reason='soak passed'" in found.stdout and "to_stage=staging" in found.stdout
     verified = _ok(run_ops("audit", "verify", "--bucket", audit_bucket))
-    assert "chain intact, 2 records" in verified.stdout
+    assert f"chain intact, {promoted_at} records" in verified.stdout
 
 
 def test_an_unlocked_bucket_changes_nothing(run_ops: RunOps, bucket: str, workspace: Path) -> None:
