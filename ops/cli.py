@@ -4,9 +4,10 @@ Every command ends either with its result (exit 0) or with ONE line ``error: ...
 stderr and a non-zero exit status; no tracebacks (``OPS_DEBUG=1`` shows them). Exit
 codes: 1 failure, 2 bad input (including a refused target: a drill's scratch that is its
 source, a non-empty restore target without --replace), 3 a recovery objective missed,
-4 a drill found a mismatch.
+4 a drill found a mismatch (5, from ``ops audit verify``: the audit chain is broken).
 
-Other command groups plug in as typer sub-apps: see "Command groups" at the end.
+Other command groups plug in as typer sub-apps: see "Command groups" at the end
+(``catalog``: signing and the audited catalog workflow; ``audit``: the audit archive).
 """
 
 from __future__ import annotations
