@@ -65,7 +65,8 @@ KEYS_DIR = Path(__file__).resolve().parents[1] / "catalog" / "keys"
 
 catalog_app = typer.Typer(
     name="catalog",
-    help="Sign and verify approved catalog entries (approvals and cosign image signatures).",
+    help="Sign and verify catalog entries, and the audited approval workflow (register, "
+    "sign, promote, transfer-ownership, slo-exception).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
