@@ -46,6 +46,16 @@ def trace_rules() -> list[str]:
     ]
 
 
+def client_rules() -> list[str]:
+    """Who is calling, for the access log: the client's User-Agent, whole.
+
+    ``req.fhdr`` rather than ``req.hdr``: a User-Agent may contain commas, which ``req.hdr``
+    would treat as a list separator and cut. Kept in a variable before any rule answers, so
+    the log line of a denied request carries it too.
+    """
+    return ["    http-request set-var(txn.user_agent) req.fhdr(user-agent)"]
+
+
 def route_rules(config: GatewayConfig) -> list[str]:
     """Path-based routes, public metadata per route, and 404 for everything else."""
     lines: list[str] = []
@@ -102,6 +112,12 @@ def identity_rules(config: GatewayConfig) -> list[str]:
     ]
     for tenant in config.tenants:
         lines += _verification_rules(tenant)
+    # the subject only of a token whose signature a tenant's key verified: an unverified
+    # token's claims are the caller's say-so and must not name a person in the audit
+    lines.append(
+        "    http-request set-var(txn.sub) http_auth_bearer,jwt_payload_query('$.sub')"
+        " if { var(txn.tenant) -m found }"
+    )
     metadata = 'resource_metadata=\\"%[var(txn.metadata)]\\"'
     missing = oauth_error(
         "unauthorized", "a bearer token from the issuer of this server tenant is required"
@@ -225,6 +241,7 @@ def mcp_frontend(config: GatewayConfig) -> list[str]:
         "    option http-buffer-request",
         f"    log-format {log_format()}",
         *trace_rules(),
+        *client_rules(),
         *route_rules(config),
         *inspect_rules(config),
         *identity_rules(config),
