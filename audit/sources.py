@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from pydantic import (
@@ -47,9 +48,9 @@ DENIAL_REASONS = (
     "bad-request",
 )
 """The reasons the gateway writes today; others are accepted as written."""
-NOT_YET_LOGGED = frozenset({"sub", "user_agent"})
-"""Fields the audit reads that gateway/log_format.py does not write yet (the token's subject
-and the client's User-Agent): without them gateway records have no ``user``/``user_agent``."""
+NOT_YET_LOGGED: frozenset[str] = frozenset()
+"""Fields the audit reads that gateway/log_format.py does not write: none since the gateway
+logs the token's subject (``sub``) and the client's ``user_agent``."""
 
 
 class GatewayLine(BaseModel):
@@ -57,7 +58,11 @@ class GatewayLine(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    time_unix: datetime = Field(description="epoch seconds (HAProxy %Ts) or ISO 8601")
+    time_unix: datetime = Field(
+        description="epoch seconds with milliseconds (HAProxy %Ts.%ms, the accept date) or ISO 8601"
+    )
+    handshake_ms: int | None = None
+    idle_ms: int | None = None
     server: str | None = None
     method: str | None = None
     tool: str | None = None
@@ -80,13 +85,26 @@ class GatewayLine(BaseModel):
     @classmethod
     def _epoch_or_iso(cls, value: Any) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value, UTC)
+            # through the decimal text, so 1796323660.29 is .290 exactly, not .289999
+            seconds = Decimal(str(value))
+            whole = int(seconds)
+            fraction = timedelta(microseconds=int((seconds - whole) * 1_000_000))
+            return datetime.fromtimestamp(whole, UTC) + fraction
         return value
 
     @field_validator("time_unix")
     @classmethod
     def _zoned(cls, moment: datetime) -> datetime:
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def request_started(line: GatewayLine) -> datetime:
+    """When the request began: the accept date plus the TLS handshake and keep-alive idle time.
+
+    On a connection the load balancer keeps alive, HAProxy's accept date is the end of the
+    previous response; ``%Th`` and ``%Ti`` (``-1`` when not applicable) close the gap."""
+    waited = max(line.handshake_ms or 0, 0) + max(line.idle_ms or 0, 0)
+    return line.time_unix + timedelta(milliseconds=waited)
 
 
 def gateway_event(line: GatewayLine) -> AuditEvent | None:
@@ -100,7 +118,7 @@ def gateway_event(line: GatewayLine) -> AuditEvent | None:
     if line.gateway:
         details["gateway"] = line.gateway
     return AuditEvent(
-        timestamp=line.time_unix,
+        timestamp=request_started(line),
         event_type=EventType.DENIAL if denied else EventType.TOOL_CALL,
         user=line.sub,
         action=line.method or "request",
