@@ -48,7 +48,7 @@ class Gateway(pulumi.ComponentResource):
 
         self.config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",
-            metadata=metadata(dict(args.annotations) or None),
+            metadata=metadata(),
             data={CONFIG_KEY: args.config_text, INSPECTOR_KEY: args.inspector_lua},
             opts=child,
         )
@@ -57,7 +57,7 @@ class Gateway(pulumi.ComponentResource):
         )
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=metadata(),
+            metadata=metadata(dict(args.deployment_annotations) or None),
             spec=gateway_deployment_spec(args, SELECTOR, NAME, NAME),
             opts=pulumi.ResourceOptions(
                 parent=self, ignore_changes=["spec.replicas"], depends_on=[self.config_map]

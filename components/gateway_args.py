@@ -52,7 +52,9 @@ class GatewayArgs:
     tenant_keys_secret: str = "gateway-tenant-keys"
     """The Secret holding the tenants' PEM public keys (keyFiles), mounted as key files."""
     target_cpu_utilization: int = 70
-    annotations: Mapping[str, str] = field(default_factory=dict)
+    deployment_annotations: Mapping[str, str] = field(default_factory=dict)
+    """The gateway's signed catalog entry (catalog/platform/gateway.yaml), stamped so the
+    policy pack judges its image as it judges every server's."""
 
     def __post_init__(self) -> None:
         if "@sha256:" not in self.image:

@@ -122,7 +122,7 @@ def gateway_deployment_spec(
         ),
         template=k8s.core.v1.PodTemplateSpecArgs(
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                labels=dict(args.labels),
+                labels={**args.labels, **selector},
                 annotations={CONFIG_DIGEST_ANNOTATION: args.config_digest},
             ),
             spec=k8s.core.v1.PodSpecArgs(

@@ -16,6 +16,7 @@ import pulumi_kubernetes as k8s
 from components.backups import Backups
 from components.cluster_access import cluster_provider
 from components.fleet import McpServer
+from components.gateway import Gateway
 from components.labels import SHARED_TENANT, TENANT, kubernetes_labels
 from components.load_balancer import LoadBalancer
 from components.network import load_balancer_cidrs
@@ -23,6 +24,7 @@ from components.observability import Observability
 from components.platform_args import (
     backups_args,
     fleet_of,
+    gateway_args,
     load_balancer_args,
     observability_args,
     server_args,
@@ -74,6 +76,7 @@ class Platform(pulumi.ComponentResource):
             )
             for server in settings.servers
         }
+        self.gateway = Gateway(f"{name}-gateway", gateway_args(settings, cidrs), opts=on_cluster)
         self.load_balancer = LoadBalancer(
             f"{name}-lb", load_balancer_args(settings, self.servers), opts=on_cluster
         )

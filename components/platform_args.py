@@ -8,6 +8,7 @@ Inputs and resource references its Args name. Per-environment decisions come fro
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pulumi
 
@@ -20,6 +21,7 @@ from components.backup_jobs import BackupJobs
 from components.backups import BackupsArgs
 from components.environment_policy import EnvironmentPolicy, Naming, environment_policy
 from components.fleet import McpServer, McpServerArgs, Rollout
+from components.gateway_args import GatewayArgs, RemoteCredential, Upstream
 from components.labels import Fleet, kubernetes_labels, standard_tags
 from components.load_balancer import LoadBalancerArgs, LoadBalancerNetwork, Route
 from components.load_balancer_names import load_balancer_name
@@ -158,6 +160,62 @@ def waf_args(settings: Settings, load_balancer_arn: pulumi.Input[str]) -> WafArg
         requests_per_window=waf.requests_per_window,
         window_seconds=waf.window_seconds,
         tags=standard_tags(fleet_of(settings)),
+    )
+
+
+GATEWAY_NAMESPACE = "mcp-gateway"
+GATEWAY_MIN_REPLICAS = 2
+GATEWAY_RUN_AS_USER = 99
+"""The haproxy user of the image (Debian's package creates it as a system user)."""
+"""Two replicas in two zones: the gateway is on every request's path."""
+
+
+def gateway_args(
+    settings: Settings, load_balancer_cidrs: pulumi.Input[Sequence[str]]
+) -> GatewayArgs:
+    """The gateway of the stack: its config rendered from settings and the signed catalog."""
+    from catalog.platform_image import load_platform_entry
+    from gateway import INSPECTOR_LUA, render
+    from gateway.stack_gateway import (
+        credential_env,
+        local_servers,
+        remote_servers,
+        stack_gateway_config,
+    )
+
+    entry = load_platform_entry("gateway")
+    replicas = max(GATEWAY_MIN_REPLICAS, settings.fleet.min_replicas)
+    ports: dict[str, set[int]] = {}
+    for server in local_servers(settings):
+        ports.setdefault(server.namespace, set()).add(server.entry.port)
+    return GatewayArgs(
+        namespace=GATEWAY_NAMESPACE,
+        labels=kubernetes_labels(fleet_of(settings)),
+        image=entry.image,
+        run_as_user=GATEWAY_RUN_AS_USER,
+        config_text=render(stack_gateway_config(settings, replicas=replicas)),
+        inspector_lua=Path(INSPECTOR_LUA).read_text(),
+        # The per-tenant rate is shared out over the rendered replica count; scaling past it
+        # would raise a tenant's ceiling, so the autoscaler stays at it until peers land.
+        min_replicas=replicas,
+        max_replicas=replicas,
+        batch_percent=settings.fleet.rollout_batch_percent,
+        drain_seconds=settings.fleet.drain_seconds,
+        load_balancer_cidrs=load_balancer_cidrs,
+        upstreams=tuple(
+            Upstream(namespace, tuple(sorted(found))) for namespace, found in sorted(ports.items())
+        ),
+        remote_credentials=tuple(
+            RemoteCredential(
+                credential_env(server.name),
+                server.entry.remote.credential_secret.name,
+                server.entry.remote.credential_secret.key,
+            )
+            for server in remote_servers(settings)
+            if server.entry.remote is not None
+        ),
+        target_cpu_utilization=settings.fleet.target_cpu_utilization,
+        deployment_annotations=provenance_annotations(entry),
     )
 
 

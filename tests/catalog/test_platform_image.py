@@ -1,4 +1,4 @@
-"""The gateway's image is pinned by digest in catalog/platform, with the catalog's messages."""
+"""The gateway's image is a signed catalog entry in catalog/platform, with the catalog's messages."""
 
 from __future__ import annotations
 
@@ -6,29 +6,29 @@ from pathlib import Path
 
 import pytest
 
-from catalog.platform_image import PLATFORM_DIR, load_platform_image
+from catalog import load_catalog
+from catalog.platform_image import PLATFORM_DIR, load_platform_entry
+from catalog.signing import verify_catalog
 from stacks import SettingsError
 
 
-def test_the_gateway_image_is_pinned_by_digest() -> None:
-    image = load_platform_image("gateway")
-    assert "@sha256:" in image.image and image.run_as_user > 0
-
-
-def _error(tmp_path: Path, text: str) -> str:
-    (tmp_path / "gateway.yaml").write_text(text)
-    with pytest.raises(SettingsError) as raised:
-        load_platform_image("gateway", tmp_path)
-    return str(raised.value)
+def test_the_gateway_entry_is_pinned_signed_and_not_a_stack_server() -> None:
+    entry = load_platform_entry("gateway")
+    assert "@sha256:" in entry.image
+    assert entry.tenants == ("shared",)
+    assert verify_catalog({"gateway": entry})
+    assert "gateway" not in load_catalog()
 
 
 def test_a_tag_instead_of_a_digest_names_the_file_and_key(tmp_path: Path) -> None:
     original = (PLATFORM_DIR / "gateway.yaml").read_text()
-    pinned = load_platform_image("gateway").image
-    message = _error(tmp_path, original.replace(pinned, "ghcr.io/acme/mcp-gateway:2.6"))
-    assert message.startswith(f"{tmp_path / 'gateway.yaml'}: image:"), message
+    pinned = load_platform_entry("gateway").image
+    (tmp_path / "gateway.yaml").write_text(original.replace(pinned, "ghcr.io/acme/gw:2.6"))
+    with pytest.raises(SettingsError) as raised:
+        load_platform_entry("gateway", tmp_path)
+    assert str(raised.value).startswith(f"{tmp_path / 'gateway.yaml'}: image:")
 
 
-def test_a_missing_file_says_where_to_pin_the_image(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="pin the gateway image by digest"):
-        load_platform_image("gateway", tmp_path)
+def test_a_missing_file_says_what_to_add(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="signed catalog entry"):
+        load_platform_entry("gateway", tmp_path)

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from functools import cache
 from typing import Any
 
 import pytest
 
-from catalog.platform_image import load_platform_image
+from catalog.platform_image import load_platform_entry
+from catalog.provenance import provenance_annotations
 from components.gateway import Gateway
 from components.gateway_args import GatewayArgs, RemoteCredential, Upstream
 from components.gateway_network import PRIVATE_RANGES
 from tests.components.harness import Built, build, cluster, on_cluster
 
 CONFIG = "global\n    log stdout format raw local0\n\nfrontend mcp\n    bind :8080\n"
-IMAGE = load_platform_image("gateway")
+ENTRY = load_platform_entry("gateway")
 
 
 def args(**changes: Any) -> GatewayArgs:
     made = GatewayArgs(
         namespace="mcp-gateway",
         labels={"app.kubernetes.io/part-of": "mcp-fleet"},
-        image=IMAGE.image,
-        run_as_user=IMAGE.run_as_user,
+        image=ENTRY.image,
+        run_as_user=99,
         config_text=CONFIG,
         inspector_lua="-- inspector\n",
         min_replicas=2,
@@ -32,6 +34,7 @@ def args(**changes: Any) -> GatewayArgs:
         drain_seconds=30,
         load_balancer_cidrs=["10.0.0.0/24", "10.0.1.0/24"],
         upstreams=(Upstream("mcp-storefront", (8080,)), Upstream("mcp-research", (8080, 9000))),
+        deployment_annotations=provenance_annotations(ENTRY),
     )
     return dataclasses.replace(made, **changes)
 
@@ -45,8 +48,13 @@ def inputs(made: Built[Gateway], type_token: str) -> dict[str, Any]:
     return dict(found["inputs"])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def gateway() -> Built[Gateway]:
+    return _once()
+
+
+@cache
+def _once() -> Built[Gateway]:
     return built(args())
 
 
@@ -64,10 +72,13 @@ def test_the_rendered_config_and_inspector_are_in_the_config_map(gateway: Built[
 def test_pods_run_the_pinned_image_restricted_and_roll_on_config_change(
     gateway: Built[Gateway],
 ) -> None:
-    spec = inputs(gateway, "kubernetes:apps/v1:Deployment")["spec"]
+    deployment = inputs(gateway, "kubernetes:apps/v1:Deployment")
+    assert deployment["metadata"]["annotations"] == provenance_annotations(ENTRY)
+    spec = deployment["spec"]
+    assert spec["selector"]["matchLabels"].items() <= spec["template"]["metadata"]["labels"].items()
     pod = spec["template"]["spec"]
     (container,) = pod["containers"]
-    assert container["image"] == IMAGE.image and "@sha256:" in container["image"]
+    assert container["image"] == ENTRY.image and "@sha256:" in container["image"]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
     assert container["lifecycle"]["preStop"]["sleep"]["seconds"] == 30

@@ -61,12 +61,39 @@ def test_a_namespace_per_tenant_and_the_platforms_outputs() -> None:
     namespaces = {
         n["inputs"]["metadata"]["name"] for n in result.of_type("kubernetes:core/v1:Namespace")
     }
-    assert {f"mcp-{tenant}" for tenant in settings.tenants} | {settings.backups.namespace} == (
-        namespaces
-    )
+    assert {f"mcp-{tenant}" for tenant in settings.tenants} | {
+        settings.backups.namespace,
+        "mcp-gateway",
+    } == namespaces
     (platform,) = result.of_type("mcp-fleet:platform:Platform")
     outputs = platform["outputs"]
     assert outputs["environment"] == "prod"
     assert set(outputs["servers"]) == {s.name for s in settings.servers}
     assert outputs["page_topic_arn"].endswith(":mcp-fleet-prod-page")
     assert outputs["dashboards"] == ["mcp-fleet-prod-fleet"]
+
+
+def test_the_gateway_routes_every_server_with_its_catalog_tools_and_reaches_each_tenant() -> None:
+    result, settings = built("prod"), settings_of("prod")
+    (config,) = result.of_type("kubernetes:core/v1:ConfigMap")
+    text = config["inputs"]["data"]["haproxy.cfg"]
+    for server in settings.servers:
+        assert f"backend mcp_{server.name}\n" in text
+        for tool in server.entry.approved_tools:
+            assert tool in text
+    (deployment,) = [
+        d
+        for d in result.of_type("kubernetes:apps/v1:Deployment")
+        if d["inputs"]["metadata"]["name"] == "mcp-gateway"
+    ]
+    assert "mcp-fleet.io/catalog-entry" in deployment["inputs"]["metadata"]["annotations"]
+    (policy,) = [
+        p["inputs"]["spec"]
+        for p in result.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        if p["inputs"]["metadata"]["name"] == "mcp-gateway"
+    ]
+    reached = {
+        rule["to"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        for rule in policy["egress"]
+    }
+    assert {server.namespace for server in settings.servers} | {"kube-system"} == reached

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import pytest
@@ -22,8 +23,13 @@ def built(**changes: Any) -> Built[WebApplicationFirewall]:
     return build(lambda: WebApplicationFirewall("waf", WafArgs(**values)))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def waf() -> Built[WebApplicationFirewall]:
+    return _once()
+
+
+@cache
+def _once() -> Built[WebApplicationFirewall]:
     return built()
 
 
