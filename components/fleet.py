@@ -105,6 +105,19 @@ def pod_drain_seconds(args: McpServerArgs) -> int:
     return args.delivery.pod_drain_seconds if args.delivery else args.rollout.drain_seconds
 
 
+def _service_spec(port: int, selector: Mapping[str, str]) -> k8s.core.v1.ServiceSpecArgs:
+    """A ClusterIP Service on the server's named HTTP port: the gateway's only way in."""
+    return k8s.core.v1.ServiceSpecArgs(
+        type="ClusterIP",
+        selector=dict(selector),
+        ports=[
+            k8s.core.v1.ServicePortArgs(
+                name=HTTP_PORT_NAME, port=port, target_port=HTTP_PORT_NAME, protocol="TCP"
+            )
+        ],
+    )
+
+
 class McpServer(pulumi.ComponentResource):
     """ServiceAccount, Deployment, Service, PodDisruptionBudget, HPA and NetworkPolicy.
 
@@ -143,18 +156,7 @@ class McpServer(pulumi.ComponentResource):
         self.service = k8s.core.v1.Service(
             f"{name}-service",
             metadata=_metadata(args),
-            spec=k8s.core.v1.ServiceSpecArgs(
-                type="ClusterIP",
-                selector=selector,
-                ports=[
-                    k8s.core.v1.ServicePortArgs(
-                        name=HTTP_PORT_NAME,
-                        port=server.entry.port,
-                        target_port=HTTP_PORT_NAME,
-                        protocol="TCP",
-                    )
-                ],
-            ),
+            spec=_service_spec(server.entry.port, selector),
             opts=child,
         )
         self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
