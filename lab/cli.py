@@ -46,6 +46,10 @@ def up_command(
         Path | None, typer.Option(help="YAML list of remote HTTPS servers to route to")
     ] = None,
     timeout: Annotated[float, typer.Option(min=1, help="seconds to wait for readiness")] = 60,
+    otlp_endpoint: Annotated[
+        str | None,
+        typer.Option(help="OTLP/HTTP base URL the servers export spans to (default: none)"),
+    ] = None,
 ) -> None:
     """Start the lab and print one JSON line: each server's gateway URL and the state dir."""
     directory = (state_dir or default_state_dir()).resolve()
@@ -56,6 +60,7 @@ def up_command(
         remotes_file=remotes,
         only=tuple(server or ()),
         timeout=timeout,
+        otlp_endpoint=otlp_endpoint,
     )
     try:
         state = up(options)
@@ -65,6 +70,7 @@ def up_command(
         "gateway": state.public_base_url,
         "servers": {name: entry.url for name, entry in sorted(state.servers.items())},
         "stateDir": str(directory),
+        "otlpEndpoint": state.otlp_endpoint,
     }
     print(json.dumps(line, sort_keys=True))
 

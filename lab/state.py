@@ -63,6 +63,8 @@ class LabState(LabModel):
     """Gateway replica name to its MCP origin, bypassing the ALB stand-in."""
     gateway_health: dict[str, str] = {}
     """Gateway replica name to its health/metrics origin (``/healthz``, ``/metrics``)."""
+    otlp_endpoint: str | None = None
+    """Where the reference servers export spans (OTLP/HTTP base URL); None: not exported."""
     processes: tuple[StartedProcess, ...] = ()
 
 

@@ -28,6 +28,7 @@ from lab.ports import free_ports
 from lab.remotes import load_remotes
 from lab.stack import PROJECT_DIR, load_stack
 from lab.state import LabServer, LabState, LabTenant, StartedProcess, save, state_path
+from lab.telemetry import check_endpoint, server_telemetry_env
 from stacks.fleet_plan import PlannedServer, Settings
 
 APPROVED_TOOLS = ("echo", "recall", "remember", "whoami")
@@ -46,6 +47,7 @@ class UpOptions:
     remotes_file: Path | None = None
     only: tuple[str, ...] = ()
     timeout: float = 60.0
+    otlp_endpoint: str | None = None
 
 
 def haproxy_binary() -> str:
@@ -93,6 +95,7 @@ class LabStarter:
             stack=options.stack,
             public_base_url=self.base_url,
             gateway_config=str(options.state_dir / "gateway.cfg"),
+            otlp_endpoint=options.otlp_endpoint,
             tenants={},
             servers={},
             gateway_traffic={
@@ -130,7 +133,8 @@ class LabStarter:
                 probes[name] = processes.http_probe(
                     f"http://127.0.0.1:{port}{server.entry.health.readiness}"
                 )
-        started = processes.start_forked(replicas, {"PYTHONPATH": str(PROJECT_DIR)})
+        env = {"PYTHONPATH": str(PROJECT_DIR), **server_telemetry_env(self.options.otlp_endpoint)}
+        started = processes.start_forked(replicas, env)
         for process in started:
             self._record(process)
         processes.wait_until(
@@ -253,6 +257,8 @@ def up(options: UpOptions) -> LabState:
                 f"{options.state_dir}: a lab is already running there; "
                 "stop it with `python -m lab down` first"
             )
+    if options.otlp_endpoint is not None:
+        options = dataclasses.replace(options, otlp_endpoint=check_endpoint(options.otlp_endpoint))
     settings = _selected(load_stack(options.stack), options.only)
     remotes = load_remotes(options.remotes_file) if options.remotes_file else ()
     options.state_dir.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,8 @@ class RunningLab:
     state_dir: Path
     gateway: str
     servers: dict[str, str]
+    otlp_endpoint: str | None = None
+    """Where the reference servers export spans, as `up` printed it (None: nowhere)."""
 
     def state(self) -> LabState:
         return load(self.state_dir)
@@ -51,6 +53,9 @@ class RunningLab:
         os.kill(process.pid, signal.SIGKILL)
         wait_for(lambda: not processes.is_running(process), f"{name} to exit")
 
+    def raw_log(self, name: str) -> str:
+        return Path(self.process(name).log).read_text(errors="replace")
+
     def log_lines(self, name: str) -> list[dict[str, object]]:
         """The JSON access-log lines a gateway replica wrote so far."""
         text = Path(self.process(name).log).read_text(errors="replace")
@@ -64,7 +69,12 @@ def start_lab(state_dir: Path, *args: str, env: dict[str, str] | None = None) ->
     assert len(lines) == 1, result.stdout  # exactly one JSON line
     printed = json.loads(lines[0])
     assert printed["stateDir"] == str(state_dir.resolve())
-    return RunningLab(state_dir=state_dir, gateway=printed["gateway"], servers=printed["servers"])
+    return RunningLab(
+        state_dir=state_dir,
+        gateway=printed["gateway"],
+        servers=printed["servers"],
+        otlp_endpoint=printed["otlpEndpoint"],
+    )
 
 
 def stop_lab(lab: RunningLab) -> None:

@@ -46,6 +46,13 @@ def test_an_unknown_server_lists_the_stack_servers(tmp_path: Path) -> None:
     assert "--server gitlab: the stack runs github, jira, slack" in message
 
 
+def test_an_otlp_endpoint_that_is_not_a_url_is_refused(tmp_path: Path) -> None:
+    haproxy_or_skip()
+    message = _refused("up", "--otlp-endpoint", "localhost:4318", "--state-dir", str(tmp_path))
+    assert "--otlp-endpoint 'localhost:4318': use the OTLP/HTTP base URL" in message
+    assert not (tmp_path / "lab.json").exists()  # refused before anything started
+
+
 def test_a_remote_without_its_credential_is_refused(tmp_path: Path) -> None:
     haproxy_or_skip()
     remotes = tmp_path / "remotes.yaml"
