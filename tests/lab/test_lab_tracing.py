@@ -9,6 +9,7 @@ that call, whose parent is the gateway's span from the forwarded ``traceparent``
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -160,6 +161,43 @@ def test_a_call_without_traceparent_gets_the_gateways_trace_everywhere(
     record, _ = _assert_one_trace(traced_lab, receiver, user_agent, forwarded)
     assert re.fullmatch(r"[0-9a-f]{32}", str(record["trace_id"]))
     assert record["trace_id"] != "0" * 32
+
+
+def _forged(token: str, subject: str) -> str:
+    """The token with another subject in its payload and the original signature."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    forged = json.dumps(claims | {"sub": subject}).encode()
+    return ".".join([header, base64.urlsafe_b64encode(forged).rstrip(b"=").decode(), signature])
+
+
+def test_a_subject_is_logged_only_from_a_verified_token(traced_lab: RunningLab) -> None:
+    user_agent = f"tracing-test/{os.urandom(4).hex()} (forged subject)"
+    token = traced_lab.token(traced_lab.state().servers[SERVER].tenant, SERVER)
+    answer = httpx.post(
+        traced_lab.servers[SERVER],
+        headers={
+            "User-Agent": user_agent,
+            "Authorization": f"Bearer {_forged(token, 'mallory')}",
+            "Accept": "application/json, text/event-stream",
+        },
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        timeout=10,
+    )
+    assert answer.status_code == 401
+    wait_for(
+        lambda: any(
+            line["user_agent"] == user_agent for gw in GATEWAYS for line in traced_lab.log_lines(gw)
+        ),
+        "the forged request's access-log record",
+    )
+    (record,) = [
+        line
+        for gw in GATEWAYS
+        for line in traced_lab.log_lines(gw)
+        if line["user_agent"] == user_agent
+    ]
+    assert (record["denial"], record["sub"]) == ("unauthenticated", "-")
 
 
 def test_every_access_log_line_has_millisecond_time_and_a_denial_keeps_the_user_agent(
