@@ -29,7 +29,7 @@ from stacks.plan_checks import check_region, check_stack
 from stacks.quotas import check_quotas
 from stacks.settings import ServerSettings, StackSettings
 from stacks.stack_file import stack_file_name
-from stacks.tenant_checks import check_servers_declared, check_tenants
+from stacks.tenant_checks import check_servers_declared, check_tenant_quotas, check_tenants
 from stacks.validation_message import describe_validation_error
 
 NAMESPACE = "mcp-fleet"
@@ -217,6 +217,7 @@ def load_settings(
         for index, server in enumerate(settings.servers)
     )
     check_quotas(settings, servers, stack_file)
+    check_tenant_quotas(settings, servers, stack_file)
     return Settings(
         project=project,
         stack=stack,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -39,8 +40,16 @@ def test_more_servers_than_target_groups_per_alb() -> None:
     )
 
 
+def roomy_tenants(config: dict[str, str]) -> dict[str, str]:
+    """Every tenant's quota raised, so only the AWS limit under test can refuse the plan."""
+    tenants = structured("prod", "mcp-fleet:tenants")
+    for tenant in tenants:
+        tenant["quota"] = {"cpuCores": 10_000, "memoryMib": 10**7, "pods": 10**4, "services": 999}
+    return {**config, "mcp-fleet:tenants": json.dumps(tenants)}
+
+
 def test_a_hundred_servers_fit_one_load_balancer() -> None:
-    config = with_value("prod", "mcp-fleet:servers", servers(100, maxReplicas=2))
+    config = roomy_tenants(with_value("prod", "mcp-fleet:servers", servers(100, maxReplicas=2)))
     assert len(load_settings(config, project="mcp-fleet", stack="prod").servers) == 100
 
 
