@@ -21,6 +21,14 @@ BACKUP_KEY_DELETION_WINDOW_DAYS = {
 }
 """A scheduled backup-key deletion can be cancelled for this long; after it every backup is lost.
 Dev backups are disposable, so a torn-down dev stack frees its key after a week."""
+AUDIT_RETENTION_YEARS = {
+    Environment.DEV: 7,
+    Environment.STAGING: 7,
+    Environment.PROD: 10,
+}
+"""The audit archive's COMPLIANCE lock, and the least a stack may set: the guide-level seven
+years (``audit.defaults.DEFAULT_RETENTION_YEARS``, a common regulatory floor) everywhere,
+ten in prod, whose records are the ones an auditor asks for."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,15 @@ class StatefulPolicy:
 
 
 @dataclass(frozen=True)
+class AuditPolicy:
+    """The audit archive: how long records are locked by default, and whether Pulumi
+    refuses to delete (and then only forgets) its key, log group and bucket."""
+
+    retention_years: int
+    protect: bool
+
+
+@dataclass(frozen=True)
 class EnvironmentPolicy:
     environment: Environment
     notify: bool
@@ -50,6 +67,7 @@ class EnvironmentPolicy:
     service_key_deletion_window_days: int
     access_logs_force_destroy: bool
     """Only where the load balancer itself may be deleted may its logs go with it."""
+    audit: AuditPolicy
     progressive_delivery: bool
     """Whether servers roll out through Argo Rollouts (docs/delivery.md). Every stage does:
     dev runs the same steps with the analysis in dry run (measured, never aborting, nobody
@@ -72,6 +90,10 @@ def environment_policy(
         ),
         service_key_deletion_window_days=SERVICE_KEY_DELETION_WINDOW_DAYS,
         access_logs_force_destroy=not load_balancer_deletion_protection,
+        audit=AuditPolicy(
+            retention_years=AUDIT_RETENTION_YEARS[environment],
+            protect=environment.is_production_like,
+        ),
         progressive_delivery=True,
     )
 

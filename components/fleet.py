@@ -20,6 +20,7 @@ from delivery import manifests
 from delivery.plan import RolloutPlan
 from policy.contract import component_type
 from stacks.fleet_plan import PlannedServer
+from telemetry.otel_env import ServerTelemetry, container_env
 
 HTTP_PORT_NAME = "http"
 RUN_AS_USER = 65532
@@ -70,6 +71,8 @@ class McpServerArgs:
     """The server's progressive delivery (docs/delivery.md): with it, an Argo Rollout takes
     over the Deployment, the autoscaler scales the Rollout and pods drain for the plan's
     ``pod_drain_seconds``. Without it, the Deployment rolls by itself as before."""
+    telemetry: ServerTelemetry | None = None
+    """The collector the server reports to, as ``OTEL_*`` variables; None: no variables."""
 
     def __post_init__(self) -> None:
         _check_plan(self)
@@ -322,6 +325,10 @@ def _container(args: McpServerArgs) -> k8s.core.v1.ContainerArgs:
             k8s.core.v1.EnvVarArgs(name="MCP_TRANSPORT", value=entry.transport),
             k8s.core.v1.EnvVarArgs(name="MCP_PATH", value=entry.mcp_path),
             k8s.core.v1.EnvVarArgs(name="LOG_FORMAT", value="json"),
+            *[
+                k8s.core.v1.EnvVarArgs(name=variable["name"], value=variable["value"])
+                for variable in (container_env(args.telemetry) if args.telemetry else [])
+            ],
         ],
         resources=k8s.core.v1.ResourceRequirementsArgs(
             requests={"cpu": plan.cpu_request, "memory": plan.memory_request},

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -66,6 +66,9 @@ class OtelCollectorArgs:
     memory: str = "512Mi"
     """memory_limiter's percentages are of this limit, so it must be set."""
     service_name: str = "otel-collector"
+    deployment_annotations: Mapping[str, str] = field(default_factory=dict)
+    """The signed platform catalog entry of ``image`` (``catalog/platform/otel-collector.yaml``),
+    stamped so the pack's catalog-approved-image rule judges the collector like a server."""
 
     def problems(self) -> list[str]:
         found = [*self.config.problems(), *log_retention_problems(self.metrics_log_retention_days)]
@@ -201,9 +204,12 @@ class OtelCollector(pulumi.ComponentResource):
             security_context=restricted_container_context(COLLECTOR_USER),
             volume_mounts=[k8s.core.v1.VolumeMountArgs(name="config", mount_path="/conf")],
         )
+        deployment_metadata = metadata(args.service_name)
+        if args.deployment_annotations:
+            deployment_metadata.annotations = dict(args.deployment_annotations)
         return k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=metadata(args.service_name),
+            metadata=deployment_metadata,
             spec=k8s.apps.v1.DeploymentSpecArgs(
                 replicas=args.replicas,
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(selector)),

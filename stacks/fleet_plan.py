@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from catalog.entry import CatalogEntry
+from stacks.audit_settings import AuditSettings, TelemetrySettings
 from stacks.capacity import CapacityPlan
 from stacks.environment import Environment
 from stacks.settings import (
@@ -76,6 +77,8 @@ class Settings:
     catalog: Mapping[str, CatalogEntry] = field(default_factory=dict)
     tenant_settings: tuple[TenantSettings, ...] = ()
     """The declared tenants (identity, limits, quotas); ``tenants`` names those with servers."""
+    audit: AuditSettings = field(default_factory=AuditSettings)
+    telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
 
     @property
     def tenants(self) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, Strict, field_validator, model_validator
 
+from stacks.audit_settings import AuditSettings, TelemetrySettings
 from stacks.aws_identifiers import TLS13_SECURITY_POLICIES
 from stacks.environment import Environment
 from stacks.model_base import (
@@ -37,6 +38,7 @@ from stacks.waf_settings import WafSettings
 
 __all__ = [
     "LOG_RETENTION_DAYS",
+    "AuditSettings",
     "BackupDependency",
     "BackupSettings",
     "ClusterSettings",
@@ -48,6 +50,7 @@ __all__ = [
     "ServerSettings",
     "SloSettings",
     "StackSettings",
+    "TelemetrySettings",
 ]
 
 ARN_ACM = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
@@ -242,6 +245,15 @@ class StackSettings(CamelModel):
         default=ObservabilitySettings(), description="logs, alarms and paging"
     )
     backups: BackupSettings = Field(description="backup bucket and schedules")
+    audit: AuditSettings = Field(
+        default=AuditSettings(),
+        description="the audit trail: archiveRetentionYears, logRetentionDays, breakGlassRoleArn",
+    )
+    telemetry: TelemetrySettings = Field(
+        default=TelemetrySettings(),
+        description="the OpenTelemetry collector: namespace, replicas, sampleRatio, "
+        "metricsNamespace, metricsLogRetentionDays",
+    )
     tenants: tuple[TenantSettings, ...] = Field(
         min_length=1,
         description="the tenants whose servers this stack runs: name, owner, identity "

@@ -1,0 +1,95 @@
+"""Settings to the Args of the audit trail and the collector, and each server's telemetry.
+
+``Platform`` calls these; per-environment values (the lock's default, protection) come from
+``environment_policy``, physical names from ``Naming``. The collector's image is the signed
+platform entry ``catalog/platform/otel-collector.yaml``, stamped on its Deployment like the
+gateway's, so the pack judges it as it judges a server.
+"""
+
+from __future__ import annotations
+
+from catalog.platform_image import load_platform_entry
+from catalog.provenance import provenance_annotations
+from components.audit_retention import LockRetention
+from components.audit_trail import AuditTrailArgs
+from components.labels import kubernetes_labels, standard_tags
+from components.otel_collector import OtelCollectorArgs
+from components.platform_args import fleet_of, naming, policy_of
+from components.tenant_namespace import EgressDependency
+from stacks.fleet_plan import PlannedServer, Settings
+from telemetry.collector_config import OTLP_GRPC_PORT, OTLP_HTTP_PORT, CollectorConfigArgs
+from telemetry.otel_env import ServerTelemetry, collector_endpoint
+
+COLLECTOR_ENTRY = "otel-collector"
+COLLECTOR_SERVICE = "otel-collector"
+SERVER_OTLP_PROTOCOL = "grpc"
+
+
+def audit_retention_years(settings: Settings) -> int:
+    """The stack's lock if it set one (the loader refused a shorter one), else the default."""
+    floor = policy_of(settings).audit.retention_years
+    return settings.audit.archive_retention_years or floor
+
+
+def audit_trail_args(settings: Settings) -> AuditTrailArgs:
+    """The locked archive, audit log group, trail and search, named like the environment."""
+    audit, policy = settings.audit, policy_of(settings)
+    return AuditTrailArgs(
+        name_prefix=naming(settings).environment_prefix,
+        region=settings.region,
+        retention=LockRetention(years=audit_retention_years(settings)),
+        log_retention_days=audit.log_retention_days,
+        tags=standard_tags(fleet_of(settings)),
+        break_glass_role_arn=audit.break_glass_role_arn,
+        key_deletion_window_days=policy.service_key_deletion_window_days,
+        protect=policy.audit.protect,
+    )
+
+
+def collector_args(settings: Settings) -> OtelCollectorArgs:
+    """The cluster's collector: the pinned platform image, exporting to X-Ray and EMF."""
+    telemetry, prefix = settings.telemetry, naming(settings).environment_prefix
+    entry = load_platform_entry(COLLECTOR_ENTRY)
+    return OtelCollectorArgs(
+        name_prefix=prefix,
+        namespace=telemetry.namespace,
+        image=entry.image,
+        config=CollectorConfigArgs(
+            environment=settings.environment.value,
+            cluster=settings.cluster.name,
+            region=settings.region,
+            metrics_namespace=telemetry.metrics_namespace,
+            metrics_log_group=f"/{prefix}/otel/metrics",
+        ),
+        oidc_provider_arn=settings.cluster.oidc_provider_arn,
+        labels=kubernetes_labels(fleet_of(settings)),
+        tags=standard_tags(fleet_of(settings)),
+        metrics_log_retention_days=telemetry.metrics_log_retention_days,
+        replicas=telemetry.replicas,
+        service_name=COLLECTOR_SERVICE,
+        deployment_annotations=provenance_annotations(entry),
+    )
+
+
+def server_telemetry(settings: Settings, server: PlannedServer) -> ServerTelemetry:
+    """What a server's ``OTEL_*`` variables say: who it is and where the collector listens."""
+    return ServerTelemetry(
+        service_name=server.name,
+        tenant=server.tenant,
+        environment=settings.environment.value,
+        version=server.entry.version,
+        endpoint=collector_endpoint(
+            COLLECTOR_SERVICE, settings.telemetry.namespace, SERVER_OTLP_PROTOCOL
+        ),
+        protocol=SERVER_OTLP_PROTOCOL,
+        sample_ratio=settings.telemetry.sample_ratio,
+    )
+
+
+def collector_egress(settings: Settings) -> EgressDependency:
+    """A tenant namespace's egress to the collector's OTLP ports (its namespace only)."""
+    return EgressDependency(
+        name="otel-collector",
+        ports=(OTLP_GRPC_PORT, OTLP_HTTP_PORT),
+        namespace=settings.telemetry.namespace,
+    )
