@@ -88,7 +88,7 @@ def check_audit_retention(
     years = audit.archive_retention_years
     if years is not None and years < floor:
         raise SettingsError(
-            f"{stack_file}: {namespace}:audit:archiveRetentionYears: {years} is shorter than "
+            f"{stack_file}: {namespace}:audit.archiveRetentionYears: {years} is shorter than "
             f"the {environment.value} floor of {floor} years; use {floor} or more, or leave it "
             "unset"
         )

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from catalog.entry import CatalogEntry
 from catalog.load import CATALOG_DIR, load_catalog
 from policy.contract import STAGES
+from stacks.audit_settings import check_audit_retention
 from stacks.capacity import CapacityInputs, plan_capacity
 from stacks.errors import SettingsError
 from stacks.fleet_plan import EffectiveSlo, PlannedServer, Settings, tenant_namespace
@@ -209,6 +210,7 @@ def load_settings(
         _decode(raw_config.get("aws:region"), stack_file, "aws:region"), stack_file
     )
     check_stack(settings, region, stack_file)
+    check_audit_retention(settings.environment, settings.audit, stack_file, NAMESPACE)
     check_servers_declared(settings, stack_file)
     check_tenants(settings, stack_file)
     catalog = load_catalog(catalog_dir)
@@ -234,6 +236,8 @@ def load_settings(
         servers=servers,
         catalog=catalog,
         tenant_settings=settings.tenants,
+        audit=settings.audit,
+        telemetry=settings.telemetry,
     )
 
 
