@@ -5,6 +5,7 @@ from __future__ import annotations
 from pulumi_policy import Policy
 
 from . import (
+    audit_bucket_locked,
     backup_bucket_hardened,
     catalog_approved_image,
     catalog_stage_promoted,
@@ -42,5 +43,6 @@ POLICIES: list[Policy] = [
     rollout_step_within_batch.rollout_step_within_batch,
     gateway_routes_authenticated.gateway_routes_authenticated,
     tenant_boundary.tenant_boundary,
+    audit_bucket_locked.audit_bucket_locked,
 ]
 """Every policy of the pack, in the order it reports; a new policy is a module and a line here."""
