@@ -52,7 +52,7 @@ def archive(
     bucket = resource(
         BUCKET, {"bucket": bucket_name, "objectLockEnabled": locked}, name="mcp-audit-archive"
     )
-    side = {
+    side: dict[str, tuple[str, dict[str, Any]]] = {
         "object-lock": (
             LOCK,
             {
