@@ -16,6 +16,8 @@ import pulumi_kubernetes as k8s
 from components.labels import selector_labels
 from components.pod_security import restricted_container_context, restricted_pod_context
 from components.server_rollout import ServerRolloutObjects
+from components.server_secrets_mount import ServerSecretsMount
+from components.server_service import server_service_spec
 from delivery import manifests
 from delivery.plan import RolloutPlan
 from policy.contract import component_type
@@ -71,6 +73,8 @@ class McpServerArgs:
     """The server's progressive delivery (docs/delivery.md): with it, an Argo Rollout takes
     over the Deployment, the autoscaler scales the Rollout and pods drain for the plan's
     ``pod_drain_seconds``. Without it, the Deployment rolls by itself as before."""
+    secrets: ServerSecretsMount | None = None
+    """The tenant's role for this server (on its ServiceAccount) and its secrets volume."""
     telemetry: ServerTelemetry | None = None
     """The collector the server reports to, as ``OTEL_*`` variables; None: no variables."""
 
@@ -108,19 +112,6 @@ def pod_drain_seconds(args: McpServerArgs) -> int:
     return args.delivery.pod_drain_seconds if args.delivery else args.rollout.drain_seconds
 
 
-def _service_spec(port: int, selector: Mapping[str, str]) -> k8s.core.v1.ServiceSpecArgs:
-    """A ClusterIP Service on the server's named HTTP port: the gateway's only way in."""
-    return k8s.core.v1.ServiceSpecArgs(
-        type="ClusterIP",
-        selector=dict(selector),
-        ports=[
-            k8s.core.v1.ServicePortArgs(
-                name=HTTP_PORT_NAME, port=port, target_port=HTTP_PORT_NAME, protocol="TCP"
-            )
-        ],
-    )
-
-
 class McpServer(pulumi.ComponentResource):
     """ServiceAccount, Deployment, Service, PodDisruptionBudget, HPA and NetworkPolicy.
 
@@ -142,7 +133,9 @@ class McpServer(pulumi.ComponentResource):
 
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
-            metadata=_metadata(args),
+            metadata=_metadata(args, args.secrets.service_account_annotations())
+            if args.secrets
+            else _metadata(args),
             automount_service_account_token=False,
             opts=child,
         )
@@ -159,7 +152,7 @@ class McpServer(pulumi.ComponentResource):
         self.service = k8s.core.v1.Service(
             f"{name}-service",
             metadata=_metadata(args),
-            spec=_service_spec(server.entry.port, selector),
+            spec=server_service_spec(server.entry.port, HTTP_PORT_NAME, selector),
             opts=child,
         )
         self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
@@ -260,7 +253,7 @@ def _scale_target(args: McpServerArgs) -> dict[str, str]:
 
 
 def _metadata(
-    args: McpServerArgs, annotations: Mapping[str, str] | None = None
+    args: McpServerArgs, annotations: Mapping[str, pulumi.Input[str]] | None = None
 ) -> k8s.meta.v1.ObjectMetaArgs:
     """Every object of a server: named after it, in its tenant's namespace, labelled alike."""
     return k8s.meta.v1.ObjectMetaArgs(
@@ -346,7 +339,10 @@ def _container(args: McpServerArgs) -> k8s.core.v1.ContainerArgs:
             )
         ),
         security_context=restricted_container_context(RUN_AS_USER),
-        volume_mounts=[k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")],
+        volume_mounts=[
+            k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
+            *([args.secrets.mount()] if args.secrets else []),
+        ],
     )
 
 
@@ -391,7 +387,8 @@ def _deployment_spec(
                     k8s.core.v1.VolumeArgs(
                         name="tmp",
                         empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="64Mi"),
-                    )
+                    ),
+                    *([args.secrets.volume()] if args.secrets else []),
                 ],
                 topology_spread_constraints=spread,
             ),

@@ -8,36 +8,32 @@ from the stack's cluster and handed down through ``opts.providers``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components.backups import Backups
 from components.cluster_access import cluster_provider
 from components.fleet import McpServer
 from components.gateway import Gateway
-from components.labels import SHARED_TENANT, TENANT, kubernetes_labels
+from components.labels import SHARED_TENANT
 from components.load_balancer import LoadBalancer
 from components.network import load_balancer_cidrs
 from components.observability import Observability
 from components.platform_args import (
     backups_args,
-    fleet_of,
     gateway_args,
     load_balancer_args,
     observability_args,
     server_args,
     waf_args,
 )
-from components.pod_security import restricted_namespace
+from components.platform_tenants import build_tenant, tenant_observability_args
 from components.slo_math import Severity
+from components.tenant_observability import TenantObservability
 from components.waf import WebApplicationFirewall
 from policy.contract import component_type
-from stacks.fleet_plan import Settings, tenant_namespace
-
-READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
-"""Lets the AWS Load Balancer Controller hold a rollout until new pods are healthy targets."""
+from stacks.fleet_plan import Settings
 
 
 @dataclass(frozen=True)
@@ -64,14 +60,19 @@ class Platform(pulumi.ComponentResource):
         )
         on_cluster = pulumi.ResourceOptions(parent=self, providers=[self.kubernetes])
 
-        self.namespaces = {
-            tenant: self._tenant_namespace(name, settings, tenant) for tenant in settings.tenants
-        }
+        # Declared tenants with servers: the namespaces the program created before issue 12.
+        declared = [t for t in settings.tenant_settings if t.name in settings.tenants]
+        self.tenants = {t.name: build_tenant(name, settings, t, self, on_cluster) for t in declared}
         cidrs = load_balancer_cidrs(settings.network.public_subnet_ids, parent=self)
         self.servers = {
             server.name: McpServer(
                 f"{name}-{server.name}",
-                server_args(settings, server, self.namespaces[server.tenant].metadata.name, cidrs),
+                replace(
+                    server_args(
+                        settings, server, self.tenants[server.tenant].namespace.namespace, cidrs
+                    ),
+                    secrets=self.tenants[server.tenant].server_secrets(server.name),
+                ),
                 opts=on_cluster,
             )
             for server in settings.servers
@@ -97,6 +98,20 @@ class Platform(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self.tenant_observability = {
+            tenant.name: TenantObservability(
+                f"{name}-tenant-{tenant.name}-observability",
+                tenant_observability_args(
+                    settings,
+                    tenant,
+                    self.tenants[tenant.name].key.arn,
+                    self.load_balancer.arn_suffix,
+                    {s: group.arn_suffix for s, group in self.load_balancer.target_groups.items()},
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for tenant in declared
+        }
         self.backups = Backups(
             f"{name}-backups",
             # A stale backup pages (nobody in dev unless observability.pageFromDev).
@@ -106,7 +121,7 @@ class Platform(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "environment": settings.environment.value,
-                "namespaces": {t: ns.metadata.name for t, ns in self.namespaces.items()},
+                "namespaces": {t: parts.namespace.namespace for t, parts in self.tenants.items()},
                 "servers": {n: s.service_name for n, s in self.servers.items()},
                 "load_balancer_dns": self.load_balancer.dns_name,
                 "web_acl_arn": self.waf.web_acl_arn,
@@ -114,19 +129,6 @@ class Platform(pulumi.ComponentResource):
                 "dashboards": list(self.observability.dashboards),
                 "backup_bucket": self.backups.bucket.bucket_name,
             }
-        )
-
-    def _tenant_namespace(
-        self, name: str, settings: Settings, tenant: str
-    ) -> k8s.core.v1.Namespace:
-        """A namespace per tenant: the isolation boundary, enforcing 'restricted' pods."""
-        labels = kubernetes_labels(fleet_of(settings))
-        labels.update({TENANT: tenant, READINESS_GATE_LABEL: "enabled"})
-        return restricted_namespace(
-            f"{name}-ns-{tenant}",
-            tenant_namespace(tenant),
-            labels,
-            pulumi.ResourceOptions(parent=self, provider=self.kubernetes),
         )
 
 
