@@ -21,6 +21,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.encryption_key import encryption_key
+from components.gateway_metrics import (
+    DEFAULT_GATEWAY_NAMESPACE,
+    GATEWAY_METRICS,
+    GatewayMetric,
+    metric_namespace,
+)
 from components.irsa import irsa_trust_policy
 from components.kms_key_policy import key_policy
 from components.log_metrics import LOG_METRICS, NAMESPACE, LogMetric
@@ -53,6 +59,16 @@ def log_group_name(cluster: str, kind: str = "application") -> str:
 
 
 @dataclass(frozen=True)
+class GatewayLogs:
+    """Where the gateway's access-log lines come from and which metric namespace they feed."""
+
+    environment: str
+    """Named in the metric namespace: McpFleet/Gateway/<environment>."""
+    namespace: str = DEFAULT_GATEWAY_NAMESPACE
+    """The gateway's Kubernetes namespace: its lines carry it as kubernetes.namespace_name."""
+
+
+@dataclass(frozen=True)
 class FleetLogsArgs:
     name_prefix: str
     """Metric filter names and the key alias start with it, like ``mcp-fleet-prod``."""
@@ -65,6 +81,8 @@ class FleetLogsArgs:
     retention_days: int
     key_deletion_window_days: int
     tags: Mapping[str, str]
+    gateway: GatewayLogs | None = None
+    """The gateway's metric filters; none when the stack has no gateway to measure."""
 
     def __post_init__(self) -> None:
         if self.retention_days not in LOG_RETENTION_DAYS:
@@ -114,6 +132,11 @@ class FleetLogs(pulumi.ComponentResource):
         self.metric_filters = {
             metric.key: self._metric_filter(name, args, metric) for metric in LOG_METRICS
         }
+        if args.gateway is not None:
+            for gateway_metric in GATEWAY_METRICS:
+                self.metric_filters[gateway_metric.key] = self._gateway_filter(
+                    name, args, args.gateway, gateway_metric
+                )
         self.register_outputs(
             {
                 "application_log_group": self.application_log_group.name,
@@ -172,6 +195,25 @@ class FleetLogs(pulumi.ComponentResource):
             metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
                 name=metric.metric_name,
                 namespace=NAMESPACE,
+                value=metric.value,
+                unit=metric.unit,
+                dimensions=metric.dimensions,
+            ),
+            opts=pulumi.ResourceOptions(parent=self.application_log_group),
+        )
+
+    def _gateway_filter(
+        self, name: str, args: FleetLogsArgs, gateway: GatewayLogs, metric: GatewayMetric
+    ) -> aws.cloudwatch.LogMetricFilter:
+        """The gateway's lines land in the same application group, told apart by namespace."""
+        return aws.cloudwatch.LogMetricFilter(
+            f"{name}-{metric.key}",
+            name=f"{args.name_prefix}-{metric.key}",
+            log_group_name=self.application_log_group.name,
+            pattern=metric.pattern(gateway.namespace),
+            metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
+                name=metric.metric_name,
+                namespace=metric_namespace(gateway.environment),
                 value=metric.value,
                 unit=metric.unit,
                 dimensions=metric.dimensions,

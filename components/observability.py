@@ -9,6 +9,7 @@ backup) sends its notifications.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Mapping, Sequence
@@ -21,7 +22,7 @@ import pulumi_aws as aws
 from components.alarms import AlarmScope, SloAlarms, SloAlarmsArgs
 from components.arg_checks import repeated
 from components.dashboards import FleetView, ServerPanel, build_dashboards
-from components.log_collection import FleetLogs, FleetLogsArgs
+from components.log_collection import FleetLogs, FleetLogsArgs, GatewayLogs
 from components.paging import AlarmRouting, Paging, PagingArgs
 from policy.contract import (
     ALARM_ERROR_RATE_5XX,
@@ -82,7 +83,7 @@ class Observability(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         self.paging = Paging(f"{name}-paging", args.paging, opts=child)
-        self.logs = FleetLogs(f"{name}-logs", args.logs, opts=child)
+        self.logs = FleetLogs(f"{name}-logs", with_gateway(args), opts=child)
         self.routing = AlarmRouting(topics=self.paging.topics, notify=args.notify)
         self.alarms = {
             monitored.server.name: SloAlarms(
@@ -151,6 +152,13 @@ class Observability(pulumi.ComponentResource):
             )
             for dashboard in build_dashboards(shape)
         }
+
+
+def with_gateway(args: ObservabilityArgs) -> FleetLogsArgs:
+    """Every stack's gateway is measured: its filters publish under the alarms' environment."""
+    if args.logs.gateway is not None:
+        return args.logs
+    return dataclasses.replace(args.logs, gateway=GatewayLogs(args.alarms.environment))
 
 
 NOTIFYING_KINDS = frozenset(

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from components.gateway_metrics import GATEWAY_METRICS
+from components.log_metrics import LOG_METRICS
 from review.render import RenderedStack
 from stacks import SettingsError, load_settings
 from tests.observability.built_observability import STACKS, built, variant
@@ -94,7 +96,8 @@ def test_container_insights_log_groups_are_the_programs(stack: str) -> None:
     assert context.endswith(f":log-group:/aws/containerinsights/{cluster}/*")
 
     filters = result.of_type(METRIC_FILTER)
-    assert len(filters) == 8
+    # The log contract's filters and the gateway's, all over the one application group.
+    assert len(filters) == len(LOG_METRICS) + len(GATEWAY_METRICS)
     assert {f["inputs"]["logGroupName"] for f in filters} == {
         f"/aws/containerinsights/{cluster}/application"
     }
