@@ -23,6 +23,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from review import cache
 from review.model import Review
 from review.pipeline import ReviewInputError, ReviewRequest
 from review.render import PROJECT_DIR
@@ -217,6 +218,14 @@ def review(
             show_default=False,
         ),
     ] = PROJECT_DIR,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Render and analyze afresh, without reading or writing the review cache "
+            "(.cache/review, or MCP_FLEET_REVIEW_CACHE).",
+        ),
+    ] = False,
 ) -> None:
     """Render STACK with Pulumi's mock runtime, run the policy pack over it, and report."""
     problem = argument_problem(stack, all_stacks, config_file or policy_config, output)
@@ -241,7 +250,7 @@ def review(
     ]
     check_stack_files(requests)
     try:
-        with stack_file_named(config_file):
+        with stack_file_named(config_file), cache.bypassed(no_cache):
             reviewed = review_stacks(requests, base)
     except ReviewInputError as error:
         typer.echo(f"error: {error}", err=True)

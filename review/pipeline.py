@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from review import cache
 from review.analyze import (
     PolicyDiagnostic,
     PolicyPackError,
@@ -17,6 +18,7 @@ from review.analyze import (
     analyze_stack,
     stack_config_of,
 )
+from review.policy_codec import decode_report, encode_report
 from review.policy_config import PolicyConfigError
 from review.render import PROJECT_DIR, RenderedStack, RenderError, render_stack
 from stacks.errors import SettingsError
@@ -79,11 +81,20 @@ def check_policy(rendered: RenderedStack, request: ReviewRequest) -> PolicyRepor
     config_file = request.policy_config
     if request.policy_config_file is not None and not config_file.exists():
         raise ReviewInputError(f"{config_file}: no such policy config file")
+    key = ""
+    if rendered.cache_key:
+        key = cache.policy_key(rendered.cache_key, request.project_dir, request.pack, config_file)
+    payload = cache.load("policy", key) if key else None
+    if payload is not None:
+        return decode_report(payload)
     try:
         stack_config = stack_config_of(rendered, request.project_dir)
-        return analyze_stack(rendered, stack_config, request.pack, config_file)
+        report = analyze_stack(rendered, stack_config, request.pack, config_file)
     except (PolicyPackError, PolicyConfigError) as error:
         raise ReviewInputError(str(error)) from None
+    if key:
+        cache.store("policy", key, encode_report(report))
+    return report
 
 
 def policy_diagnostics(rendered: RenderedStack, project_dir: Path) -> tuple[PolicyDiagnostic, ...]:

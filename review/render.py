@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from review import cache
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).resolve().with_name("render_worker.py")
 
@@ -34,6 +36,9 @@ class RenderedStack:
     """The config the program ran with, as the engine passes it (``namespace:key`` -> text)."""
     secret_keys: tuple[str, ...] = ()
     """The config keys that were ``secure:`` values (rendered as a placeholder)."""
+    cache_key: str = field(default="", compare=False)
+    """The review cache's key for this render (empty when uncached): a policy analysis of
+    it is cached under a key derived from this one."""
 
     @property
     def root_urn(self) -> str:
@@ -64,10 +69,8 @@ class RenderedStack:
             yield from self.descendants_of(child["urn"])
 
 
-def render_stack(
-    stack: str, project_dir: Path = PROJECT_DIR, config_file: Path | None = None
-) -> RenderedStack:
-    """Render ``stack`` of the project in ``project_dir`` with that directory's own code."""
+def run_worker(stack: str, project_dir: Path, config_file: Path | None) -> bytes:
+    """The render worker's JSON output for ``stack``: one fresh render, in its own process."""
     with tempfile.TemporaryDirectory(prefix="mcp-fleet-render-") as scratch:
         output = Path(scratch) / "rendered.json"
         command = [
@@ -87,7 +90,26 @@ def render_stack(
             raise RenderError(
                 f"rendering {stack} failed:\n{completed.stderr.strip()}", bad_input=False
             )
-        result = json.loads(output.read_text())
+        return output.read_bytes()
+
+
+def render_stack(
+    stack: str, project_dir: Path = PROJECT_DIR, config_file: Path | None = None
+) -> RenderedStack:
+    """Render ``stack`` of the project in ``project_dir`` with that directory's own code.
+
+    A render of exactly the same inputs is read from the review cache (``review.cache``)
+    instead; only successful renders are stored, so a failure is always run again.
+    """
+    key = cache.render_key(stack, project_dir, config_file) if cache.cache_dir() else ""
+    payload = cache.load("render", key) if key else None
+    if payload is None:
+        payload = run_worker(stack, project_dir, config_file)
+        result = json.loads(payload)
+        if key and "error" not in result:
+            cache.store("render", key, payload)
+    else:
+        result = json.loads(payload)
     if "error" in result:
         raise RenderError(result["error"], bad_input=True)
     return RenderedStack(
@@ -97,4 +119,5 @@ def render_stack(
         result.get("root") or {},
         dict(result.get("config") or {}),
         tuple(result.get("secretKeys") or ()),
+        cache_key=key,
     )
