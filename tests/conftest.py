@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -19,6 +22,12 @@ EXAMPLE_CATALOG_DATE = "2026-11-26"
 so the suite does not start failing when the example scans age past 30 days. Refresh both
 together (re-scan, re-sign) when the example catalog is updated."""
 os.environ.setdefault("MCP_FLEET_REVIEW_AS_OF", EXAMPLE_CATALOG_DATE)
+
+REVIEW_CACHE = tempfile.mkdtemp(prefix="mcp-fleet-review-cache-")
+"""Reviews in tests cache into a directory of this session (removed at exit), never into the
+repository's .cache/review: the suite is hermetic and starts from an empty cache."""
+os.environ["MCP_FLEET_REVIEW_CACHE"] = REVIEW_CACHE
+atexit.register(shutil.rmtree, REVIEW_CACHE, True)
 
 
 settings.register_profile(
