@@ -20,15 +20,19 @@ import pulumi
 import pulumi_aws as aws
 
 from catalog.entry import Tier
-from components.alarm_queries import (
-    ALB_NAMESPACE,
-    alb_query,
-    composite_rule,
-    error_ratio_queries,
-    ratio_queries,
-    success_queries,
-    tiers_text,
-    window_kind,
+from components.alarm_queries import composite_rule, success_queries, tiers_text, window_kind
+from components.alb_alarm_watches import (
+    ERROR_RATE_5XX_THRESHOLD,
+    error_rate_watch,
+    latency_watch,
+    unhealthy_watch,
+)
+from components.gateway_alarms import (
+    gateway_error_ratio_queries,
+    gateway_latency_watch,
+    gateway_success_queries,
+    held_slo,
+    is_remote,
 )
 from components.paging import AlarmRouting
 from components.slo_math import BURN_RATE_TIERS, Severity, success_ratio, window_thresholds
@@ -56,6 +60,10 @@ COMPOSITE_INPUT = SEVERITY_COMPOSITE_INPUT
 
 CONTAINER_INSIGHTS = "ContainerInsights"
 
+ALARM_SERVER_TOOL_SUCCESS = "server-tool-success"
+"""The servers' own tool-success lines (isError inside a 200, which the gateway cannot see):
+the secondary signal beside the gateway's primary one."""
+
 RUNBOOKS = {
     ALARM_LATENCY_P95: "docs/runbooks/high-latency.md",
     ALARM_ERROR_RATE_5XX: "docs/runbooks/high-error-rate.md",
@@ -63,11 +71,9 @@ RUNBOOKS = {
     ALARM_SATURATION_CPU: "docs/runbooks/saturation.md",
     ALARM_SATURATION_MEMORY: "docs/runbooks/saturation.md",
     ALARM_TOOL_SUCCESS: "docs/runbooks/slo-burn.md",
+    ALARM_SERVER_TOOL_SUCCESS: "docs/runbooks/slo-burn.md",
     "burn-rate": "docs/runbooks/slo-burn.md",
 }
-
-ERROR_RATE_5XX_THRESHOLD = 0.01
-"""The guide's runbook: 'Error rate > 1 %'."""
 
 SUPPRESSOR_WAIT_SECONDS = 300
 """How long a firing ticket waits for the page to fire before it notifies anyway."""
@@ -141,8 +147,12 @@ class SloAlarms(pulumi.ComponentResource):
         self._built = _Built()
         server = args.server
         who = f"{server.name} ({args.scope.stack}, tenant {server.tenant})"
-        self._load_balancer_alarms(who)
-        self._saturation_alarms(who)
+        if is_remote(server):
+            self._remote_latency_alarm(who)
+        else:
+            self._load_balancer_alarms(who)
+            self._saturation_alarms(who)
+            self._server_success_alarm(who)
         self._tool_success_alarm(who)
         self._burn_rate_alarms(who)
         self.metric_alarms = self._built.metric_alarms
@@ -168,56 +178,21 @@ class SloAlarms(pulumi.ComponentResource):
             Severity.PAGE,
             f"{who}: p95 TargetResponseTime above its SLO of {slo.p95_latency_ms} ms "
             f"({slo.p95_latency_seconds:g} s) in 8 of the last 10 minutes.",
-            aws.cloudwatch.MetricAlarmArgs(
-                namespace=ALB_NAMESPACE,
-                metric_name="TargetResponseTime",
-                dimensions=alb,
-                extended_statistic="p95",
-                period=60,
-                evaluation_periods=10,
-                datapoints_to_alarm=8,
-                threshold=slo.p95_latency_seconds,
-                comparison_operator="GreaterThanThreshold",
-                evaluate_low_sample_count_percentiles="ignore",
-                treat_missing_data="notBreaching",
-            ),
+            latency_watch(alb, slo),
         )
         self._metric_alarm(
             ALARM_ERROR_RATE_5XX,
             Severity.PAGE,
             f"{who}: more than {ERROR_RATE_5XX_THRESHOLD:.0%} of requests answered 5xx by the "
             "targets in 5 consecutive minutes.",
-            aws.cloudwatch.MetricAlarmArgs(
-                metric_queries=ratio_queries(
-                    numerator=alb_query("target5xx", "HTTPCode_Target_5XX_Count", alb, 60),
-                    denominator=alb_query("requests", "RequestCount", alb, 60),
-                    label="5xx ratio",
-                ),
-                evaluation_periods=5,
-                datapoints_to_alarm=5,
-                threshold=ERROR_RATE_5XX_THRESHOLD,
-                comparison_operator="GreaterThanThreshold",
-                treat_missing_data="notBreaching",
-            ),
+            error_rate_watch(alb),
         )
         self._metric_alarm(
             ALARM_UNHEALTHY_TARGETS,
             Severity.TICKET,
             f"{who}: at least one target of its target group failed health checks for 5 "
             "consecutive minutes.",
-            aws.cloudwatch.MetricAlarmArgs(
-                namespace=ALB_NAMESPACE,
-                metric_name="UnHealthyHostCount",
-                dimensions=alb,
-                statistic="Maximum",
-                period=60,
-                evaluation_periods=5,
-                datapoints_to_alarm=5,
-                threshold=1,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                # Published every minute while the target group exists: a gap means a problem.
-                treat_missing_data="missing",
-            ),
+            unhealthy_watch(alb),
         )
 
     def _saturation_alarms(self, who: str) -> None:
@@ -251,13 +226,44 @@ class SloAlarms(pulumi.ComponentResource):
                 ),
             )
 
-    def _tool_success_alarm(self, who: str) -> None:
+    def _remote_latency_alarm(self, who: str) -> None:
+        """A remote server has no target group: its SLA's p95 is measured at the gateway."""
         scope, server = self._args.scope, self._args.server
+        self._metric_alarm(
+            ALARM_LATENCY_P95,
+            Severity.PAGE,
+            f"{who}: remote server, p95 latency at the gateway above its SLA of "
+            f"{held_slo(server).p95_latency_ms} ms in 8 of the last 10 minutes.",
+            gateway_latency_watch(scope.environment, server),
+        )
+
+    def _tool_success_alarm(self, who: str) -> None:
+        """The primary SLI: tool success measured at the gateway."""
+        scope, server = self._args.scope, self._args.server
+        target = held_slo(server).tool_success_rate
         self._metric_alarm(
             ALARM_TOOL_SUCCESS,
             Severity.TICKET,
-            f"{who}: tool success over the last day is below its SLO of "
-            f"{server.slo.tool_success_rate:g} %: at this pace the month misses its target.",
+            f"{who}: tool success at the gateway over the last day is below its SLO of "
+            f"{target:g} %: at this pace the month misses its target.",
+            aws.cloudwatch.MetricAlarmArgs(
+                metric_queries=gateway_success_queries(scope.environment, server, 86_400),
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                threshold=success_ratio(target),
+                comparison_operator="LessThanThreshold",
+                treat_missing_data="notBreaching",
+            ),
+        )
+
+    def _server_success_alarm(self, who: str) -> None:
+        """Secondary: the server's own tool-call lines, which also see isError in a 200."""
+        scope, server = self._args.scope, self._args.server
+        self._metric_alarm(
+            ALARM_SERVER_TOOL_SUCCESS,
+            Severity.TICKET,
+            f"{who}: tool success in the server's own logs over the last day is below its SLO "
+            f"of {server.slo.tool_success_rate:g} % (secondary to the gateway's).",
             aws.cloudwatch.MetricAlarmArgs(
                 metric_queries=success_queries(scope.environment, server.name, 86_400),
                 evaluation_periods=1,
@@ -270,7 +276,7 @@ class SloAlarms(pulumi.ComponentResource):
 
     def _burn_rate_alarms(self, who: str) -> None:
         scope, server = self._args.scope, self._args.server
-        target = server.slo.tool_success_rate
+        target = held_slo(server).tool_success_rate
         thresholds = window_thresholds(target)
         burn_of = {w: t.burn_rate for t in BURN_RATE_TIERS for w in (t.long_window, t.short_window)}
         for window, threshold in thresholds.items():
@@ -281,8 +287,8 @@ class SloAlarms(pulumi.ComponentResource):
                 f"({burn_of[window]:g}x the error budget of its {target:g} % "
                 "SLO). Input of a burn-rate composite alarm; notifies through it.",
                 aws.cloudwatch.MetricAlarmArgs(
-                    metric_queries=error_ratio_queries(
-                        scope.environment, server.name, window.seconds
+                    metric_queries=gateway_error_ratio_queries(
+                        scope.environment, server, window.seconds
                     ),
                     evaluation_periods=1,
                     datapoints_to_alarm=1,

@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import AlarmScope, SloAlarms, SloAlarmsArgs
+from components.alarms import ALARM_SERVER_TOOL_SUCCESS, AlarmScope, SloAlarms, SloAlarmsArgs
 from components.arg_checks import repeated
 from components.dashboards import FleetView, ServerPanel, build_dashboards
 from components.log_collection import FleetLogs, FleetLogsArgs, GatewayLogs
@@ -169,6 +169,7 @@ NOTIFYING_KINDS = frozenset(
         ALARM_SATURATION_CPU,
         ALARM_SATURATION_MEMORY,
         ALARM_TOOL_SUCCESS,
+        ALARM_SERVER_TOOL_SUCCESS,
     }
 )
 """Metric alarms shown in the dashboard's status widget; window alarms show via composites."""

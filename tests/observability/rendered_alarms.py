@@ -21,6 +21,7 @@ NOTIFYING_KINDS = {
     "saturation-cpu",
     "saturation-memory",
     "tool-success",
+    "server-tool-success",
     "burn-rate-page",
     "burn-rate-ticket",
 }

@@ -18,6 +18,7 @@ from components.dashboards import (
 )
 from tests.observability.built_observability import STACKS, built, variant
 from tests.observability.cloudwatch_api import DASHBOARD
+from tests.observability.rendered_alarms import NOTIFYING_KINDS
 
 WIDGET_TYPES = {"metric", "text", "log", "alarm"}
 
@@ -156,5 +157,5 @@ def test_rendered_dashboard_shows_every_server_against_its_slo(stack: str) -> No
         )
     assert f"/aws/containerinsights/{settings.cluster.name}/application" in text
     (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
-    assert len(alarm_widget["properties"]["alarms"]) == 8 * len(settings.servers)
+    assert len(alarm_widget["properties"]["alarms"]) == len(NOTIFYING_KINDS) * len(settings.servers)
     assert not any("burn-rate-1h" in arn for arn in alarm_widget["properties"]["alarms"])
