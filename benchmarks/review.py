@@ -11,8 +11,10 @@ allows), and per size times, as a user runs them:
 - floor: ``benchmarks/review_floor.py`` replaying the very registrations the render recorded
   (same resources, inputs, parents, options) under Pulumi's mock runtime with nothing else;
 
-and prints a table with the ratios, the machine, and the cached re-review (not implemented
-until the review keeps a cache). A size the settings refuse (a quota) is reported with the
+and prints a table with the ratios, the machine, and the cached re-review: the full review
+run again with nothing changed, from the review cache (``review/cache.py``) one review filled,
+checked byte for byte against that review's JSON. The timed render and total runs pass
+``--no-cache``, so they always render and analyze. A size the settings refuse (a quota) is reported with the
 review's own message instead of figures. ``--profile N`` also profiles an N-server review
 (cProfile of the render and of the analysis, the pack's side included) and prints the top.
 Timed runs are outside the test suite; tests/benchmarks runs this script for 2 servers.
@@ -43,6 +45,7 @@ FLOOR = HERE / "review_floor.py"
 PROFILE = HERE / "review_profile.py"
 STACK = "prod"
 AS_OF_VARIABLE = "MCP_FLEET_REVIEW_AS_OF"
+CACHE_VARIABLE = "MCP_FLEET_REVIEW_CACHE"
 SNAPSHOT_SKIP = {
     ".git",
     ".venv",
@@ -76,6 +79,9 @@ class SizeResult:
     total: list[Run] = field(default_factory=list)
     floor: list[Run] = field(default_factory=list)
     floor_detail: dict[str, Any] = field(default_factory=dict)
+    cached: list[Run] = field(default_factory=list)
+    cached_identical: bool | None = None
+    """The cached re-review's JSON is byte-identical to the review that filled the cache."""
     policy_exit: int | None = None
     refused: str | None = None
 
@@ -84,7 +90,7 @@ class SizeResult:
         if step == "policy":
             render, total = self.best("render", clock), self.best("total", clock)
             return None if render is None or total is None else total - render
-        runs: list[Run] = getattr(self, step)
+        runs: list[Run] = getattr(self, step)  # render, total, floor or cached
         return min((getattr(run, clock) for run in runs), default=None)
 
 
@@ -168,9 +174,9 @@ def timed(
     return Run(wall, cpu), completed
 
 
-def review_command(output: Path, *, skip_policy: bool) -> list[str]:
+def review_command(output: Path, *, skip_policy: bool, cache: bool = False) -> list[str]:
     command = [sys.executable, "-m", "review", STACK, "--format", "json", "--output", str(output)]
-    return command + (["--skip-policy"] if skip_policy else [])
+    return command + (["--skip-policy"] if skip_policy else []) + ([] if cache else ["--no-cache"])
 
 
 def failure(completed: subprocess.CompletedProcess[str]) -> str:
@@ -192,6 +198,27 @@ def time_reviews(result: SizeResult, project: Path, work: Path, env: dict[str, s
     result.total.append(run)
     result.resources = json.loads((work / "full.json").read_text())["summary"]["total"]
     return True
+
+
+def time_cached(
+    result: SizeResult, project: Path, work: Path, env: dict[str, str], repeat: int
+) -> None:
+    """The same full review again, nothing changed: the first run (into an empty cache of its
+    own) renders and analyzes, the timed ones after it read both from the cache."""
+    cached_env = {**env, CACHE_VARIABLE: str(work / "review-cache")}
+    filled, first = work / "cache-fill.json", work / "cached.json"
+    _, completed = timed(review_command(filled, skip_policy=False, cache=True), project, cached_env)
+    if completed.returncode not in (0, 1):
+        sys.exit(f"benchmarks/review.py: filling the review cache failed:\n{failure(completed)}")
+    for _ in range(repeat):
+        run, completed = timed(
+            review_command(first, skip_policy=False, cache=True), project, cached_env
+        )
+        if completed.returncode not in (0, 1):
+            sys.exit(f"benchmarks/review.py: the cached review failed:\n{failure(completed)}")
+        result.cached.append(run)
+        same = first.read_bytes() == filled.read_bytes()
+        result.cached_identical = same and result.cached_identical is not False
 
 
 def record_registrations(project: Path, work: Path, env: dict[str, str]) -> Path:
@@ -235,6 +262,7 @@ def measure_size(
     for _ in range(repeat):
         if not time_reviews(result, project, size_dir, env):
             return result
+    time_cached(result, project, size_dir, env, repeat)
     records = record_registrations(project, size_dir, env)
     for _ in range(repeat):
         time_floor(result, records, project, env)
@@ -302,6 +330,19 @@ def print_table(title: str, rows: list[list[str]]) -> None:
         print(" | ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
 
 
+def print_cached(results: list[SizeResult]) -> None:
+    """The cached re-review per size, beside the uncached total it replaces."""
+    for r in results:
+        cached, total = r.best("cached", "wall_s"), r.best("total", "wall_s")
+        if cached is None:
+            continue
+        identical = "byte-identical to" if r.cached_identical else "DIFFERENT from"
+        print(
+            f"cached re-review, {r.servers} servers, nothing changed: {cached:.2f} s wall "
+            f"(uncached {seconds(total)} s), JSON {identical} the review that filled the cache"
+        )
+
+
 def print_report(results: list[SizeResult], about: dict[str, Any], repeat: int) -> None:
     fastest = f"fastest of {repeat}" if repeat > 1 else "one run each"
     print_table(f"wall clock ({fastest})", table_rows(results, "wall_s"))
@@ -316,7 +357,7 @@ def print_report(results: list[SizeResult], about: dict[str, Any], repeat: int) 
             "a negative policy time: policy = total - render, from two runs that varied more "
             "than the policy step costs (a busy machine); rerun with --repeat 3"
         )
-    print("cached re-review: not implemented (the review keeps no cache yet)")
+    print_cached(results)
     for r in results:
         if r.refused:
             print(f"{r.servers} servers refused:\n  " + r.refused.replace("\n", "\n  "))

@@ -3,7 +3,8 @@
 No timing is judged (speed goals live in the benchmark, not the suite); what is checked is
 that the harness measures what it claims: both review runs happen, the floor replays exactly
 the resources the review rendered (the script's own --check compares every registration),
-and the report says what is not measured yet instead of inventing a figure.
+the cached re-review is timed and its JSON matches the review that filled the cache byte for
+byte, and the report prints that real figure.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def test_review_benchmark_runs_for_two_servers(tmp_path: Path) -> None:
     # Two servers still bring the platform: load balancer, buckets, dashboards, backups.
     assert size["resources"] > 2 * 20
     assert size["floor_detail"]["registered"] == size["resources"]
-    for step in ("render", "total", "floor"):
+    for step in ("render", "total", "floor", "cached"):
         (run,) = size[step]
         assert run["wall_s"] > 0
         assert run["cpu_s"] > 0
@@ -47,7 +48,10 @@ def test_review_benchmark_runs_for_two_servers(tmp_path: Path) -> None:
     report = completed.stdout
     assert "total/floor" in report
     assert f"      2 | {size['resources']:>9} |" in report
-    assert "cached re-review: not implemented" in report
+    assert size["cached_identical"] is True
+    (cached,) = size["cached"]
+    assert f"cached re-review, 2 servers, nothing changed: {cached['wall_s']:.2f} s wall" in report
+    assert "JSON byte-identical to the review that filled the cache" in report
     assert "machine: " in report
 
 
