@@ -92,7 +92,9 @@ def check_policy(rendered: RenderedStack, request: ReviewRequest) -> PolicyRepor
         report = analyze_stack(rendered, stack_config, request.pack, config_file)
     except (PolicyPackError, PolicyConfigError) as error:
         raise ReviewInputError(str(error)) from None
-    if key:
+    if key and key == cache.policy_key(
+        rendered.cache_key, request.project_dir, request.pack, config_file
+    ):  # no input changed while the pack ran
         cache.store("policy", key, encode_report(report))
     return report
 

@@ -106,7 +106,10 @@ def render_stack(
     if payload is None:
         payload = run_worker(stack, project_dir, config_file)
         result = json.loads(payload)
-        if key and "error" not in result:
+        # Stored only if no input changed while the program ran: the entry must be the
+        # render of exactly the inputs its key names.
+        unchanged = key and key == cache.render_key(stack, project_dir, config_file)
+        if unchanged and "error" not in result:
             cache.store("render", key, payload)
     else:
         result = json.loads(payload)

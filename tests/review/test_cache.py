@@ -346,3 +346,18 @@ def test_a_cached_review_is_byte_identical_and_renders_nothing(
     bypassed = run("no-cache", "--no-cache")
     assert (worker.calls, analyze.calls) == (2, 2), "--no-cache renders and analyzes afresh"
     assert bypassed[0] == uncached[0]
+
+
+def test_a_render_whose_inputs_changed_while_it_ran_is_not_stored(
+    project: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = Counter()
+
+    def editing_worker(stack: str, project_dir: Path, config_file: Path | None) -> bytes:
+        calls.calls += 1
+        (project_dir / "components/server.py").write_text(f"REPLICAS = {calls.calls + 5}\n")
+        return json.dumps({"project": "tiny", "stack": stack, "resources": []}).encode()
+
+    monkeypatch.setattr(review.render, "run_worker", editing_worker)
+    render_stack("dev", project)
+    assert not (cache_dir / "render").exists(), "a render of inputs that moved is not kept"
