@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.dashboard_widgets import GRID_WIDTH, Widget, graph, text
+from components.gateway_widgets import gateway_row
 from components.log_metrics import (
     ENVIRONMENT_DIMENSION,
     ERROR_CLASS_DIMENSION,
@@ -42,6 +43,10 @@ class ServerPanel:
     p95_latency_ms: int
     load_balancer: str
     target_group: str
+    tools: tuple[str, ...] = ()
+    """The catalog's approved tools: the gateway's per-tool series."""
+    remote: bool = False
+    """Hosted elsewhere: only the gateway measures it (SLO fields hold its SLA)."""
 
 
 @dataclass(frozen=True)
@@ -143,15 +148,28 @@ def _alb(server: ServerPanel, metric_name: str, **options: Any) -> list[Any]:
 
 
 def server_section(view: FleetView, server: ServerPanel) -> Section:
-    """Two rows per server: the four signals and the SLO, then why calls fail."""
+    """Per server: the four signals and the SLO, why calls fail, then the gateway's row.
+
+    A remote server has only the gateway's row: nothing else of it runs in the cluster."""
+    promise = "SLA" if server.remote else "SLO"
     header = text(
-        f"## {server.name}\n"
-        f"tenant **{server.tenant}** · {server.tier} · SLO: tool success ≥ "
-        f"{server.success_rate:g} % (monthly), p95 ≤ {server.p95_latency_ms} ms",
+        f"## {server.name}{' (remote)' if server.remote else ''}\n"
+        f"tenant **{server.tenant}** · {server.tier} · {promise}: tool success ≥ "
+        f"{server.success_rate:g} % (monthly), p95 ≤ {server.p95_latency_ms} ms · "
+        "primary SLI: tool success measured at the gateway",
         y=0,
         height=2,
     )
-    return Section([header, *_signal_widgets(view, server), *_cause_widgets(view, server)])
+    if server.remote:
+        return Section([header, *gateway_row(view, server, 2)])
+    return Section(
+        [
+            header,
+            *_signal_widgets(view, server),
+            *_cause_widgets(view, server),
+            *gateway_row(view, server, 14),
+        ]
+    )
 
 
 def _signal_widgets(view: FleetView, server: ServerPanel) -> list[Widget]:
@@ -291,7 +309,8 @@ def overview_section(view: FleetView) -> Section:
             f"# {view.project} {view.stack}: MCP fleet\n"
             "Per server: latency, traffic, errors and saturation (the four signals), tool "
             "success against its SLO, errors by class, policy denials and approvals, target "
-            "and dependency health. Runbooks: `docs/runbooks/`.",
+            "and dependency health, then the gateway's row: tool success (the primary SLI), "
+            "p50/p95/p99, denials by reason, calls by tool. Runbooks: `docs/runbooks/`.",
             y=0,
         )
     ]

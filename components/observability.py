@@ -22,6 +22,7 @@ import pulumi_aws as aws
 from components.alarms import ALARM_SERVER_TOOL_SUCCESS, AlarmScope, SloAlarms, SloAlarmsArgs
 from components.arg_checks import repeated
 from components.dashboards import FleetView, ServerPanel, build_dashboards
+from components.gateway_alarms import held_slo, is_remote
 from components.log_collection import FleetLogs, FleetLogsArgs, GatewayLogs
 from components.paging import AlarmRouting, Paging, PagingArgs
 from policy.contract import (
@@ -203,10 +204,12 @@ def fleet_view(
                 tenant=server.tenant,
                 namespace=server.namespace,
                 tier=server.entry.tier.value,
-                success_rate=server.slo.tool_success_rate,
-                p95_latency_ms=server.slo.p95_latency_ms,
+                success_rate=held_slo(server).tool_success_rate,
+                p95_latency_ms=held_slo(server).p95_latency_ms,
                 load_balancer=load_balancer,
                 target_group=target_group,
+                tools=tuple(server.entry.approved_tools),
+                remote=is_remote(server),
             )
             for server, target_group in zip(
                 (monitored.server for monitored in args.servers), target_groups, strict=True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -80,10 +81,35 @@ def _check_body(body: dict[str, Any]) -> None:
             assert properties["query"].startswith("SOURCE '")
 
 
-def test_a_server_costs_nine_widgets_and_twenty_nine_metrics() -> None:
+def test_a_server_costs_thirteen_widgets_and_forty_two_metrics() -> None:
+    """29 of its own (ALB, logs, pods) and 13 from the gateway: success (3), p50/p95/p99 (3),
+    denials by each of 5 reasons, requests and 5xx; plus one per approved tool."""
     section = server_section(_view(1), _view(1).servers[0])
-    assert len(section.widgets) == 9
-    assert section.metric_count == 29
+    assert len(section.widgets) == 13
+    assert section.metric_count == 42
+    tools = dataclasses.replace(_view(1).servers[0], tools=("search", "read"))
+    assert server_section(_view(1), tools).metric_count == 44
+
+
+def test_a_remote_server_has_only_the_gateway_row_against_its_sla() -> None:
+    remote = dataclasses.replace(
+        _view(1).servers[0], remote=True, success_rate=99.0, p95_latency_ms=800, tools=("q",)
+    )
+    section = server_section(_view(1), remote)
+    _check_body({"widgets": section.widgets})
+    header, *graphs = section.widgets
+    assert "(remote)" in header["properties"]["markdown"]
+    assert "SLA: tool success ≥ 99 %" in header["properties"]["markdown"]
+    namespaces = {
+        entry[0]
+        for widget in graphs
+        for entry in widget["properties"]["metrics"]
+        if isinstance(entry[0], str)
+    }
+    assert namespaces == {"McpFleet/Gateway/prod"}
+    latency = next(w for w in graphs if "latency" in w["properties"]["title"])
+    assert [e[-1]["label"] for e in latency["properties"]["metrics"]] == ["p50", "p95", "p99"]
+    assert latency["properties"]["annotations"]["horizontal"][0]["value"] == 800
 
 
 def test_a_small_fleet_fits_one_dashboard() -> None:
@@ -111,13 +137,13 @@ def test_a_large_fleet_is_split_and_every_server_appears_once() -> None:
 
 
 def test_the_widget_limit_binds_first() -> None:
-    """Overview (text, alarms, two log tables) = 4 widgets; 55 servers x 9 = 495 fit in 500,
-    56 do not. Their metrics (55 x 29 = 1,595) stay under 2,500."""
-    one = build_dashboards(_view(55, alarms_per_server=1))
+    """Overview (text, alarms, two log tables) = 4 widgets; 38 servers x 13 = 494 fit in 500,
+    39 do not. Their metrics (38 x 42 = 1,596) stay under 2,500."""
+    one = build_dashboards(_view(38, alarms_per_server=1))
     assert len(one) == 1
     (body,) = one.values()
-    assert len(body["widgets"]) == 499
-    assert len(build_dashboards(_view(56, alarms_per_server=1))) == 2
+    assert len(body["widgets"]) == 498
+    assert len(build_dashboards(_view(39, alarms_per_server=1))) == 2
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -155,7 +181,24 @@ def test_rendered_dashboard_shows_every_server_against_its_slo(stack: str) -> No
             latency["properties"]["annotations"]["horizontal"][0]["value"]
             == server.slo.p95_latency_ms / 1000
         )
+        _check_gateway_row(body["widgets"], stack, server.name, server.tenant)
     assert f"/aws/containerinsights/{settings.cluster.name}/application" in text
     (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
     assert len(alarm_widget["properties"]["alarms"]) == len(NOTIFYING_KINDS) * len(settings.servers)
     assert not any("burn-rate-1h" in arn for arn in alarm_widget["properties"]["alarms"])
+
+
+def _check_gateway_row(widgets: list[dict[str, Any]], stack: str, name: str, tenant: str) -> None:
+    """The server's row from the gateway: its success SLI, percentiles and denial reasons."""
+    titled = {w["properties"].get("title", ""): w for w in widgets}
+    success = titled[f"{name} tool success % at the gateway vs SLO"]["properties"]["metrics"]
+    assert [e[:6] for e in success[:2]] == [
+        [f"McpFleet/Gateway/{stack}", metric, "Tenant", tenant, "Server", name]
+        for metric in ("ToolCalls", "ToolErrors")
+    ]
+    latency = titled[f"{name} latency at the gateway (ms)"]["properties"]["metrics"]
+    assert [e[-1]["stat"] for e in latency] == ["p50", "p95", "p99"]
+    denials = titled[f"{name} denials at the gateway by reason"]["properties"]["metrics"]
+    assert {e[7] for e in denials} == {
+        "unauthenticated", "forbidden-tenant", "tool-not-approved", "rate-limited", "bad-request",
+    }  # fmt: skip
