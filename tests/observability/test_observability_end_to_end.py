@@ -7,11 +7,14 @@ the stack's routing (dev records, prod notifies) reaches them through Platform.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
 
+from components.gateway_metrics import GATEWAY_METRICS, metric_namespace
 from components.labels import SERVER
+from gateway.log_format import log_format
 from review.render import RenderedStack
 from stacks import load_settings
 from tests.observability.rendered_alarms import EVERY_KIND, WINDOW_KINDS, alarms_of
@@ -46,3 +49,39 @@ def test_every_server_of_the_stack_file_has_every_alarm_on_its_own_target_group(
                 assert actions == [], (server.name, kind)
             else:
                 assert actions and actions[0].rsplit("-", 1)[0] == page.rsplit("-", 1)[0]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_gateway_deployed_is_the_gateway_measured(rendered: Rendered, stack: str) -> None:
+    """The filters select the namespace the Gateway runs in, its ConfigMap logs the fields they
+    read, and each server's primary SLI names the tenant and server of the stack file."""
+    result = rendered(stack)
+    settings = load_settings(raw_config(stack), project="mcp-fleet", stack=stack)
+    namespaces = {
+        n["inputs"]["metadata"]["name"] for n in result.of_type("kubernetes:core/v1:Namespace")
+    }
+    (config,) = [
+        c
+        for c in result.of_type("kubernetes:core/v1:ConfigMap")
+        if "log-format" in json.dumps(c["inputs"].get("data") or {})
+    ]
+    gateway_namespace = config["inputs"]["metadata"]["namespace"]
+    assert gateway_namespace in namespaces
+    assert f"log-format {log_format()}\n" in "".join(config["inputs"]["data"].values())
+    metric_filters = result.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")
+    gateway = [
+        f
+        for f in metric_filters
+        if f["inputs"]["metricTransformation"]["namespace"] == metric_namespace(stack)
+    ]
+    assert {f["inputs"]["name"].rsplit(f"{stack}-", 1)[-1] for f in gateway} == {
+        m.key for m in GATEWAY_METRICS
+    }
+    for found in gateway:
+        assert f'$.kubernetes.namespace_name = "{gateway_namespace}"' in found["inputs"]["pattern"]
+    for server in settings.servers:
+        success = alarms_of(result, server.name)["tool-success"]["inputs"]["metricQueries"]
+        read = {
+            q["metric"]["namespace"]: q["metric"]["dimensions"] for q in success if "metric" in q
+        }
+        assert read == {metric_namespace(stack): {"Tenant": server.tenant, "Server": server.name}}
