@@ -7,6 +7,7 @@ behind moto's TestMetricFilter and PutLogEvents.
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from components.gateway_metrics import (
     DENIAL_REASONS,
     GATEWAY_METRICS,
     GatewayMetric,
+    gateway_metric,
     metric_namespace,
 )
 from components.platform_args import GATEWAY_NAMESPACE
@@ -31,6 +33,7 @@ from tests.observability.cloudwatch_api import (
     check_against_model,
     put_metric_filter,
 )
+from tests.observability.filter_patterns import compile_pattern
 from tests.observability.gateway_lines import gateway_line, shipped
 from tests.observability.moto_gaps import moto_gaps_filled
 
@@ -66,15 +69,15 @@ def test_every_gateway_filter_has_an_expectation() -> None:
 
 def test_the_filters_read_only_fields_the_gateway_logs() -> None:
     logged = {name for name, _ in FIELDS}
-    for gateway_metric in GATEWAY_METRICS:
-        assert set(gateway_metric.dimension_fields.values()) <= logged, gateway_metric.key
-        assert len(gateway_metric.dimensions) <= 3, "CloudWatch allows 3 dimensions per filter"
+    for each in GATEWAY_METRICS:
+        assert set(each.dimension_fields.values()) <= logged, each.key
+        assert len(each.dimensions) <= 3, "CloudWatch allows 3 dimensions per filter"
     assert DEFAULT_GATEWAY_NAMESPACE == GATEWAY_NAMESPACE
 
 
-@pytest.mark.parametrize("gateway_metric", GATEWAY_METRICS, ids=lambda m: m.key)
+@pytest.mark.parametrize("each", GATEWAY_METRICS, ids=lambda m: m.key)
 def test_gateway_filter_matches_exactly_its_lines(
-    gateway_metric: GatewayMetric, monkeypatch: pytest.MonkeyPatch
+    each: GatewayMetric, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server_line = {**OK, "event": "tool_call", "outcome": "error", "denial": "x"}
     messages = [shipped(line) for line in SAMPLES] + [
@@ -85,11 +88,11 @@ def test_gateway_filter_matches_exactly_its_lines(
     with moto_gaps_filled(monkeypatch), mock_aws():
         logs = boto3.client("logs", region_name=REGION)
         result = logs.test_metric_filter(
-            filterPattern=gateway_metric.pattern(DEFAULT_GATEWAY_NAMESPACE),
+            filterPattern=each.pattern(DEFAULT_GATEWAY_NAMESPACE),
             logEventMessages=messages,
         )
     matched = [json.loads(m["eventMessage"])["log_processed"] for m in result["matches"]]
-    assert matched == EXPECTED_MATCHES[gateway_metric.key]
+    assert matched == EXPECTED_MATCHES[each.key]
 
 
 def _stats(
@@ -175,3 +178,14 @@ def test_every_denial_reason_of_the_gateway_is_known() -> None:
     source = Path(frontend.__file__).read_text()
     for reason in DENIAL_REASONS:
         assert f"str {reason}" in source, reason
+
+
+def test_the_documented_gateway_line_is_a_real_line_and_counted() -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "observability.md"
+    blocks = re.findall(r"```json\n(.*?)\n```", doc.read_text(), re.DOTALL)
+    (example,) = [json.loads(b) for b in blocks if "denial" in json.loads(b)]
+    assert list(example) == [name for name, _ in FIELDS]
+    message = shipped(example)
+    for key in ("gateway-requests", "gateway-tool-calls", "gateway-latency"):
+        pattern = compile_pattern(gateway_metric(key).pattern(DEFAULT_GATEWAY_NAMESPACE))
+        assert pattern.matches(message), key
