@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import math
 import os
 import platform
 import resource
@@ -143,8 +144,16 @@ def servers_for(count: int, placements: list[tuple[str, str]]) -> list[dict[str,
 
 
 def write_stack(project: Path, base_stack: dict[str, Any], servers: list[dict[str, Any]]) -> None:
+    """Prod's stack with ``servers``; each tenant's quota grown with the fleet (prod's quota
+    per server of prod's own fleet), as an operator sizes it for a bigger fleet."""
     stack = copy.deepcopy(base_stack)
-    stack["config"]["mcp-fleet:servers"] = servers
+    config = stack["config"]
+    growth = math.ceil(len(servers) / max(1, len(config.get("mcp-fleet:servers") or [])))
+    for tenant in config.get("mcp-fleet:tenants") or []:
+        quota = tenant.get("quota")
+        if isinstance(quota, dict) and growth > 1:
+            tenant["quota"] = {key: value * growth for key, value in quota.items()}
+    config["mcp-fleet:servers"] = servers
     (project / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump(stack, sort_keys=False))
 
 
