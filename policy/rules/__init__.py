@@ -21,6 +21,9 @@ from . import (
     slo_tags_present,
     slo_within_baseline,
     tenant_boundary,
+    tenant_budget_present,
+    tenant_namespace_isolated,
+    tenant_resources_own_path,
     workload_disruption_budget,
     workload_restricted,
 )
@@ -43,6 +46,9 @@ POLICIES: list[Policy] = [
     rollout_step_within_batch.rollout_step_within_batch,
     gateway_routes_authenticated.gateway_routes_authenticated,
     tenant_boundary.tenant_boundary,
+    tenant_namespace_isolated.tenant_namespace_isolated,
+    tenant_resources_own_path.tenant_resources_own_path,
+    tenant_budget_present.tenant_budget_present,
     audit_bucket_locked.audit_bucket_locked,
 ]
 """Every policy of the pack, in the order it reports; a new policy is a module and a line here."""
