@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import pulumi
 
+from components.audit_trail import AuditTrail
 from components.backups import Backups
 from components.cluster_access import cluster_provider
 from components.fleet import McpServer
@@ -20,6 +21,7 @@ from components.labels import SHARED_TENANT
 from components.load_balancer import LoadBalancer
 from components.network import load_balancer_cidrs
 from components.observability import Observability
+from components.otel_collector import OtelCollector
 from components.platform_args import (
     backups_args,
     gateway_args,
@@ -28,6 +30,7 @@ from components.platform_args import (
     server_args,
     waf_args,
 )
+from components.platform_audit import audit_trail_args, collector_args, server_telemetry
 from components.platform_tenants import build_tenant, tenant_observability_args
 from components.slo_math import Severity
 from components.tenant_observability import TenantObservability
@@ -64,19 +67,7 @@ class Platform(pulumi.ComponentResource):
         declared = [t for t in settings.tenant_settings if t.name in settings.tenants]
         self.tenants = {t.name: build_tenant(name, settings, t, self, on_cluster) for t in declared}
         cidrs = load_balancer_cidrs(settings.network.public_subnet_ids, parent=self)
-        self.servers = {
-            server.name: McpServer(
-                f"{name}-{server.name}",
-                replace(
-                    server_args(
-                        settings, server, self.tenants[server.tenant].namespace.namespace, cidrs
-                    ),
-                    secrets=self.tenants[server.tenant].server_secrets(server.name),
-                ),
-                opts=on_cluster,
-            )
-            for server in settings.servers
-        }
+        self.servers = self._servers(name, settings, cidrs, on_cluster)
         self.gateway = Gateway(f"{name}-gateway", gateway_args(settings, cidrs), opts=on_cluster)
         self.load_balancer = LoadBalancer(
             f"{name}-lb", load_balancer_args(settings, self.servers), opts=on_cluster
@@ -112,6 +103,7 @@ class Platform(pulumi.ComponentResource):
             )
             for tenant in declared
         }
+        self.collector, self.audit = self._telemetry_and_audit(name, settings, on_cluster)
         self.backups = Backups(
             f"{name}-backups",
             # A stale backup pages (nobody in dev unless observability.pageFromDev).
@@ -128,8 +120,46 @@ class Platform(pulumi.ComponentResource):
                 "page_topic_arn": self.observability.page_topic_arn,
                 "dashboards": list(self.observability.dashboards),
                 "backup_bucket": self.backups.bucket.bucket_name,
+                "audit_bucket": self.audit.bucket_name,
+                "otel_collector_endpoint": self.collector.endpoint_grpc,
             }
         )
+
+    def _servers(
+        self,
+        name: str,
+        settings: Settings,
+        cidrs: pulumi.Output[list[str]],
+        on_cluster: pulumi.ResourceOptions,
+    ) -> dict[str, McpServer]:
+        """One McpServer per planned server, in its tenant's namespace with its secrets and
+        the ``OTEL_*`` environment pointing at the cluster's collector."""
+        return {
+            server.name: McpServer(
+                f"{name}-{server.name}",
+                replace(
+                    server_args(
+                        settings, server, self.tenants[server.tenant].namespace.namespace, cidrs
+                    ),
+                    secrets=self.tenants[server.tenant].server_secrets(server.name),
+                    telemetry=server_telemetry(settings, server),
+                ),
+                opts=on_cluster,
+            )
+            for server in settings.servers
+        }
+
+    def _telemetry_and_audit(
+        self, name: str, settings: Settings, on_cluster: pulumi.ResourceOptions
+    ) -> tuple[OtelCollector, AuditTrail]:
+        """The cluster's OpenTelemetry collector and the audit trail (issue 13)."""
+        collector = OtelCollector(
+            f"{name}-otel-collector", collector_args(settings), opts=on_cluster
+        )
+        audit = AuditTrail(
+            f"{name}-audit", audit_trail_args(settings), opts=pulumi.ResourceOptions(parent=self)
+        )
+        return collector, audit
 
 
 __all__ = ["SHARED_TENANT", "Platform", "PlatformArgs"]

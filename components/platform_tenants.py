@@ -17,6 +17,7 @@ import pulumi
 
 from components.labels import TENANT, kubernetes_labels, standard_tags
 from components.platform_args import GATEWAY_NAMESPACE, fleet_of, naming, policy_of
+from components.platform_audit import collector_egress
 from components.server_secrets_mount import ServerSecretsMount
 from components.tenant_key import TenantKey, TenantKeyArgs, tenant_log_group_name
 from components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
@@ -71,6 +72,8 @@ def tenant_namespace_args(
         tenant_namespaces=frozenset(t.namespace for t in settings.tenant_settings),
         namespace_resource_name=f"{platform_name}-ns-{tenant.name}",
         namespace_aliases=(pulumi.Alias(parent=platform),),
+        # Servers send OTLP to the cluster's collector (issue 13); egress is denied otherwise.
+        dependencies=(collector_egress(settings),),
     )
 
 

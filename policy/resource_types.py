@@ -236,6 +236,29 @@ _AWS: tuple[ResourceType, ...] = (
         lost_on_replace="its log history is lost",
     ),
     _aws(METRIC_ALARM, "cloudwatch/metric_alarm.go", "name"),
+    # The audit trail (issue 13, components/audit_trail.py and audit_athena.py).
+    _aws(
+        "aws:cloudtrail/trail:Trail",
+        "cloudtrail/trail.go",
+        "name",
+        lost_on_replace="nothing is logged between the old trail's deletion and the new one",
+        security_control="CloudTrail audit logging",
+    ),
+    _aws(
+        "aws:cloudwatch/queryDefinition:QueryDefinition", "logs/query_definition.go", taggable=False
+    ),
+    _aws("aws:athena/workgroup:Workgroup", "athena/workgroup.go", "name"),
+    _aws(
+        "aws:glue/catalogDatabase:CatalogDatabase", "glue/catalog_database.go", "catalogId", "name"
+    ),
+    _aws(
+        "aws:glue/catalogTable:CatalogTable",
+        "glue/catalog_table.go",
+        "catalogId",
+        "databaseName",
+        "name",
+        taggable=False,
+    ),
     _aws(COMPOSITE_ALARM, "cloudwatch/composite_alarm.go", "alarmName"),
     _aws(DASHBOARD, "cloudwatch/dashboard.go", "dashboardName", taggable=False),
     ResourceType("aws:cloudwatch/eventRule:EventRule", taggable=True),

@@ -64,6 +64,7 @@ def test_a_namespace_per_tenant_and_the_platforms_outputs() -> None:
     assert {f"mcp-{tenant}" for tenant in settings.tenants} | {
         settings.backups.namespace,
         "mcp-gateway",
+        settings.telemetry.namespace,
     } == namespaces
     (platform,) = result.of_type("mcp-fleet:platform:Platform")
     outputs = platform["outputs"]
@@ -75,7 +76,11 @@ def test_a_namespace_per_tenant_and_the_platforms_outputs() -> None:
 
 def test_the_gateway_routes_every_server_with_its_catalog_tools_and_reaches_each_tenant() -> None:
     result, settings = built("prod"), settings_of("prod")
-    (config,) = result.of_type("kubernetes:core/v1:ConfigMap")
+    (config,) = [
+        c
+        for c in result.of_type("kubernetes:core/v1:ConfigMap")
+        if "haproxy.cfg" in c["inputs"]["data"]
+    ]
     text = config["inputs"]["data"]["haproxy.cfg"]
     for server in settings.servers:
         assert f"backend mcp_{server.name}\n" in text

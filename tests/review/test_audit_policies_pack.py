@@ -1,0 +1,82 @@
+"""The audit-bucket-locked policy through the whole pack, over the rendered prod stack.
+
+As for the rollout policies: the program cannot be made to declare an unlocked or briefly
+locked archive from a stack file (the settings refuse a short lock, AuditTrail refuses the
+rest), so the rendered resources are edited and the pack, run as the CLI runs it, must fail
+each with audit-bucket-locked and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from review.analyze import PolicyReport
+from review.pipeline import ReviewRequest, check_policy
+from review.render import RenderedStack
+from tests.review.test_policy_pack import with_changed
+
+pytestmark = pytest.mark.xdist_group("review-policy-pack")
+
+ARCHIVE = "mcp-audit-archive"
+LOCK = "mcp-audit-archive-object-lock"
+POLICY = "audit-bucket-locked"
+
+
+def unlocked(properties: dict[str, Any]) -> None:
+    properties["objectLockEnabled"] = False
+
+
+def three_years(properties: dict[str, Any]) -> None:
+    properties["rule"]["defaultRetention"] = {"mode": "COMPLIANCE", "years": 3}
+
+
+VARIANTS: dict[str, tuple[Callable[[RenderedStack], RenderedStack], str]] = {
+    "unlocked": (lambda r: with_changed(r, ARCHIVE, unlocked), "Object Lock is not enabled"),
+    "short retention": (
+        lambda r: with_changed(r, LOCK, three_years),
+        "the default retention (COMPLIANCE for 3 years) is shorter than this stack's 10 years",
+    ),
+}
+
+
+def broken_policies(report: PolicyReport) -> set[tuple[str, str]]:
+    return {(d.policy, d.message) for d in report.mandatory_violations}
+
+
+@pytest.fixture(scope="module")
+def judged(rendered: Callable[[str], RenderedStack]) -> Mapping[str, PolicyReport]:
+    """Each variant's report, and the unchanged stack's under ``"as rendered"``."""
+
+    def judge(name: str) -> PolicyReport | None:
+        render = VARIANTS[name][0] if name in VARIANTS else (lambda r: r)
+        return check_policy(render(rendered("prod")), ReviewRequest("prod"))
+
+    names = ["as rendered", *VARIANTS]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(judge, name) for name in names}
+        results = {name: future.result() for name, future in futures.items()}
+    return {name: report for name, report in results.items() if report is not None}
+
+
+def test_the_rendered_prod_archive_passes_the_policy(judged: Mapping[str, PolicyReport]) -> None:
+    report = judged["as rendered"]
+    assert POLICY in {policy.name for policy in report.policies}
+    assert not [d for d in report.mandatory_violations if d.policy == POLICY]
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_an_unlocked_or_briefly_locked_archive_fails_the_pack(
+    variant: str, judged: Mapping[str, PolicyReport]
+) -> None:
+    _, message = VARIANTS[variant]
+    report = judged[variant]
+    assert not report.passed
+    found = [d for d in report.mandatory_violations if d.policy == POLICY]
+    assert any(message in d.message for d in found), [d.message for d in found]
+    assert any("'mcp-audit-archive'" in d.message for d in found)
+    added = broken_policies(report) - broken_policies(judged["as rendered"])
+    assert {policy for policy, _ in added} == {POLICY}, "it breaks only that"
