@@ -17,6 +17,7 @@ from policy import resource_types as types
 from review.diff import FLEET_WIDE, SAME_OBJECT_NOTE, ChangeKind, ResourceChange, StackDiff
 from review.property_changes import leaves, short_value
 from review.records import identity_of
+from review.tenant_callouts import tenant_limit_changes
 from review.weaker_settings import (
     ALARM_TYPES,
     RETENTION_SETTINGS,
@@ -35,6 +36,7 @@ class CalloutKind(StrEnum):
     SLO = "slo-loosened"
     ALARM = "alarm-loosened"
     PROVIDER = "provider-changed"
+    TENANT = "tenant-boundary"
 
 
 CALLOUT_ORDER = list(CalloutKind)
@@ -353,6 +355,11 @@ def _provider(change: ResourceChange) -> Iterator[Callout]:
         )
 
 
+def _tenant(change: ResourceChange) -> Iterator[Callout]:
+    for _, message in tenant_limit_changes(change):
+        yield Callout(CalloutKind.TENANT, message, change.urn, change.server)
+
+
 RULES: tuple[Callable[[ResourceChange], Iterator[Callout]], ...] = (
     _data_loss,
     _protection,
@@ -361,4 +368,5 @@ RULES: tuple[Callable[[ResourceChange], Iterator[Callout]], ...] = (
     _alarm,
     _paging,
     _provider,
+    _tenant,
 )

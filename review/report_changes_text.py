@@ -23,6 +23,7 @@ CALLOUT_LABELS = {
     "slo-loosened": "SLO",
     "alarm-loosened": "ALARM",
     "provider-changed": "PROVIDER",
+    "tenant-boundary": "TENANT",
 }
 
 

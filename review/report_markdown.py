@@ -39,6 +39,7 @@ CALLOUT_TITLES = {
     "slo-loosened": "📉 **SLO loosened**",
     "alarm-loosened": "🔕 **Alarm loosened**",
     "provider-changed": "⚙️ **Provider changed**",
+    "tenant-boundary": "🏷️ **Tenant boundary or limits**",
 }
 
 
