@@ -130,6 +130,22 @@ class PolicyRun(ReportModel):
     """Every policy the pack declares, by name, with its description."""
 
 
+class TenantSummary(ReportModel):
+    """A tenant as the plan uses it: its servers at peak against its quota, budget, issuer."""
+
+    name: str
+    owner: str
+    issuer: str
+    servers: list[str]
+    pods_at_peak: int
+    quota_pods: int
+    cpu_millicores_at_peak: int
+    quota_cpu_millicores: int
+    memory_mib_at_peak: int
+    quota_memory_mib: int
+    monthly_budget_usd: float
+
+
 class Review(ReportModel):
     project: str
     stack: str
@@ -137,6 +153,7 @@ class Review(ReportModel):
     summary: Summary
     servers: list[Server]
     policy: list[PolicyResult]
+    tenants: list[TenantSummary] = []
     policy_run: PolicyRun | None = None
     """How the policy results came about; None when the pack was not run."""
     exports: dict[str, Any] = {}

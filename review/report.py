@@ -33,6 +33,7 @@ from review.model import (
 )
 from review.records import identity_of, server_of
 from review.render import RenderedStack
+from review.tenant_summary import tenant_summaries
 from stacks.fleet_plan import PlannedServer, Settings
 
 ALARM_KIND_KEY = contract.ALARM_KIND
@@ -188,6 +189,7 @@ def build_review(
         resources=resources,
         summary=Summary(total=len(resources), by_type=dict(sorted(counts.items()))),
         servers=[_server(s, by_server.get(s.name, [])) for s in settings.servers],
+        tenants=tenant_summaries(settings),
         policy=_policy_results(policy),
         policy_run=(
             PolicyRun(

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from review.model import PolicyResult, ResourceEntry, Review, Server
 from review.report_changes_text import changes_renderables
+from review.tenant_summary import tenant_table
 
 ROOT = "(stack)"
 FILE_WIDTH = 160
@@ -184,6 +185,9 @@ def renderables(review: Review) -> Iterable[RenderableType]:
         yield from changes_renderables(review.changes)
     yield Text("")
     yield resources_table(review)
+    if review.tenants:
+        yield Text("")
+        yield tenant_table(review.tenants)
     for server in review.servers:
         yield Text("")
         yield server_table(server)
