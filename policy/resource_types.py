@@ -183,6 +183,10 @@ _KUBERNETES: tuple[ResourceType, ...] = (
     # Deployment is scaled back up first (docs/runbooks/rollout.md).
     _k8s(ROLLOUT, lost_on_replace="its ReplicaSets and pods; the Deployment it took over is at 0"),
     _k8s(ANALYSIS_TEMPLATE),
+    # Tenancy (docs/tenancy.md): a LimitRange has no per-kind rule in diff.go; the Secrets Store
+    # CSI driver's SecretProviderClass is a custom resource.
+    _k8s("kubernetes:core/v1:LimitRange"),
+    _k8s("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"),
 )
 
 _S3_CHILDREN: tuple[ResourceType, ...] = tuple(
@@ -236,6 +240,15 @@ _AWS: tuple[ResourceType, ...] = (
         lost_on_replace="its log history is lost",
     ),
     _aws(METRIC_ALARM, "cloudwatch/metric_alarm.go", "name"),
+    # Tenancy (components/tenant_secrets.py, tenant_observability.py).
+    _aws(
+        "aws:secretsmanager/secret:Secret",
+        "secretsmanager/secret.go",
+        "name",
+        "namePrefix",
+        lost_on_replace="its stored values (the old secret is only scheduled for deletion)",
+    ),
+    _aws("aws:budgets/budget:Budget", "budgets/budget.go", "accountId", "name", "namePrefix"),
     # The audit trail (issue 13, components/audit_trail.py and audit_athena.py).
     _aws(
         "aws:cloudtrail/trail:Trail",
