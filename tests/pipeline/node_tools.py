@@ -6,6 +6,7 @@ so a green CI run always means the check ran.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -30,12 +31,16 @@ def node_tool(name: str, installed_marker: str, script: str) -> list[str]:
         missing_tool("Node.js and npm are not installed (Debian packages nodejs and npm)")
     assert node is not None and npm is not None
     directory = TOOLS / name
-    if not (directory / "node_modules" / installed_marker).exists():
-        installed = subprocess.run(
-            [npm, "ci", "--prefix", str(directory), "--no-audit", "--no-fund"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert installed.returncode == 0, f"npm ci in tools/{name} failed:\n{installed.stderr}"
+    # Several xdist workers may need the same tool at once: one installs while the others wait
+    # on the lock, then find the marker (two concurrent `npm ci` runs delete each other's files).
+    with (directory / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (directory / "node_modules" / installed_marker).exists():
+            installed = subprocess.run(
+                [npm, "ci", "--prefix", str(directory), "--no-audit", "--no-fund"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert installed.returncode == 0, f"npm ci in tools/{name} failed:\n{installed.stderr}"
     return [node, str(directory / script)]
