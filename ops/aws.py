@@ -22,6 +22,7 @@ from ops.errors import StorageError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_s3 import S3Client
 
 
@@ -53,6 +54,10 @@ def cloudwatch_client(
     endpoint_url: str | None = None, region: str | None = None
 ) -> CloudWatchClient:
     return _session(region).client("cloudwatch", endpoint_url=endpoint_url, config=_config())
+
+
+def logs_client(endpoint_url: str | None = None, region: str | None = None) -> CloudWatchLogsClient:
+    return _session(region).client("logs", endpoint_url=endpoint_url, config=_config())
 
 
 def describe(exc: BaseException) -> str:
