@@ -26,6 +26,7 @@ import botocore.exceptions
 from pydantic import ValidationError
 
 from audit.chain import Located, append
+from audit.cursor import SealCursor, cursor_from
 from audit.defaults import DEFAULT_BATCH_SIZE, DEFAULT_PREFIX
 from audit.errors import ArchiveError
 from audit.schema import AuditEvent, AuditRecord, archive_line, record_hash
@@ -146,6 +147,15 @@ class AuditArchive:
 
     # -- writing ---------------------------------------------------------------------------
 
+    def cursor(self) -> SealCursor | None:
+        """The seal cursor the last archived object carries (None: nothing sealed from logs)."""
+        batches = self.batches()
+        if not batches:
+            return None
+        key = batches[-1].key
+        metadata = self.s3.head_object(Bucket=self.bucket, Key=key).get("Metadata", {})
+        return cursor_from(metadata, f"s3://{self.bucket}/{key}")
+
     def require_lock(self) -> None:
         """Refuse to archive into a bucket that could forget: Object Lock must be on."""
         try:
@@ -169,17 +179,26 @@ class AuditArchive:
         retention_years: int,
         batch_size: int = DEFAULT_BATCH_SIZE,
         now: datetime | None = None,
+        cursor: SealCursor | None = None,
     ) -> list[AuditRecord]:
-        """Seal events after the archived head and store them in locked batches."""
+        """Seal events after the archived head and store them in locked batches.
+
+        ``cursor`` (the sealer's new position in the audit log group) goes on the last
+        batch only, so a failure part-way leaves the old position; every other batch, and
+        every write without a cursor, carries the previous object's forward."""
         until = retain_until(now or datetime.now(UTC), retention_years)
         self.require_lock()
         head = self.head()
         self._refuse_hidden_tail(head)
+        carried = self.cursor()
         records = append(events, head)
-        for start in range(0, len(records), max(1, batch_size)):
-            batch = records[start : start + max(1, batch_size)]
+        size = max(1, batch_size)
+        for start in range(0, len(records), size):
+            batch = records[start : start + size]
+            last = start + size >= len(records)
+            position = cursor if cursor is not None and last else carried
             try:
-                self._put(batch, until)
+                self._put(batch, until, position)
             except botocore.exceptions.ClientError as error:
                 raise ArchiveError(_partial(records, start, self.bucket, error)) from error
         return records
@@ -196,8 +215,11 @@ class AuditArchive:
                     "nothing was appended"
                 )
 
-    def _put(self, batch: list[AuditRecord], until: datetime) -> None:
+    def _put(self, batch: list[AuditRecord], until: datetime, cursor: SealCursor | None) -> None:
         body = gzip.compress(b"".join(archive_line(r) for r in batch), mtime=0)
+        metadata = {"audit-last-hash": batch[-1].hash}
+        if cursor is not None:
+            metadata |= cursor.metadata()
         self.s3.put_object(
             Bucket=self.bucket,
             Key=batch_key(self.prefix, batch[0], batch[-1]),
@@ -207,7 +229,7 @@ class AuditArchive:
             IfNoneMatch="*",
             ObjectLockMode="COMPLIANCE",
             ObjectLockRetainUntilDate=until,
-            Metadata={"audit-last-hash": batch[-1].hash},
+            Metadata=metadata,
         )
 
     def batch_named(self, key: str) -> Batch:

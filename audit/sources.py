@@ -177,6 +177,28 @@ def audit_events(lines: Iterable[str], source: str) -> list[AuditEvent]:
     return events
 
 
+def event_of_line(text: str) -> AuditEvent | None:
+    """The audit event in one line of the audit log group, where both producers write:
+    a ready-made event (it has ``event_type``: ``ops catalog`` events) or a gateway
+    access-log line. None for a line that is not an audit event (HAProxy's notices, requests
+    other than tool calls and denials). Raises ``ValueError``/``ValidationError``."""
+    if not text.lstrip().startswith("{"):
+        return None
+    fields = _object(text)
+    if "event_type" in fields:
+        return AuditEvent.model_validate(fields)
+    return gateway_event(GatewayLine.model_validate(fields))
+
+
+def describe_problem(where: str, error: Exception) -> str:
+    """``where: field: what is wrong`` for a line that is not what it claims to be."""
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "line"
+        return f"{where}: {field}: {first['msg']}"
+    return f"{where}: {error}"
+
+
 def _numbered(lines: Iterable[str]) -> Iterable[tuple[int, str]]:
     return ((n, text) for n, text in enumerate(lines, start=1) if text.strip())
 
@@ -192,8 +214,4 @@ def _object(text: str) -> dict[str, Any]:
 
 
 def _describe(source: str, number: int, error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "line"
-        return f"{source}:{number}: {field}: {first['msg']}"
-    return f"{source}:{number}: {error}"
+    return describe_problem(f"{source}:{number}", error)

@@ -5,6 +5,8 @@
     verify --bucket B [--prefix P] [--format text|json]
     append --bucket B [--prefix P] --input FILE|- [--source gateway|events]
            [--retention-years N] [--batch-size N]
+    seal   --bucket B --log-group G [--prefix P] [--retention-years N] [--batch-size N]
+           [--settle-seconds N] [--lookback-minutes N]
 
 Exit codes: 0 ok; 1 the archive or AWS failed (no bucket, no Object Lock, access denied,
 an unreadable object during search); 2 bad input (a bad option, time or input line: nothing
@@ -244,6 +246,85 @@ def append(
             )
         else:
             typer.echo(f"nothing to append ({skipped} lines were not audit events)")
+
+
+@audit_app.command()
+def seal(
+    bucket: Bucket,
+    log_group: Annotated[
+        str, typer.Option("--log-group", help="The audit log group Fluent Bit delivers to.")
+    ],
+    prefix: Prefix = DEFAULT_PREFIX,
+    retention_years: Annotated[
+        int, typer.Option(min=1, max=100, help="COMPLIANCE retention of the new objects.")
+    ] = DEFAULT_RETENTION_YEARS,
+    batch_size: Annotated[int, typer.Option(min=1, help="Records per archived object.")] = (
+        DEFAULT_BATCH_SIZE
+    ),
+    settle_seconds: Annotated[
+        int,
+        typer.Option(min=0, max=3600, help="Seal only what CloudWatch ingested this long ago."),
+    ] = 120,
+    lookback_minutes: Annotated[
+        int,
+        typer.Option(
+            min=1, max=1440, help="Latest a line may reach CloudWatch after it was logged."
+        ),
+    ] = 60,
+    output: Format = OutputFormat.TEXT,
+    endpoint_url: EndpointUrl = None,
+    logs_endpoint_url: Annotated[
+        str | None, typer.Option(help="CloudWatch Logs endpoint (moto); default: AWS.")
+    ] = None,
+    region: Region = None,
+) -> None:
+    """Seal what the audit log group received since the archive's cursor (run by the CronJob)."""
+    from audit.seal import SealWindow, now_utc
+    from audit.seal import seal as seal_log_group
+    from ops.aws import logs_client
+
+    with _reported():
+        if not log_group.strip():
+            raise UsageError("--log-group: give the audit log group's name")
+        archive = _archive(bucket, prefix, endpoint_url, region)
+        window = SealWindow(now_utc(), settle_seconds, lookback_minutes)
+        run = seal_log_group(
+            logs_client(logs_endpoint_url, region),
+            archive,
+            log_group.strip(),
+            retention_years,
+            window,
+            batch_size,
+        )
+        _report_seal(run, archive, output)
+
+
+def _report_seal(run: Any, archive: Any, output: OutputFormat) -> None:
+    first = run.records[0].sequence if run.records else None
+    last = run.records[-1].sequence if run.records else None
+    cursor = run.stored.ingested_ms if run.stored else None
+    if output is OutputFormat.JSON:
+        summary = {
+            "read": run.read,
+            "sealed": len(run.records),
+            "objects": run.objects,
+            "first": first,
+            "last": last,
+            "skipped": run.skipped,
+            "cursor_ingested_ms": cursor,
+        }
+        typer.echo(json.dumps(summary, sort_keys=True))
+    elif run.records:
+        typer.echo(
+            f"sealed records {first}..{last} ({run.objects} objects) into "
+            f"s3://{archive.bucket}/{archive.prefix}/ from {run.read} lines "
+            f"({run.skipped} were not audit events); cursor at ingestion {cursor}"
+        )
+    else:
+        typer.echo(
+            f"nothing new to seal ({run.read} lines read, {run.skipped} not audit events); "
+            f"cursor at ingestion {cursor}"
+        )
 
 
 def _lines(input_path: str) -> tuple[list[str], str]:
