@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.audit_log_routing import AuditLogRoute, container_logs
 from components.encryption_key import encryption_key
 from components.gateway_metrics import (
     DEFAULT_GATEWAY_NAMESPACE,
@@ -51,7 +52,8 @@ ADDON_CONFIGURATION = {
     "containerLogs": {"enabled": True},
 }
 """Container Insights with enhanced observability and container logs; Application Signals
-(auto-instrumentation of workloads) stays off: the servers' own logs are the contract."""
+(auto-instrumentation of workloads) stays off: the servers' own logs are the contract.
+``containerLogs`` also routes the gateway's lines to the audit group when there is one."""
 
 
 def log_group_name(cluster: str, kind: str = "application") -> str:
@@ -83,6 +85,8 @@ class FleetLogsArgs:
     tags: Mapping[str, str]
     gateway: GatewayLogs | None = None
     """The gateway's metric filters; none when the stack has no gateway to measure."""
+    audit: AuditLogRoute | None = None
+    """Also send the gateway namespace's lines to this audit log group (for the sealer)."""
 
     def __post_init__(self) -> None:
         if self.retention_days not in LOG_RETENTION_DAYS:
@@ -172,7 +176,10 @@ class FleetLogs(pulumi.ComponentResource):
             cluster_name=cluster,
             addon_name=ADDON_NAME,
             service_account_role_arn=role.arn,
-            configuration_values=json.dumps(ADDON_CONFIGURATION, sort_keys=True),
+            configuration_values=json.dumps(
+                ADDON_CONFIGURATION | {"containerLogs": container_logs(args.audit)},
+                sort_keys=True,
+            ),
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             tags=dict(args.tags),
