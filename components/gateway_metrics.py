@@ -19,6 +19,12 @@ than 1,000 dimension combinations an hour, so the ``Tool`` dimension is only rea
 the gateway admitted (an approved tool of the catalog, a bounded set); a denied call's tool is
 whatever the client sent. The environment is in the metric namespace, since Tenant, Server and
 Tool take the three dimensions.
+
+Progressive delivery (delivery/analysis.py) reads three more per server: every admitted
+request (any method), those answered 5xx, and those answered 404 "Session not found", the
+stateful servers' lost sessions. A pinned session whose replica just died is answered 503 by
+the gateway until its health check marks the replica down (a 5xx), and 404 by a live replica
+after that (a session error): both kinds of loss are counted, once each.
 """
 
 from __future__ import annotations
@@ -36,6 +42,12 @@ REASON_DIMENSION = "Reason"
 TOOLS_CALL = "tools/call"
 NOT_DENIED = "-"
 """The access log writes a missing value as ``-``: no denial reason, the gateway let it pass."""
+NO_SERVER = "-"
+"""``server`` of a request no route matched (the gateway's own 404): no server to hold to it."""
+SESSION_NOT_FOUND = 404
+"""What an MCP server answers a request whose ``Mcp-Session-Id`` it does not know (the
+streamable HTTP transport's rule); behind the gateway the path is always the server's MCP
+endpoint, so a routed, admitted request answered 404 is a lost session."""
 
 DENIAL_REASONS = (
     "unauthenticated",
@@ -90,7 +102,11 @@ def _equals(name: str, value: str) -> str:
 
 ADMITTED_CALL = (_equals("method", TOOLS_CALL), _equals("denial", NOT_DENIED))
 """A tools/call the gateway let through: what the SLO counts."""
+ADMITTED_REQUEST = (f'{field_selector("server")} != "{NO_SERVER}"', _equals("denial", NOT_DENIED))
+"""Any request to a server the gateway let through: initialize, tools/list, tools/call, the
+session's GET stream and DELETE. What a rollout's 5xx and session-error ratios divide by."""
 FAILED = f"{field_selector('status')} >= 500"
+SESSION_LOST = f"{field_selector('status')} = {SESSION_NOT_FOUND}"
 PER_SERVER = {TENANT_DIMENSION: "tenant", SERVER_DIMENSION: "server"}
 PER_TOOL = {**PER_SERVER, TOOL_DIMENSION: "tool"}
 LATENCY = field_selector("latency_ms")
@@ -148,6 +164,31 @@ GATEWAY_METRICS: tuple[GatewayMetric, ...] = (
         value=LATENCY,
         unit="Milliseconds",
         description="time to answer each admitted tool call, per approved tool",
+    ),
+    GatewayMetric(
+        "gateway-admitted-requests",
+        "AdmittedRequests",
+        ADMITTED_REQUEST,
+        PER_SERVER,
+        description="requests to a server the gateway let through, any method: the rollout "
+        "analysis' denominator for 5xx and session errors",
+    ),
+    GatewayMetric(
+        "gateway-server-errors",
+        "ServerErrors",
+        (*ADMITTED_REQUEST, FAILED),
+        PER_SERVER,
+        description="admitted requests of any method answered 5xx (a release whose initialize "
+        "fails never gets to a tool call)",
+    ),
+    GatewayMetric(
+        "gateway-session-errors",
+        "SessionErrors",
+        (*ADMITTED_REQUEST, SESSION_LOST),
+        PER_SERVER,
+        description="admitted requests answered 404 'Session not found': a session its "
+        "replica no longer holds (replaced, drained too early, dead); the client must "
+        "re-initialize",
     ),
     GatewayMetric(
         "gateway-denials",

@@ -88,13 +88,13 @@ def rollout_plan(settings: Settings, server: PlannedServer) -> RolloutPlan:
     """The server's rollout from its effective SLO and the fleet's rollout settings.
 
     The session idle timeout is the load balancer's until the gateway (issue 11) has its own
-    session expiry. The ALB target group's 5xx check is left out: its ARN suffix is an Output
-    of the load balancer, which is built after the servers; the 5xx alarms still watch it.
+    session expiry. The analysis reads the gateway's metrics of the server's tenant and name.
     """
     fleet = settings.fleet
     return plan_rollout(
         RolloutInputs(
             server=server.name,
+            tenant=server.tenant,
             namespace=server.namespace,
             stage=settings.environment.value,
             tool_success_rate=server.slo.tool_success_rate,

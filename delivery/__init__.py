@@ -9,7 +9,6 @@ math as the alarms. ``manifests`` renders that plan as Kubernetes objects (plain
 from delivery.analysis import SliCheck, SliKind
 from delivery.plan import (
     BatchStep,
-    LoadBalancerTarget,
     RolloutInputs,
     RolloutPlan,
     RolloutPlanError,
@@ -19,7 +18,6 @@ from delivery.plan import (
 
 __all__ = [
     "BatchStep",
-    "LoadBalancerTarget",
     "RolloutInputs",
     "RolloutPlan",
     "RolloutPlanError",

@@ -3,21 +3,25 @@
 Every threshold comes from the server's SLO through ``components/slo_math.py``, the module the
 alarms use, so a rollout can never be judged more leniently than the alarms judge the server:
 
-- the gate between batches holds the error ratio of the watch window to the **error budget**
-  itself (a 1x burn: the release may spend budget no faster than the SLO allows);
+- the gate between batches holds the tool error ratio of the watch window to the **error
+  budget** itself (a 1x burn: the release may spend budget no faster than the SLO allows);
 - a background check reads the fast **page** tier's short window and aborts at once when the
   error ratio reaches that tier's burn threshold (the rate that would page someone);
 - p95 tool latency stays within the SLO's ``p95_latency_ms``;
-- the load balancer's 5xx ratio stays within the error budget;
-- stateful servers: session errors stay within the error budget.
+- the 5xx ratio of every request to the server (initialize and tools/list too) stays within
+  the error budget;
+- stateful servers: the share of requests answered "Session not found" stays within the
+  error budget.
 
-The queries are CloudWatch ``GetMetricData`` queries in the shape of Argo Rollouts'
-``CloudWatchMetricDataQuery`` (camelCase), on the metrics the fleet already emits
-(``components/log_metrics.py``: namespace ``McpFleet/Tools``, dimensions Environment and
-Server). Exactly one query per check returns data: the value the condition reads.
+The source is the gateway (components/gateway_metrics.py), the primary SLI: it sees every call
+a client makes, including the ones a crashing release never logs. The queries are CloudWatch
+``GetMetricData`` queries in the shape of Argo Rollouts' ``CloudWatchMetricDataQuery``
+(camelCase) on namespace ``McpFleet/Gateway/<environment>``, dimensions Tenant and Server,
+with the alarms' ratio expression (``slo_math.ratio_expression``). Exactly one query per check
+returns data: the value the condition reads.
 
-Only standard-library modules are imported (slo_math, log_metrics, policy.contract), so the
-plan can be computed by the program, the policy pack and the review alike.
+Only pure modules are imported (slo_math, gateway_metrics), so the plan can be computed by the
+program, the policy pack and the review alike.
 """
 
 from __future__ import annotations
@@ -27,16 +31,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from components.log_metrics import ENVIRONMENT_DIMENSION, NAMESPACE, SERVER_DIMENSION, metric
+from components.gateway_metrics import (
+    SERVER_DIMENSION,
+    TENANT_DIMENSION,
+    gateway_metric,
+    metric_namespace,
+)
 from components.slo_math import BURN_RATE_TIERS, BurnRateTier, Severity, burn_threshold
-
-ALB_NAMESPACE = "AWS/ApplicationELB"
-
-SESSION_ERRORS_METRIC = "SessionErrors"
-"""Session failures of a stateful server ("session not found" answers), per Environment and
-Server in ``McpFleet/Tools``. The log contract does not count them yet: until a metric filter
-does (a follow-up for components/log_metrics.py with the gateway of issue 11), the query finds
-no data points, and a check without data passes, as a quiet server's does."""
+from components.slo_math import ratio_expression as _ratio
 
 Query = Mapping[str, Any]
 
@@ -46,7 +48,7 @@ class SliKind(StrEnum):
 
     TOOL_ERROR_RATIO = "tool-error-ratio"
     TOOL_LATENCY_P95 = "tool-latency-p95"
-    TARGET_5XX_RATIO = "target-5xx-ratio"
+    SERVER_5XX_RATIO = "server-5xx-ratio"
     SESSION_ERROR_RATIO = "session-error-ratio"
     FAST_BURN = "fast-burn"
 
@@ -72,72 +74,72 @@ def fast_burn_tier() -> BurnRateTier:
     return max(pages, key=lambda tier: tier.burn_rate)
 
 
-def _dimensions(environment: str, server: str) -> list[dict[str, str]]:
-    return [
-        {"name": ENVIRONMENT_DIMENSION, "value": environment},
-        {"name": SERVER_DIMENSION, "value": server},
-    ]
+@dataclass(frozen=True)
+class MeasuredServer:
+    """Whose gateway metrics a check reads: the environment (in the namespace), tenant, server."""
+
+    environment: str
+    tenant: str
+    server: str
+
+    def query(self, query_id: str, key: str, period: int, stat: str = "Sum") -> Query:
+        """One of the gateway's per-server metrics (``key`` of gateway_metrics), not returned."""
+        return {
+            "id": query_id,
+            "metricStat": {
+                "metric": {
+                    "namespace": metric_namespace(self.environment),
+                    "metricName": gateway_metric(key).metric_name,
+                    "dimensions": [
+                        {"name": TENANT_DIMENSION, "value": self.tenant},
+                        {"name": SERVER_DIMENSION, "value": self.server},
+                    ],
+                },
+                "period": period,
+                "stat": stat,
+            },
+            "returnData": False,
+        }
 
 
-def _stat_query(
-    query_id: str,
-    namespace: str,
-    metric_name: str,
-    dimensions: list[dict[str, str]],
-    period: int,
-    stat: str = "Sum",
-    *,
-    returns: bool = False,
-) -> dict[str, Any]:
-    return {
-        "id": query_id,
-        "metricStat": {
-            "metric": {"namespace": namespace, "metricName": metric_name, "dimensions": dimensions},
-            "period": period,
-            "stat": stat,
-        },
-        "returnData": returns,
-    }
+def _returned(query: Query) -> Query:
+    return {**query, "returnData": True}
 
 
-def _log_query(query_id: str, key: str, environment: str, server: str, period: int) -> Query:
-    return _stat_query(
-        query_id, NAMESPACE, metric(key).metric_name, _dimensions(environment, server), period
-    )
+def _expression(query_id: str, expression: str, label: str) -> Query:
+    return {"id": query_id, "expression": expression, "label": label, "returnData": True}
 
 
-def _expression(query_id: str, expression: str, label: str, *, returns: bool) -> Query:
-    return {"id": query_id, "expression": expression, "label": label, "returnData": returns}
-
-
-def _ratio(numerator: str, denominator: str) -> str:
-    """``numerator / denominator``; 0 when nothing failed or nothing was served."""
-    return f"IF({denominator} > 0, FILL({numerator}, 0) / {denominator}, 0)"
-
-
-def error_ratio_queries(environment: str, server: str, period: int) -> tuple[Query, ...]:
-    """Failed calls over the calls the SLO counts (all but rejected ones), as the alarms do."""
+def error_ratio_queries(measured: MeasuredServer, period: int) -> tuple[Query, ...]:
+    """Admitted tool calls answered 5xx over admitted tool calls, as the gateway alarms do."""
     return (
-        _log_query("calls", "tool-calls", environment, server, period),
-        _log_query("errors", "tool-errors", environment, server, period),
-        _log_query("rejected", "tool-rejections", environment, server, period),
-        _expression("eligible", "calls - FILL(rejected, 0)", "calls the SLO counts", returns=False),
-        _expression("ratio", _ratio("errors", "eligible"), "error ratio", returns=True),
+        measured.query("calls", "gateway-tool-calls", period),
+        measured.query("errors", "gateway-tool-errors", period),
+        _expression("ratio", _ratio("errors", "calls"), "tool error ratio at the gateway"),
     )
 
 
-def tool_error_gate(environment: str, server: str, budget: float, window: int) -> SliCheck:
+def _of_admitted(measured: MeasuredServer, key: str, label: str, period: int) -> tuple[Query, ...]:
+    """Requests counted by ``key`` over every admitted request to the server."""
+    return (
+        measured.query("bad", key, period),
+        measured.query("requests", "gateway-admitted-requests", period),
+        _expression("ratio", _ratio("bad", "requests"), label),
+    )
+
+
+def tool_error_gate(measured: MeasuredServer, budget: float, window: int) -> SliCheck:
     return SliCheck(
         SliKind.TOOL_ERROR_RATIO,
         threshold=budget,
         unit="ratio",
         lookback_seconds=window,
         derivation="error budget of the SLO (1x burn): slo_math.error_budget",
-        queries=error_ratio_queries(environment, server, window),
+        queries=error_ratio_queries(measured, window),
     )
 
 
-def fast_burn_check(environment: str, server: str, budget: float) -> SliCheck:
+def fast_burn_check(measured: MeasuredServer, budget: float) -> SliCheck:
     tier = fast_burn_tier()
     window = tier.short_window.seconds
     return SliCheck(
@@ -149,70 +151,41 @@ def fast_burn_check(environment: str, server: str, budget: float) -> SliCheck:
             f"page tier {tier.burn_rate:g}x burn over its {tier.short_window.label} window: "
             "slo_math.burn_threshold"
         ),
-        queries=error_ratio_queries(environment, server, window),
+        queries=error_ratio_queries(measured, window),
     )
 
 
-def latency_check(environment: str, server: str, p95_ms: int, window: int) -> SliCheck:
-    latency = metric("tool-latency")
+def latency_check(measured: MeasuredServer, p95_ms: int, window: int) -> SliCheck:
     return SliCheck(
         SliKind.TOOL_LATENCY_P95,
         threshold=float(p95_ms),
         unit="ms",
         lookback_seconds=window,
-        derivation="p95 latency of the SLO (p95_latency_ms)",
-        queries=(
-            _stat_query(
-                "p95",
-                NAMESPACE,
-                latency.metric_name,
-                _dimensions(environment, server),
-                window,
-                stat="p95",
-                returns=True,
-            ),
-        ),
+        derivation="p95 latency of the SLO (p95_latency_ms), at the gateway",
+        queries=(_returned(measured.query("p95", "gateway-latency", window, stat="p95")),),
     )
 
 
-def target_5xx_check(load_balancer: str, target_group: str, budget: float, window: int) -> SliCheck:
-    dimensions = [
-        {"name": "LoadBalancer", "value": load_balancer},
-        {"name": "TargetGroup", "value": target_group},
-    ]
+def server_5xx_check(measured: MeasuredServer, budget: float, window: int) -> SliCheck:
     return SliCheck(
-        SliKind.TARGET_5XX_RATIO,
+        SliKind.SERVER_5XX_RATIO,
         threshold=budget,
         unit="ratio",
         lookback_seconds=window,
-        derivation="error budget of the SLO: a 5xx answer fails the caller",
-        queries=(
-            _stat_query(
-                "target5xx", ALB_NAMESPACE, "HTTPCode_Target_5XX_Count", dimensions, window
-            ),
-            _stat_query("requests", ALB_NAMESPACE, "RequestCount", dimensions, window),
-            _expression("ratio", _ratio("target5xx", "requests"), "5xx ratio", returns=True),
-        ),
+        derivation="error budget of the SLO: a 5xx answer to any request fails the caller",
+        queries=_of_admitted(measured, "gateway-server-errors", "5xx ratio at the gateway", window),
     )
 
 
-def session_error_check(environment: str, server: str, budget: float, window: int) -> SliCheck:
+def session_error_check(measured: MeasuredServer, budget: float, window: int) -> SliCheck:
     return SliCheck(
         SliKind.SESSION_ERROR_RATIO,
         threshold=budget,
         unit="ratio",
         lookback_seconds=window,
         derivation="error budget of the SLO: a lost session fails the caller like a failed call",
-        queries=(
-            _stat_query(
-                "sessions",
-                NAMESPACE,
-                SESSION_ERRORS_METRIC,
-                _dimensions(environment, server),
-                window,
-            ),
-            _log_query("calls", "tool-calls", environment, server, window),
-            _expression("ratio", _ratio("sessions", "calls"), "session error ratio", returns=True),
+        queries=_of_admitted(
+            measured, "gateway-session-errors", "session error ratio at the gateway", window
         ),
     )
 

@@ -25,12 +25,13 @@ from dataclasses import dataclass
 
 from components.slo_math import error_budget
 from delivery.analysis import (
+    MeasuredServer,
     SliCheck,
     SliKind,
     fast_burn_check,
     latency_check,
+    server_5xx_check,
     session_error_check,
-    target_5xx_check,
     tool_error_gate,
 )
 from policy.contract import STAGES
@@ -58,18 +59,12 @@ class TicketRoute:
 
 
 @dataclass(frozen=True)
-class LoadBalancerTarget:
-    """The ALB dimensions of the server's target group, for the 5xx check (ARN suffixes)."""
-
-    load_balancer: str
-    target_group: str
-
-
-@dataclass(frozen=True)
 class RolloutInputs:
     """Everything a plan needs, as plain values: no Settings, no Pulumi Outputs."""
 
     server: str
+    tenant: str
+    """The gateway's metrics name the tenant beside the server (components/gateway_metrics.py)."""
     namespace: str
     stage: str
     tool_success_rate: float
@@ -82,7 +77,6 @@ class RolloutInputs:
     max_replicas: int
     ticket_route: TicketRoute
     watch_seconds: int = 60
-    load_balancer: LoadBalancerTarget | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +133,7 @@ def _require(ok: bool, key: str, problem: str, fix: str) -> None:
 
 
 def _validate(inputs: RolloutInputs) -> None:
+    _require(bool(inputs.tenant), "tenant", "is empty", "name the server's tenant")
     _require(inputs.stage in STAGES, "stage", f"{inputs.stage!r} is not a stage", f"use {STAGES}")
     _require(
         0 < inputs.tool_success_rate < 100,
@@ -207,19 +202,17 @@ def plan_rollout(inputs: RolloutInputs) -> RolloutPlan:
         BatchStep(weight, canary_replicas(inputs.min_replicas, weight), drain, window)
         for weight in batch_weights(inputs.batch_percent)
     )
-    env, name = inputs.stage, inputs.server
+    measured = MeasuredServer(inputs.stage, inputs.tenant, inputs.server)
     gate = [
-        tool_error_gate(env, name, budget, window),
-        latency_check(env, name, inputs.p95_latency_ms, window),
+        tool_error_gate(measured, budget, window),
+        latency_check(measured, inputs.p95_latency_ms, window),
+        server_5xx_check(measured, budget, window),
     ]
-    if inputs.load_balancer is not None:
-        target = inputs.load_balancer
-        gate.append(target_5xx_check(target.load_balancer, target.target_group, budget, window))
     if inputs.stateful:
-        gate.append(session_error_check(env, name, budget, window))
-    background = (fast_burn_check(env, name, budget),)
+        gate.append(session_error_check(measured, budget, window))
+    background = (fast_burn_check(measured, budget),)
     return RolloutPlan(
-        server=name,
+        server=inputs.server,
         namespace=inputs.namespace,
         stage=inputs.stage,
         stateful=inputs.stateful,

@@ -3,7 +3,7 @@
 An AnalysisTemplate carries its server's labels, so its SLO tags name the target it must
 hold the release to: the error-ratio checks to the error budget (1x burn), the p95 check to
 the SLO's p95, the background fast-burn check to the fast page tier's burn rate. A looser
-limit, a check that cannot be read, a ``failureLimit`` above 0 or, where the analysis must
+limit, a check that cannot be read or has a name the SLO sets no limit for, a ``failureLimit`` above 0 or, where the analysis must
 abort, a dry run, would let a release spend more of the budget than the SLO allows.
 """
 
@@ -27,7 +27,7 @@ from ..reads import as_number, get, is_true, is_unknown, items
 from ..resource_types import ANALYSIS_TEMPLATE
 from ..rule_config import config_with_defaults
 
-RATIO_CHECKS = ("tool-error-ratio", "target-5xx-ratio", "session-error-ratio")
+RATIO_CHECKS = ("tool-error-ratio", "server-5xx-ratio", "session-error-ratio")
 LATENCY_CHECK = "tool-latency-p95"
 FAST_BURN_CHECK = "fast-burn"
 TOLERANCE = 1e-9
@@ -70,6 +70,11 @@ def _metric_problems(metric: Any, rate: float, p95: float, fast_burn: float) -> 
     if failures is not None and failures > 0:
         problems.append(f"metric {name!r} tolerates {failures:g} failed measurements; use 0")
     allowed = _allowed(str(name), rate, p95, fast_burn)
+    if allowed is None:
+        known = (*RATIO_CHECKS, LATENCY_CHECK, FAST_BURN_CHECK)
+        problems.append(
+            f"metric {name!r} is not a check the SLO defines a limit for; name it one of {known}"
+        )
     limit = limit_of(condition)
     if limit is None:
         problems.append(

@@ -32,6 +32,7 @@ def plan_for(server: PlannedServer, stage: str = "prod") -> RolloutPlan:
     return plan_rollout(
         RolloutInputs(
             server=server.name,
+            tenant=server.tenant,
             namespace=server.namespace,
             stage=stage,
             tool_success_rate=server.slo.tool_success_rate,

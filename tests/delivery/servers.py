@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from delivery import LoadBalancerTarget, RolloutInputs, TicketRoute
+from delivery import RolloutInputs, TicketRoute
 
 STAGES = ("dev", "staging", "prod")
 TICKETS = TicketRoute(("https://tickets.example.com/hooks/mcp",))
 
 BASELINE = RolloutInputs(
     server="github-tools",
+    tenant="acme",
     namespace="tenant-acme",
     stage="prod",
     tool_success_rate=99.0,
@@ -22,9 +23,6 @@ BASELINE = RolloutInputs(
     min_replicas=4,
     max_replicas=12,
     ticket_route=TICKETS,
-    load_balancer=LoadBalancerTarget(
-        "app/mcp-fleet-prod/0123456789abcdef", "targetgroup/gh/fedcba"
-    ),
 )
 STRICT = replace(
     BASELINE, server="payments-tools", tool_success_rate=99.9, p95_latency_ms=250, min_replicas=3
@@ -36,7 +34,6 @@ STATEFUL = replace(
     stateful=True,
     session_idle_timeout_seconds=300,
     min_replicas=2,
-    load_balancer=None,
 )
 KINDS = {"baseline-99.0": BASELINE, "strict-99.9": STRICT, "stateful-99.5": STATEFUL}
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from components.log_metrics import NAMESPACE, metric
+from components.gateway_metrics import GATEWAY_METRICS, metric_namespace
+from components.slo_math import ratio_expression
 from delivery import RolloutPlan, SliKind, plan_rollout
 from delivery import manifests as m
 from tests.delivery.argo_schema import validate, validate_raw
@@ -172,26 +173,56 @@ def test_dev_records_without_aborting_or_notifying(stage: str) -> None:
     assert annotations == ({} if stage == "dev" else subscribed)
 
 
-def test_queries_read_the_metrics_the_fleet_emits_for_this_server() -> None:
-    plan = plan_rollout(in_stage(STRICT, "staging"))
-    error_ratio = _metrics(m.gate_template(plan, {}))[SliKind.TOOL_ERROR_RATIO.value]
-    queries = error_ratio["provider"]["cloudWatch"]["metricDataQueries"]
-    stats = {q["id"]: q["metricStat"] for q in queries if "metricStat" in q}
-    assert {k: s["metric"]["metricName"] for k, s in stats.items()} == {
-        "calls": metric("tool-calls").metric_name,
-        "errors": metric("tool-errors").metric_name,
-        "rejected": metric("tool-rejections").metric_name,
-    }
-    for stat in stats.values():
-        assert stat["metric"]["namespace"] == NAMESPACE
-        assert stat["metric"]["dimensions"] == [
-            {"name": "Environment", "value": "staging"},
-            {"name": "Server", "value": "payments-tools"},
-        ]
-        assert stat["period"] == 60 and stat["stat"] == "Sum"
-    assert [q["id"] for q in queries if q["returnData"]] == ["ratio"]
+def _query_metrics(template: dict[str, Any], kind: SliKind) -> dict[str, dict[str, Any]]:
+    queries = _metrics(template)[kind.value]["provider"]["cloudWatch"]["metricDataQueries"]
+    assert [q["id"] for q in queries if q["returnData"]] == [queries[-1]["id"]]
+    return {q["id"]: q for q in queries}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_query_reads_the_gateway_metrics_of_this_tenant_and_server(stage: str) -> None:
+    """The primary SLI: namespace McpFleet/Gateway/<stage>, dimensions Tenant and Server."""
+    plan = plan_rollout(in_stage(STATEFUL, stage))
     for check in (*plan.gate, *plan.background):
         assert sum(1 for q in check.queries if q["returnData"]) == 1, check.kind
+        for query in check.queries:
+            if "metricStat" not in query:
+                continue
+            stat = query["metricStat"]
+            assert (
+                stat["metric"]["namespace"]
+                == metric_namespace(stage)
+                == f"McpFleet/Gateway/{stage}"
+            )
+            assert stat["metric"]["dimensions"] == [
+                {"name": "Tenant", "value": "acme"},
+                {"name": "Server", "value": "notebook"},
+            ]
+            assert stat["period"] == check.lookback_seconds
+            names = {m.metric_name for m in GATEWAY_METRICS}
+            assert stat["metric"]["metricName"] in names
+
+
+def test_each_check_divides_the_gateway_metric_it_names() -> None:
+    plan = plan_rollout(in_stage(STATEFUL, "prod"))
+    gate = m.gate_template(plan, {})
+    expected = {
+        SliKind.TOOL_ERROR_RATIO: ({"calls": "ToolCalls", "errors": "ToolErrors"}, "errors", "calls"),
+        SliKind.SERVER_5XX_RATIO: ({"bad": "ServerErrors", "requests": "AdmittedRequests"}, "bad", "requests"),
+        SliKind.SESSION_ERROR_RATIO: ({"bad": "SessionErrors", "requests": "AdmittedRequests"}, "bad", "requests"),
+    }  # fmt: skip
+    for kind, (metrics, numerator, denominator) in expected.items():
+        queries = _query_metrics(gate, kind)
+        stats = {k: q["metricStat"] for k, q in queries.items() if "metricStat" in q}
+        assert {k: s["metric"]["metricName"] for k, s in stats.items()} == metrics, kind
+        assert all(s["stat"] == "Sum" for s in stats.values())
+        assert queries["ratio"]["expression"] == ratio_expression(numerator, denominator)
+    (latency,) = _query_metrics(gate, SliKind.TOOL_LATENCY_P95).values()
+    assert latency["metricStat"]["metric"]["metricName"] == "Latency"
+    assert latency["metricStat"]["stat"] == "p95" and latency["returnData"] is True
+    background = _query_metrics(m.background_template(plan, {}), SliKind.FAST_BURN)
+    assert background["ratio"]["expression"] == ratio_expression("errors", "calls")
+    assert background["calls"]["metricStat"]["period"] == 300
 
 
 def test_stateful_servers_get_version_services_for_new_sessions() -> None:

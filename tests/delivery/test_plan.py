@@ -63,7 +63,7 @@ def test_thresholds_are_the_slo_math_of_the_alarms(kind: str, stage: str) -> Non
     assert background.lookback_seconds == fast.short_window.seconds
     assert plan.error_budget == budget
     assert (SliKind.SESSION_ERROR_RATIO in thresholds) is inputs.stateful
-    assert (SliKind.TARGET_5XX_RATIO in thresholds) is (inputs.load_balancer is not None)
+    assert thresholds[SliKind.SERVER_5XX_RATIO] == budget
     for check in plan.gate:
         if check.unit == "ratio":
             assert check.threshold <= budget, f"{check.kind} is looser than the SLO"

@@ -48,17 +48,28 @@ UNAUTHENTICATED = gateway_line(status=401, denial="unauthenticated", sub="-", te
 FORBIDDEN = gateway_line(status=403, denial="forbidden-tenant", tenant="research")
 UNAPPROVED = gateway_line(status=200, denial="tool-not-approved", tool="drop_database")
 LIMITED = gateway_line(status=429, denial="rate-limited")
-SAMPLES = [OK, SLOW, FAILED, LIST, UNAUTHENTICATED, FORBIDDEN, UNAPPROVED, LIMITED]
+SESSION_GONE = gateway_line(status=404, latency_ms=4, upstream_ms=3, replica="r1")
+"""A live replica's "Session not found" for a session its dead peer held (tests/lab)."""
+NO_ROUTE = gateway_line(
+    status=404, server="-", tenant="-", method="initialize", tool="-", replica="<NOSRV>"
+)
+"""The gateway's own 404 for a path no route serves: nobody's session, nobody's SLO."""
+SAMPLES = [
+    OK, SLOW, FAILED, LIST, UNAUTHENTICATED, FORBIDDEN, UNAPPROVED, LIMITED, SESSION_GONE, NO_ROUTE
+]  # fmt: skip
 DENIED = [UNAUTHENTICATED, FORBIDDEN, UNAPPROVED, LIMITED]
 
 EXPECTED_MATCHES = {
     "gateway-requests": SAMPLES,
-    "gateway-tool-calls": [OK, SLOW, FAILED],
+    "gateway-tool-calls": [OK, SLOW, FAILED, SESSION_GONE],
     "gateway-tool-errors": [FAILED],
-    "gateway-latency": [OK, SLOW, FAILED],
-    "gateway-tool-calls-by-tool": [OK, SLOW, FAILED],
+    "gateway-latency": [OK, SLOW, FAILED, SESSION_GONE],
+    "gateway-tool-calls-by-tool": [OK, SLOW, FAILED, SESSION_GONE],
     "gateway-tool-errors-by-tool": [FAILED],
-    "gateway-latency-by-tool": [OK, SLOW, FAILED],
+    "gateway-latency-by-tool": [OK, SLOW, FAILED, SESSION_GONE],
+    "gateway-admitted-requests": [OK, SLOW, FAILED, LIST, SESSION_GONE],
+    "gateway-server-errors": [FAILED],
+    "gateway-session-errors": [SESSION_GONE],
     "gateway-denials": DENIED,
 }
 

@@ -101,3 +101,18 @@ def test_the_condition_reader_reads_only_the_planned_form() -> None:
     assert limit_of("all(result[0].Values, {# <= 1e-05})") == 1e-05
     assert limit_of("any(result[0].Values, {# <= 0.001})") is None
     assert limit_of(None) is None
+
+
+def test_a_5xx_threshold_looser_than_the_budget_is_a_violation() -> None:
+    props = template("stateful")
+    metric(props, "server-5xx-ratio")["successCondition"] = "all(result[0].Values, {# <= 0.05})"
+    (message,) = judge(props)
+    assert "'server-5xx-ratio' passes up to 0.05, looser than the SLO allows (0.005)" in message
+
+
+def test_a_check_the_slo_sets_no_limit_for_is_a_violation() -> None:
+    """A renamed check would otherwise escape the comparison with the SLO altogether."""
+    props = template("strict")
+    metric(props, "tool-error-ratio")["name"] = "errors-anything-goes"
+    (message,) = judge(props)
+    assert "metric 'errors-anything-goes' is not a check the SLO defines a limit for" in message
