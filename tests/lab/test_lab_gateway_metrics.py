@@ -100,7 +100,7 @@ def test_real_lines_feed_the_gateway_metrics(dev_lab: RunningLab) -> None:
     server = {"Tenant": "research", "Server": "docs-search"}
     assert set(published) == {
         "gateway-requests", "gateway-tool-calls", "gateway-latency",
-        "gateway-tool-calls-by-tool", "gateway-latency-by-tool",
+        "gateway-tool-calls-by-tool", "gateway-latency-by-tool", "gateway-admitted-requests",
     }  # fmt: skip
     assert published["gateway-tool-calls"] == (server, 1.0)
     assert published["gateway-tool-calls-by-tool"] == ({**server, "Tool": "whoami"}, 1.0)
