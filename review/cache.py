@@ -14,6 +14,7 @@ git-ignored); ``off`` turns it off, which is what ``python -m review --no-cache`
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -36,6 +37,7 @@ ENVIRONMENT_PREFIXES = ("MCP_FLEET_", "PULUMI_")
 """Variables the program, the pack or the review read (``MCP_FLEET_REVIEW_AS_OF``,
 ``MCP_FLEET_STACK_FILE``, ``PULUMI_*``): all of them count, the cache's own location aside."""
 ENVIRONMENT_EXTRA = ("PYTHONPATH",)
+AS_OF_VARIABLE = "MCP_FLEET_REVIEW_AS_OF"
 
 
 def cache_dir() -> Path | None:
@@ -88,7 +90,8 @@ def _environment() -> dict[str, Any]:
     }
 
 
-def _digest(document: Mapping[str, Any]) -> str:
+def digest(document: Mapping[str, Any]) -> str:
+    """The key of ``document``: SHA-256 of its canonical JSON."""
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
@@ -101,7 +104,7 @@ def render_key(stack: str, project_dir: Path, config_file: Path | None) -> str:
     """Everything a render depends on: the project's files (program, settings code, stack
     files, catalog, ``uv.lock``), a stack file given instead, the review's own code, the
     interpreter and its packages, and the environment the program reads."""
-    return _digest(
+    return digest(
         {
             "format": FORMAT,
             "kind": "render",
@@ -113,10 +116,20 @@ def render_key(stack: str, project_dir: Path, config_file: Path | None) -> str:
     )
 
 
+def judged_on() -> str | None:
+    """The day the pack judges time-bound policies by when no as-of date pins it: today in
+    UTC, as ``policy/rule_config.py`` reads it. A scan 30 days old passes today and fails
+    tomorrow, so yesterday's analysis is not today's."""
+    if os.environ.get(AS_OF_VARIABLE):
+        return None  # the variable itself is in the environment part of the key
+    return dt.datetime.now(dt.UTC).date().isoformat()
+
+
 def policy_key(render: str, project_dir: Path, pack_dir: Path, config_file: Path) -> str:
     """A policy analysis: the render's key (the stack's config and resources), the project's
-    ``Pulumi.yaml`` (the stack tags), the pack's files and its config file."""
-    return _digest(
+    ``Pulumi.yaml`` (the stack tags), the pack's files, its config file and the day it judges
+    by."""
+    return digest(
         {
             "format": FORMAT,
             "kind": "policy",
@@ -124,6 +137,7 @@ def policy_key(render: str, project_dir: Path, pack_dir: Path, config_file: Path
             "project_file": file_digest(project_dir / "Pulumi.yaml"),
             "pack": directory_identity(pack_dir, exclude=cache_dir()),
             "config_file": _file_identity(config_file),
+            "judged_on": judged_on(),
             "environment": _environment(),
         }
     )

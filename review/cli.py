@@ -14,25 +14,27 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from review import cache
-from review.model import Review
-from review.pipeline import ReviewInputError, ReviewRequest
+from review import cache, report_cache
 from review.render import PROJECT_DIR
-from review.report_json import render_json, review_document
-from review.report_markdown import render_markdown
-from review.report_text import print_text, render_text
-from review.stack_reviews import StackReview, project_stacks, review_stacks
-from stacks.errors import SettingsError
-from stacks.stack_file import STACK_FILE_VARIABLE, read_project_name, read_stack_config
+from review.request import ReviewRequest, project_stacks
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from review.model import Review
+    from review.stack_reviews import StackReview
+
+# Everything heavier (the pipeline, the SDK's protobufs, the settings models and botocore, the
+# report writers) is imported only once the review cache has no finished report to print:
+# see ``run_review``.
 
 EXIT_OK = 0
 EXIT_POLICY_VIOLATION = 1
@@ -52,17 +54,69 @@ app = typer.Typer(
 )
 
 
-def write_report(review: Review, output_format: OutputFormat, output: Path | None) -> None:
-    """Format the report model and send it to ``output`` (or stdout)."""
+def console_text(reviewed: Sequence[StackReview], console: Console) -> str:
+    """The text report as ``console`` would print it (colours and width included)."""
+    from review.report_text import print_text
+
+    with console.capture() as captured:
+        for r in reviewed:
+            if len(reviewed) > 1:
+                console.rule(r.review.stack)
+            print_text(r.review, console)
+    return captured.get()
+
+
+def formatted_report(
+    reviewed: Sequence[StackReview], output_format: OutputFormat, console: Console | None
+) -> str:
+    """The report's text: one stack alone, several as one document (markdown: one pull
+    request comment); the text report on ``console`` when there is one, else plain."""
+    if output_format is OutputFormat.MARKDOWN:
+        from review.report_markdown import render_markdown
+
+        return render_markdown([r.section() for r in reviewed])
     if output_format is OutputFormat.JSON:
-        text = render_json(review)
-    elif output is None:
-        print_text(review, Console())
-        return
-    else:
-        text = render_text(review)
+        from review.report_json import render_json, review_document
+
+        if len(reviewed) == 1:
+            return render_json(reviewed[0].review)
+        document = {"stacks": [review_document(r.review) for r in reviewed]}
+        return json.dumps(document, indent=2) + "\n"
+    if console is not None:
+        return console_text(reviewed, console)
+    from review.report_text import render_text
+
+    return "\n".join(render_text(r.review) for r in reviewed)
+
+
+def output_form(
+    output_format: OutputFormat, output: Path | None
+) -> tuple[dict[str, Any], Console | None]:
+    """What the report's text depends on besides the review, and the console to print the
+    text report on (None: a file or a format with no colours gets the same text anywhere)."""
+    if output_format is not OutputFormat.TEXT:
+        return {"format": str(output_format)}, None
+    if output is not None:
+        return {"format": "text", "to": "file"}, None
+    from rich.console import Console
+
+    console = Console()
+    return {
+        "format": "text",
+        "to": "console",
+        "width": console.width,
+        "color_system": console.color_system,
+        "terminal": console.is_terminal,
+        "dumb": console.is_dumb_terminal,
+        "encoding": console.encoding,
+        "legacy_windows": console.legacy_windows,
+    }, console
+
+
+def emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
+        sys.stdout.flush()
     else:
         write_output(output, text)
 
@@ -111,6 +165,8 @@ def stack_file_named(config_file: Path | None) -> Iterator[None]:
     if config_file is None:
         yield
         return
+    from stacks.stack_file import STACK_FILE_VARIABLE
+
     previous = os.environ.get(STACK_FILE_VARIABLE)
     os.environ[STACK_FILE_VARIABLE] = str(config_file)
     try:
@@ -122,11 +178,14 @@ def stack_file_named(config_file: Path | None) -> Iterator[None]:
             os.environ[STACK_FILE_VARIABLE] = previous
 
 
-def check_stack_files(requests: list[ReviewRequest]) -> None:
+def check_stack_files(requests: Sequence[ReviewRequest]) -> None:
     """Refuse a project or stack file that is not YAML, repeats a key, or has the wrong shape.
 
     The render and the policy run would otherwise meet it first and end in a traceback.
     """
+    from stacks.errors import SettingsError
+    from stacks.stack_file import read_project_name, read_stack_config
+
     for request in requests:
         project_file = request.project_dir / "Pulumi.yaml"
         path = request.config_file or request.project_dir / f"Pulumi.{request.stack}.yaml"
@@ -143,30 +202,43 @@ def exit_status(review: Review) -> int:
     return EXIT_POLICY_VIOLATION if review.mandatory_violations else EXIT_OK
 
 
-def write_reports(
-    reviewed: list[StackReview], output_format: OutputFormat, output: Path | None
-) -> None:
-    """One stack as before; several as one document (markdown: one pull request comment)."""
-    if output_format is OutputFormat.MARKDOWN:
-        text = render_markdown([r.section() for r in reviewed])
-    elif len(reviewed) == 1:
-        write_report(reviewed[0].review, output_format, output)
-        return
-    elif output_format is OutputFormat.JSON:
-        text = json.dumps({"stacks": [review_document(r.review) for r in reviewed]}, indent=2)
-        text += "\n"
-    elif output is None:
-        console = Console()
-        for r in reviewed:
-            console.rule(r.review.stack)
-            print_text(r.review, console)
-        return
-    else:
-        text = "\n".join(render_text(r.review) for r in reviewed)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        write_output(output, text)
+def run_review(
+    requests: Sequence[ReviewRequest],
+    base: str | None,
+    output_format: OutputFormat,
+    console: Console | None,
+) -> report_cache.StoredReport:
+    """Render, analyze and report: what a review costs when the cache has no report for it."""
+    from review.pipeline import ReviewInputError
+    from review.stack_reviews import review_stacks
+
+    check_stack_files(requests)
+    try:
+        reviewed = review_stacks(requests, base)
+    except ReviewInputError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    text = formatted_report(reviewed, output_format, console)
+    return report_cache.StoredReport(text, max(exit_status(r.review) for r in reviewed))
+
+
+def cached_review(
+    requests: Sequence[ReviewRequest],
+    base: str | None,
+    output_format: OutputFormat,
+    output: Path | None,
+) -> report_cache.StoredReport:
+    """The finished report from the review cache, else a review that then fills it."""
+    form, console = output_form(output_format, output)
+    key = report_cache.report_key(requests, base, form)
+    stored = report_cache.load(key)
+    if stored is not None:
+        return stored
+    report = run_review(requests, base, output_format, console)
+    # Stored only if no input changed while the review ran (as render and policy entries).
+    if key is not None and key == report_cache.report_key(requests, base, form):
+        report_cache.store(key, report)
+    return report
 
 
 @app.command()
@@ -248,15 +320,10 @@ def review(
         )
         for name in stacks
     ]
-    check_stack_files(requests)
-    try:
-        with stack_file_named(config_file), cache.bypassed(no_cache):
-            reviewed = review_stacks(requests, base)
-    except ReviewInputError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    write_reports(reviewed, output_format, output)
-    raise typer.Exit(max(exit_status(r.review) for r in reviewed))
+    with stack_file_named(config_file), cache.bypassed(no_cache):
+        report = cached_review(requests, base, output_format, output)
+    emit(report.text, output)
+    raise typer.Exit(report.exit_code)
 
 
 def main() -> None:

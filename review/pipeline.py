@@ -7,7 +7,6 @@ Every failure a user can cause ends in ``ReviewInputError`` with one clear messa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from review import cache
@@ -20,7 +19,8 @@ from review.analyze import (
 )
 from review.policy_codec import decode_report, encode_report
 from review.policy_config import PolicyConfigError
-from review.render import PROJECT_DIR, RenderedStack, RenderError, render_stack
+from review.render import RenderedStack, RenderError, render_stack
+from review.request import ReviewRequest
 from stacks.errors import SettingsError
 from stacks.fleet_plan import Settings
 
@@ -29,25 +29,14 @@ class ReviewInputError(Exception):
     """The review cannot run with what it was given; the message says what to fix."""
 
 
-@dataclass(frozen=True)
-class ReviewRequest:
-    stack: str
-    project_dir: Path = PROJECT_DIR
-    config_file: Path | None = None
-    """A stack file to use instead of ``Pulumi.<stack>.yaml`` in the project."""
-    pack_dir: Path | None = None
-    """The policy pack; ``policy/`` in the project when not given."""
-    policy_config_file: Path | None = None
-    """The pack's config; ``<pack>/config/<stack>.json`` when not given."""
-    check_policy: bool = True
-
-    @property
-    def pack(self) -> Path:
-        return self.pack_dir or self.project_dir / "policy"
-
-    @property
-    def policy_config(self) -> Path:
-        return self.policy_config_file or self.pack / "config" / f"{self.stack}.json"
+__all__ = [
+    "ReviewInputError",
+    "ReviewRequest",
+    "check_policy",
+    "plan",
+    "policy_diagnostics",
+    "render",
+]
 
 
 def render(request: ReviewRequest) -> RenderedStack:

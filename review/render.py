@@ -69,6 +69,17 @@ class RenderedStack:
             yield from self.descendants_of(child["urn"])
 
 
+def report_order(record: dict[str, Any]) -> tuple[bool, str, str]:
+    """Resources in a stable order: explicit providers first (a resource names its provider,
+    so the engine's view lists them before their users), then by type and URN.
+
+    The SDK registers resources from asyncio tasks, so the order they arrive in can differ
+    between two renders of the same program; sorted, two renders of the same inputs give the
+    same report, byte for byte, whether rendered or read from the cache.
+    """
+    return (not record["type"].startswith("pulumi:providers:"), record["type"], record["urn"])
+
+
 def run_worker(stack: str, project_dir: Path, config_file: Path | None) -> bytes:
     """The render worker's JSON output for ``stack``: one fresh render, in its own process."""
     with tempfile.TemporaryDirectory(prefix="mcp-fleet-render-") as scratch:
@@ -118,7 +129,7 @@ def render_stack(
     return RenderedStack(
         result["project"],
         result["stack"],
-        result["resources"],
+        sorted(result["resources"], key=report_order),
         result.get("root") or {},
         dict(result.get("config") or {}),
         tuple(result.get("secretKeys") or ()),

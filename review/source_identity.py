@@ -87,10 +87,12 @@ def _git_identity(directory: Path, exclude: Path | None) -> str | None:
     digest = hashlib.sha256(b"git\0" + (tree.stdout.strip() or b"no-tree") + b"\0")
     base = directory.resolve()
     for relative in changed:
-        path = toplevel / relative
-        if exclude is not None and path.resolve().is_relative_to(exclude):
+        # The parent resolved, not the path: a symlink is an entry of its own (its target
+        # counts), wherever it points.
+        path = (toplevel / relative).parent.resolve() / Path(relative).name
+        if exclude is not None and path.is_relative_to(exclude):
             continue
-        inside = path.resolve().relative_to(base).as_posix()
+        inside = path.relative_to(base).as_posix()
         digest.update(f"{inside}\0{file_digest(path)}\0".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 

@@ -345,7 +345,45 @@ def test_a_cached_review_is_byte_identical_and_renders_nothing(
         return
     bypassed = run("no-cache", "--no-cache")
     assert (worker.calls, analyze.calls) == (2, 2), "--no-cache renders and analyzes afresh"
-    assert bypassed[0] == uncached[0]
+    assert bypassed == uncached, "two renders of the same inputs differ (resource order?)"
+
+
+PROVIDER = "pulumi:providers:kubernetes"
+
+
+def record(urn_name: str, type_token: str) -> dict[str, object]:
+    urn = f"urn:pulumi:dev::tiny::{type_token}::{urn_name}"
+    return {"urn": urn, "type": type_token, "name": urn_name, "parent": None}
+
+
+def test_resources_come_in_one_order_whatever_order_they_registered_in(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SDK registers from asyncio tasks: the arrival order varies, the report must not."""
+    records = [
+        record("b", "aws:s3/bucket:Bucket"),
+        record("cluster", PROVIDER),
+        record("a", "kubernetes:core/v1:Namespace"),
+        record("a", "aws:s3/bucket:Bucket"),
+        record("a", "mcp-fleet:fleet:McpServer"),
+    ]
+    orders = [records, records[::-1], records[2:] + records[:2]]
+
+    def worker(stack: str, project_dir: Path, config_file: Path | None) -> bytes:
+        resources = orders.pop()
+        return json.dumps({"project": "tiny", "stack": stack, "resources": resources}).encode()
+
+    monkeypatch.setattr(review.render, "run_worker", worker)
+    with cache.bypassed():
+        renders = [render_stack("dev", project) for _ in range(3)]
+    assert renders[0] == renders[1] == renders[2]
+    assert [(r["type"], r["name"]) for r in renders[0].resources] == [
+        (PROVIDER, "cluster"),  # a provider before the resources that name it
+        ("aws:s3/bucket:Bucket", "a"),
+        ("aws:s3/bucket:Bucket", "b"),
+        ("kubernetes:core/v1:Namespace", "a"),
+        ("mcp-fleet:fleet:McpServer", "a"),
+    ]
 
 
 def test_a_render_whose_inputs_changed_while_it_ran_is_not_stored(
