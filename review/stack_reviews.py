@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from policy.contract import STAGES
 from review import pipeline
 from review.changes_model import stack_changes
 from review.compare import RENDER_THREADS, compare
@@ -22,10 +20,8 @@ from review.model import Review
 from review.render import RenderedStack
 from review.report import build_review
 from review.report_markdown import StackSection
+from review.request import project_stacks as project_stacks  # where callers found it before
 from review.worktree import BaseRevisionError
-
-STAGE_ORDER = STAGES
-"""Stacks named like the stages come first, in promotion order (the contract's order)."""
 
 
 @dataclass(frozen=True)
@@ -35,17 +31,6 @@ class StackReview:
 
     def section(self) -> StackSection:
         return StackSection(self.review, self.review.changes, stack_diagram(self.rendered))
-
-
-def project_stacks(project_dir: Path) -> list[str]:
-    """Every stack with a ``Pulumi.<stack>.yaml``: dev, staging, prod first, then the rest."""
-    names = [
-        p.name.removeprefix("Pulumi.").removesuffix(".yaml")
-        for p in project_dir.glob("Pulumi.*.yaml")
-    ]
-    return sorted(
-        names, key=lambda s: (STAGE_ORDER.index(s) if s in STAGE_ORDER else len(STAGE_ORDER), s)
-    )
 
 
 def review_stacks(
