@@ -121,6 +121,11 @@ def archive_lifecycle(args: AuditTrailArgs) -> list[aws.s3.BucketLifecycleConfig
     ]
 
 
+def audit_log_group_name(name_prefix: str) -> str:
+    """The audit log group: Fluent Bit delivers to it, the sealer reads it, Insights searches it."""
+    return f"/{name_prefix}/audit"
+
+
 class AuditTrail(pulumi.ComponentResource):
     """The audit key, log group, queries, locked archive, trail, search and writer policy."""
 
@@ -146,7 +151,7 @@ class AuditTrail(pulumi.ComponentResource):
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = aws.get_caller_identity_output(opts=invoke).account_id
         partition = aws.get_partition_output(opts=invoke).partition
-        log_group_name = f"/{args.name_prefix}/audit"
+        log_group_name = audit_log_group_name(args.name_prefix)
         trail_name = f"{args.name_prefix}-audit"
         # Known before the trail exists: the key and bucket policies must name it first.
         trail_arn = pulumi.Output.concat(

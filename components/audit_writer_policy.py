@@ -1,10 +1,11 @@
 """The archive writer's IAM policy: append and lock, read back to continue the chain, never delete.
 
-The actions are those docs/audit.md lists for ``ops audit append``: it writes each batch once
-with its COMPLIANCE retain-until date (``PutObject`` + ``PutObjectRetention``), checks the
-bucket is locked, and reads the last archived record to continue the chain. It also sends
-the sealed records to the audit log group. The explicit deny repeats the bucket policy's, so
-the writer cannot delete even if someone later attaches a broader policy to its role.
+The one writer is the sealing CronJob (``components/audit_sealer.py``, ``ops audit seal``):
+it reads what Fluent Bit delivered to the audit log group (``FilterLogEvents``), writes each
+batch once with its COMPLIANCE retain-until date (``PutObject`` + ``PutObjectRetention``),
+checks the bucket is locked, and reads the last archived object (its record and cursor) to
+continue the chain. The explicit deny repeats the bucket policy's, so the writer cannot
+delete even if someone later attaches a broader policy to its role.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from components.audit_bucket_policy import PROTECTED_ACTIONS
 OBJECT_ACTIONS = ("s3:PutObject", "s3:PutObjectRetention", "s3:GetObject")
 BUCKET_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketObjectLockConfiguration")
 KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
-LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams")
+LOG_ACTIONS = ("logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogStreams")
+"""Read only: Fluent Bit writes the audit group, the sealer reads it."""
 
 
 def archive_writer_policy(
@@ -50,7 +52,7 @@ def archive_writer_policy(
                     "Resource": key_arn,
                 },
                 {
-                    "Sid": "SendToAuditLogGroup",
+                    "Sid": "ReadAuditLogGroup",
                     "Effect": "Allow",
                     "Action": list(LOG_ACTIONS),
                     "Resource": [log_group_arn, pulumi.Output.concat(log_group_arn, ":*")],

@@ -8,10 +8,14 @@ gateway's, so the pack judges it as it judges a server.
 
 from __future__ import annotations
 
+import pulumi
+
 from catalog.platform_image import load_platform_entry
 from catalog.provenance import provenance_annotations
+from components.audit_log_routing import AuditLogRoute
 from components.audit_retention import LockRetention
-from components.audit_trail import AuditTrailArgs
+from components.audit_sealer import AuditSealer, AuditSealerArgs
+from components.audit_trail import AuditTrail, AuditTrailArgs, audit_log_group_name
 from components.labels import kubernetes_labels, standard_tags
 from components.otel_collector import OtelCollectorArgs
 from components.platform_args import fleet_of, naming, policy_of
@@ -20,6 +24,8 @@ from stacks.fleet_plan import PlannedServer, Settings
 from telemetry.collector_config import OTLP_GRPC_PORT, OTLP_HTTP_PORT, CollectorConfigArgs
 from telemetry.otel_env import ServerTelemetry, collector_endpoint
 
+AUDIT_SEALER_NAMESPACE = "mcp-audit"
+"""The sealing CronJob's own namespace: nothing else runs there."""
 COLLECTOR_ENTRY = "otel-collector"
 COLLECTOR_SERVICE = "otel-collector"
 SERVER_OTLP_PROTOCOL = "grpc"
@@ -44,6 +50,35 @@ def audit_trail_args(settings: Settings) -> AuditTrailArgs:
         key_deletion_window_days=policy.service_key_deletion_window_days,
         protect=policy.audit.protect,
     )
+
+
+def audit_log_route(settings: Settings) -> AuditLogRoute:
+    """Fluent Bit's extra output: the gateway namespace's lines into the audit log group."""
+    return AuditLogRoute(audit_log_group_name(naming(settings).environment_prefix))
+
+
+def audit_sealer_args(settings: Settings, audit: AuditTrail) -> AuditSealerArgs:
+    """The CronJob sealing the audit group into this trail's archive, from the ops image."""
+    return AuditSealerArgs(
+        name_prefix=naming(settings).environment_prefix,
+        namespace=AUDIT_SEALER_NAMESPACE,
+        oidc_provider_arn=settings.cluster.oidc_provider_arn,
+        ops_image=settings.backups.ops_image,
+        region=settings.region,
+        bucket_name=audit.bucket_name,
+        log_group_name=audit.log_group_name,
+        writer_policy_arn=audit.writer_policy_arn,
+        retention_years=audit_retention_years(settings),
+        labels=kubernetes_labels(fleet_of(settings)),
+        tags=standard_tags(fleet_of(settings)),
+    )
+
+
+def audit_sealer(
+    name: str, settings: Settings, audit: AuditTrail, on_cluster: pulumi.ResourceOptions
+) -> AuditSealer:
+    """``Platform``'s one call: the sealer on the cluster, writing into ``audit``."""
+    return AuditSealer(f"{name}-audit-sealer", audit_sealer_args(settings, audit), on_cluster)
 
 
 def collector_args(settings: Settings) -> OtelCollectorArgs:

@@ -54,7 +54,7 @@ def sections(text: str) -> list[tuple[str, dict[str, str]]]:
     return parsed
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def audit_output() -> dict[str, str]:
     config = addon_config(AuditLogRoute(AUDIT_GROUP))
     extra = config["containerLogs"]["fluentBit"]["config"]["extraFiles"]
