@@ -5,6 +5,12 @@ default retention in COMPLIANCE mode for at least the stack's configured years, 
 lifecycle expiration that ends before the lock does, and have no bucket-policy statement
 allowing a delete to any principal. The archive is found like the backup buckets: by a marker
 in its resource name, bucket name or prefix, or a tag value, so an unlocked copy is judged too.
+
+And its writers append only: a role of the stack (or a managed policy attached to none) that
+may ``s3:PutObject`` into the archive must not also be able to delete from it, delete it, or
+change its lock or lifecycle (``policy/audit_writer_facts.py``), whatever the bucket policy
+says. The sealing CronJob's role carries the writer policy, which allows appending and
+denies all of those explicitly.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     Severity,
     StackValidationArgs,
@@ -19,7 +26,9 @@ from pulumi_policy import (
 )
 
 from .. import audit_bucket_facts as audit
+from .. import audit_writer_facts as writers
 from .. import bucket_facts as facts_of
+from ..reads import get, is_unknown
 from ..rule_config import config_with_defaults
 from .backup_bucket_hardened import backup_buckets
 
@@ -101,21 +110,40 @@ def problems(facts: facts_of.BucketFacts, min_years: int) -> list[str]:
     return found
 
 
+def archive_arns(bucket: PolicyResource) -> list[str]:
+    """The archive's ARN as identity policies name it (known names only)."""
+    names = {get(bucket.props, key) for key in ("arn", "bucket", "id")}
+    known = {n for n in names if isinstance(n, str) and n and not is_unknown(n)}
+    return sorted({n if n.startswith("arn:") else f"arn:aws:s3:::{n}" for n in known})
+
+
 def _check(args: StackValidationArgs, report: ReportViolation) -> None:
     config = config_with_defaults(args, SCHEMA)
     marker = str(config.get("auditMarker") or "audit-archive")
     min_years = int(config.get("minRetentionYears") or 7)
-    for facts in backup_buckets(list(args.resources), marker):
+    resources = list(args.resources)
+    grantees = writers.grantees(resources)
+    for facts in backup_buckets(resources, marker):
+        name = facts.bucket.name
         for problem in problems(facts, min_years):
-            report(f"audit bucket {facts.bucket.name!r}: {problem}", facts.bucket.urn)
+            report(f"audit bucket {name!r}: {problem}", facts.bucket.urn)
+        arns = archive_arns(facts.bucket)
+        for grantee in grantees if arns else []:
+            for removal in writers.removals(grantee, arns) or []:
+                report(
+                    f"audit bucket {name!r}: {grantee.label} writes the archive and may "
+                    f"also {removal}; an audit writer may only append: remove that grant "
+                    "or deny it explicitly (components/audit_writer_policy.py does)",
+                    grantee.urn,
+                )
 
 
 audit_bucket_locked = StackValidationPolicy(
     name="audit-bucket-locked",
     description=(
         "The audit archive is under Object Lock in COMPLIANCE mode for at least the stack's "
-        "retention, no lifecycle rule expires records before the lock ends, and no bucket "
-        "policy statement allows a delete."
+        "retention, no lifecycle rule expires records before the lock ends, no bucket "
+        "policy statement allows a delete, and no role that writes it may delete or unlock."
     ),
     validate=_check,
     enforcement_level=EnforcementLevel.MANDATORY,
