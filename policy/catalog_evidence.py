@@ -58,7 +58,10 @@ def _annotations(props: Any) -> tuple[CatalogEvidence | None, str, str]:
     return None, str(entry_text), str(signature_text or "")
 
 
-def _verified(entry: dict[str, Any], block: Any, config: Mapping[str, Any]) -> CatalogEvidence:
+def verified_evidence(
+    entry: dict[str, Any], block: Any, config: Mapping[str, Any]
+) -> CatalogEvidence:
+    """``entry`` (without its signature) and its signature ``block``, checked against ``config``."""
     try:
         trusted = approver_keys(config)
     except TrustConfigError as error:
@@ -105,4 +108,4 @@ def catalog_evidence(props: Any, config: Mapping[str, Any]) -> CatalogEvidence:
         block = json.loads(signature_text)
     except ValueError as error:
         return CatalogEvidence("malformed", f"{CATALOG_SIGNATURE_ANNOTATION} is not JSON: {error}")
-    return _verified(entry, block, config)
+    return verified_evidence(entry, block, config)

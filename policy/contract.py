@@ -64,6 +64,9 @@ CATALOG_ENTRY_ANNOTATION: Final = f"{PREFIX}/catalog-entry"
 """The signed catalog entry a Deployment runs, as canonical JSON."""
 CATALOG_SIGNATURE_ANNOTATION: Final = f"{PREFIX}/catalog-signature"
 """The entry's signature block, as JSON."""
+REMOTE_CATALOG_ENTRIES_ANNOTATION: Final = f"{PREFIX}/remote-catalog-entries"
+"""On the gateway's Deployment: ``{route: {"entry": ..., "signature": ...}}`` of every remote
+server it routes to, each the signed catalog entry as canonical JSON, like the two above."""
 
 # --- stages -----------------------------------------------------------------------------------
 
