@@ -13,7 +13,7 @@ from pathlib import Path
 import pulumi
 
 from catalog.entry import SessionMode
-from catalog.provenance import provenance_annotations
+from catalog.provenance import provenance_annotations, remote_entries_annotations
 from components.access_log_bucket import AccessLogBucketArgs
 from components.alarms import AlarmScope
 from components.backup_bucket import BackupBucketArgs
@@ -215,7 +215,11 @@ def gateway_args(
             if server.entry.remote is not None
         ),
         target_cpu_utilization=settings.fleet.target_cpu_utilization,
-        deployment_annotations=provenance_annotations(entry),
+        # The signed entries of the remote servers it routes to: what the pack verifies.
+        deployment_annotations={
+            **provenance_annotations(entry),
+            **remote_entries_annotations({s.name: s.entry for s in remote_servers(settings)}),
+        },
     )
 
 
