@@ -8,6 +8,7 @@ each with audit-bucket-locked and nothing else.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -22,6 +23,7 @@ from tests.review.test_policy_pack import with_changed
 pytestmark = pytest.mark.xdist_group("review-policy-pack")
 
 ARCHIVE = "mcp-audit-archive"
+WRITER = "mcp-audit-writer"
 LOCK = "mcp-audit-archive-object-lock"
 POLICY = "audit-bucket-locked"
 
@@ -34,11 +36,24 @@ def three_years(properties: dict[str, Any]) -> None:
     properties["rule"]["defaultRetention"] = {"mode": "COMPLIANCE", "years": 3}
 
 
+def writer_may_delete(properties: dict[str, Any]) -> None:
+    """The writer policy's explicit Deny turned into an Allow: it may now delete records."""
+    document = json.loads(properties["policy"])
+    for statement in document["Statement"]:
+        if statement["Sid"] == "NeverDeleteOrUnlock":
+            statement["Effect"] = "Allow"
+    properties["policy"] = json.dumps(document)
+
+
 VARIANTS: dict[str, tuple[Callable[[RenderedStack], RenderedStack], str]] = {
     "unlocked": (lambda r: with_changed(r, ARCHIVE, unlocked), "Object Lock is not enabled"),
     "short retention": (
         lambda r: with_changed(r, LOCK, three_years),
         "the default retention (COMPLIANCE for 3 years) is shorter than this stack's 10 years",
+    ),
+    "writer may delete": (
+        lambda r: with_changed(r, WRITER, writer_may_delete),
+        "writes the archive and may also s3:DeleteObject on",
     ),
 }
 
@@ -69,7 +84,7 @@ def test_the_rendered_prod_archive_passes_the_policy(judged: Mapping[str, Policy
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_an_unlocked_or_briefly_locked_archive_fails_the_pack(
+def test_an_unlocked_briefly_locked_or_deletable_archive_fails_the_pack(
     variant: str, judged: Mapping[str, PolicyReport]
 ) -> None:
     _, message = VARIANTS[variant]
