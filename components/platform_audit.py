@@ -12,6 +12,7 @@ import pulumi
 
 from catalog.platform_image import load_platform_entry
 from catalog.provenance import provenance_annotations
+from components.audit_control_plane import check_control_plane_audit
 from components.audit_log_routing import AuditLogRoute
 from components.audit_retention import LockRetention
 from components.audit_sealer import AuditSealer, AuditSealerArgs
@@ -74,11 +75,14 @@ def audit_sealer_args(settings: Settings, audit: AuditTrail) -> AuditSealerArgs:
     )
 
 
-def audit_sealer(
+def audit_delivery(
     name: str, settings: Settings, audit: AuditTrail, on_cluster: pulumi.ResourceOptions
 ) -> AuditSealer:
-    """``Platform``'s one call: the sealer on the cluster, writing into ``audit``."""
-    return AuditSealer(f"{name}-audit-sealer", audit_sealer_args(settings, audit), on_cluster)
+    """``Platform``'s one call for issue 13's delivery: the sealer on the cluster, writing
+    into ``audit``, and the warning when the cluster's control-plane audit log is off."""
+    sealer = AuditSealer(f"{name}-audit-sealer", audit_sealer_args(settings, audit), on_cluster)
+    check_control_plane_audit(settings.cluster.name, settings.region, sealer)
+    return sealer
 
 
 def collector_args(settings: Settings) -> OtelCollectorArgs:
