@@ -12,10 +12,12 @@ as it was, so the catalog never holds a change the audit trail does not.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import os
 import traceback
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -114,6 +116,70 @@ class AuditDestination:
         return AuditArchive(
             s3_client(self.endpoint_url, self.region), (self.bucket or "").strip(), self.prefix
         )
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """Who records a catalog change and where: the options every audited command shares.
+
+    A command decorated with :func:`audited` takes one ``audit: AuditOptions`` parameter;
+    its command line gets ``--user``, ``--audit-bucket``, ``--audit-log``, ``--audit-prefix``,
+    ``--retention-years``, ``--endpoint-url`` and ``--region`` after its own options.
+    """
+
+    user: User = None
+    audit_bucket: AuditBucket = None
+    audit_log: AuditLog = None
+    audit_prefix: AuditPrefix = DEFAULT_PREFIX
+    retention_years: RetentionYears = DEFAULT_RETENTION_YEARS
+    endpoint_url: EndpointUrl = None
+    region: Region = None
+
+    @property
+    def operator(self) -> str:
+        return operator(self.user)
+
+    def destination(self) -> AuditDestination:
+        """The one destination given, checked before anything changes."""
+        return destination(
+            self.audit_bucket,
+            self.audit_log,
+            self.audit_prefix,
+            self.retention_years,
+            self.endpoint_url,
+            self.region,
+        )
+
+
+def audited(command: Callable[..., None]) -> Callable[..., None]:
+    """The typer command with ``audit: AuditOptions`` spread into the shared options.
+
+    Typer reads a command's parameters from its signature, so the wrapper shows the
+    command's own parameters followed by :class:`AuditOptions`' fields, and hands the
+    command those fields as one value.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    own = [parameter for parameter in signature.parameters.values() if parameter.name != "audit"]
+    hints = inspect.get_annotations(AuditOptions, eval_str=True)
+    shared = [
+        inspect.Parameter(
+            field.name,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=field.default,
+            annotation=hints[field.name],
+        )
+        for field in fields(AuditOptions)
+    ]
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        options = AuditOptions(**{p.name: kwargs.pop(p.name, p.default) for p in shared})
+        command(*args, audit=options, **kwargs)
+
+    parameters = own + shared
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
+    return run
 
 
 def operator(user: str | None) -> str:

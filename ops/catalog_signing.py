@@ -23,18 +23,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from audit.defaults import DEFAULT_PREFIX, DEFAULT_RETENTION_YEARS
 from ops.catalog_audit import (
-    AuditBucket,
-    AuditLog,
-    AuditPrefix,
-    EndpointUrl,
+    AuditOptions,
     Reason,
-    Region,
-    RetentionYears,
-    User,
-    destination,
-    operator,
+    audited,
     reported,
     restored_on_failure,
 )
@@ -144,6 +136,7 @@ def keygen(
 
 
 @catalog_app.command()
+@audited
 def sign(
     key: KeyOption,
     files: Files,
@@ -151,13 +144,8 @@ def sign(
     signer: Annotated[
         str, typer.Option("--signer", help="Approver's name; default: the name on the public key.")
     ] = "",
-    user: User = None,
-    audit_bucket: AuditBucket = None,
-    audit_log: AuditLog = None,
-    audit_prefix: AuditPrefix = DEFAULT_PREFIX,
-    retention_years: RetentionYears = DEFAULT_RETENTION_YEARS,
-    endpoint_url: EndpointUrl = None,
-    region: Region = None,
+    *,
+    audit: AuditOptions,
 ) -> None:
     """Approve entries: sign each one's canonical JSON, write its signature block and record
     the approval (an audit event per entry; if it cannot be written, no file changes)."""
@@ -168,9 +156,7 @@ def sign(
     key_id = signing.key_id(private_key.public_key())
     name = signer or signing.default_signer(private_key)
     with reported():
-        where = destination(
-            audit_bucket, audit_log, audit_prefix, retention_years, endpoint_url, region
-        )
+        where = audit.destination()
         if not (signing.KEYS_DIR / f"{key_id}.pem").is_file():
             typer.echo(
                 f"warning: key {key_id} is not in {signing.KEYS_DIR}; nothing trusts it yet",
@@ -181,7 +167,7 @@ def sign(
             for path in files:
                 block = signing.sign_file(path, private_key, name)
                 entry = load_entry(path)
-                events.append(approval(entry.name, entry.version, key_id, operator(user), reason))
+                events.append(approval(entry.name, entry.version, key_id, audit.operator, reason))
                 typer.echo(
                     f"{path}: signed by {name} with key {block['keyId']} ({block['algorithm']})"
                 )

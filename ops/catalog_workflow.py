@@ -24,19 +24,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from audit.defaults import DEFAULT_PREFIX, DEFAULT_RETENTION_YEARS
 from ops.catalog_audit import (
-    AuditBucket,
     AuditDestination,
-    AuditLog,
-    AuditPrefix,
-    EndpointUrl,
+    AuditOptions,
     Reason,
-    Region,
-    RetentionYears,
-    User,
-    destination,
-    operator,
+    audited,
     reported,
     restored_on_failure,
 )
@@ -88,17 +80,13 @@ def _resign_hint(path: Path, had_approval: bool) -> None:
 
 
 @catalog_app.command()
+@audited
 def register(
     file: Annotated[Path, typer.Argument(help="The new entry (or the new version, in place).")],
     reason: Reason,
     catalog_dir: CatalogDir = CATALOG_DIR,
-    user: User = None,
-    audit_bucket: AuditBucket = None,
-    audit_log: AuditLog = None,
-    audit_prefix: AuditPrefix = DEFAULT_PREFIX,
-    retention_years: RetentionYears = DEFAULT_RETENTION_YEARS,
-    endpoint_url: EndpointUrl = None,
-    region: Region = None,
+    *,
+    audit: AuditOptions,
 ) -> None:
     """Enter a server (or a new version) in the catalog, unapproved; record who and why."""
     from audit.catalog_events import registration
@@ -112,10 +100,8 @@ def register(
                 f"{target}: {entry.name} is already registered; edit that file for a new "
                 f"version and run `python -m ops catalog register {target}`"
             )
-        event = registration(entry.name, entry.version, entry.owner.team, operator(user), reason)
-        where = destination(
-            audit_bucket, audit_log, audit_prefix, retention_years, endpoint_url, region
-        )
+        event = registration(entry.name, entry.version, entry.owner.team, audit.operator, reason)
+        where = audit.destination()
         with restored_on_failure([target]):
             if moving:
                 shutil.copyfile(file, target)
@@ -126,18 +112,14 @@ def register(
 
 
 @catalog_app.command()
+@audited
 def promote(
     server: Server,
     to: Annotated[str, typer.Option("--to", help="The next stage: staging or prod.")],
     reason: Reason,
     catalog_dir: CatalogDir = CATALOG_DIR,
-    user: User = None,
-    audit_bucket: AuditBucket = None,
-    audit_log: AuditLog = None,
-    audit_prefix: AuditPrefix = DEFAULT_PREFIX,
-    retention_years: RetentionYears = DEFAULT_RETENTION_YEARS,
-    endpoint_url: EndpointUrl = None,
-    region: Region = None,
+    *,
+    audit: AuditOptions,
 ) -> None:
     """Add the next stage to the entry's stages (dev → staging → prod); needs re-approval."""
     from audit.catalog_events import promotion
@@ -157,10 +139,8 @@ def promote(
                 f"is not the next step (stages in order: {' → '.join(STAGES)}; expected "
                 f"{expected})"
             )
-        event = promotion(server, entry.version, current, to, operator(user), reason)
-        where = destination(
-            audit_bucket, audit_log, audit_prefix, retention_years, endpoint_url, region
-        )
+        event = promotion(server, entry.version, current, to, audit.operator, reason)
+        where = audit.destination()
         _, document = read_document(path)
         stages = [*document.get("stages", []), to]
         done = _change(path, {"stages": stages}, event, where)
@@ -169,19 +149,15 @@ def promote(
 
 
 @catalog_app.command("transfer-ownership")
+@audited
 def transfer_ownership(
     server: Server,
     team: Annotated[str, typer.Option("--team", help="The new owning team (a label slug).")],
     email: Annotated[str, typer.Option("--email", help="The new owning team's address.")],
     reason: Reason,
     catalog_dir: CatalogDir = CATALOG_DIR,
-    user: User = None,
-    audit_bucket: AuditBucket = None,
-    audit_log: AuditLog = None,
-    audit_prefix: AuditPrefix = DEFAULT_PREFIX,
-    retention_years: RetentionYears = DEFAULT_RETENTION_YEARS,
-    endpoint_url: EndpointUrl = None,
-    region: Region = None,
+    *,
+    audit: AuditOptions,
 ) -> None:
     """Hand the server to another team; needs re-approval."""
     from audit.catalog_events import ownership_change
@@ -189,16 +165,15 @@ def transfer_ownership(
     with reported():
         path = _entry_path(catalog_dir, server)
         entry = _load(path)
-        event = ownership_change(server, entry.owner.team, team, operator(user), reason)
-        where = destination(
-            audit_bucket, audit_log, audit_prefix, retention_years, endpoint_url, region
-        )
+        event = ownership_change(server, entry.owner.team, team, audit.operator, reason)
+        where = audit.destination()
         done = _change(path, {"owner": {"team": team, "email": email}}, event, where)
         typer.echo(f"{path}: {server} now owned by {team} (was {entry.owner.team}); {done}")
         _resign_hint(path, entry.signature is not None)
 
 
 @catalog_app.command("slo-exception")
+@audited
 def slo_exception(
     server: Server,
     approved_by: Annotated[str, typer.Option("--approved-by", help="Who approved the deviation.")],
@@ -207,13 +182,8 @@ def slo_exception(
     ],
     reason: Reason,
     catalog_dir: CatalogDir = CATALOG_DIR,
-    user: User = None,
-    audit_bucket: AuditBucket = None,
-    audit_log: AuditLog = None,
-    audit_prefix: AuditPrefix = DEFAULT_PREFIX,
-    retention_years: RetentionYears = DEFAULT_RETENTION_YEARS,
-    endpoint_url: EndpointUrl = None,
-    region: Region = None,
+    *,
+    audit: AuditOptions,
 ) -> None:
     """Grant a deviation from the SLO baseline until a date (slo.exception); needs re-approval."""
     from audit.catalog_events import slo_exception as exception_event
@@ -224,10 +194,8 @@ def slo_exception(
             raise UsageError("--reason: an SLO exception's reason needs at least 10 characters")
         path = _entry_path(catalog_dir, server)
         entry = _load(path)
-        event = exception_event(server, approved_by, until, operator(user), reason)
-        where = destination(
-            audit_bucket, audit_log, audit_prefix, retention_years, endpoint_url, region
-        )
+        event = exception_event(server, approved_by, until, audit.operator, reason)
+        where = audit.destination()
         _, document = read_document(path)
         slo = dict(document.get("slo") or {})
         slo["exception"] = {"reason": reason.strip(), "approvedBy": approved_by, "expires": until}
