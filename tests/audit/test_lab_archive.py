@@ -2,8 +2,10 @@
 
 The real gateway (HAProxy, rendered by gateway/) in the real lab (``python -m lab up --stack
 dev``): a traced tool call with the official MCP client, an unapproved tool, a request
-without a token and a token of the wrong tenant. Both gateway replicas' raw logs (HAProxy's
-notices included) go through ``ops audit append``, as the sealer will feed them.
+without a token and a token of the wrong tenant. Both gateway replicas' raw lines (HAProxy's
+notices included) are delivered to the audit log group one stream per replica, as Fluent
+Bit's audit output sends them (``log_key log``), the catalog events beside them, and the
+sealer (``ops audit seal``) archives them, once.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import boto3
 import httpx
 import pytest
 import typer
@@ -23,6 +26,7 @@ from mcp.shared.exceptions import MCPError
 from typer.testing import CliRunner, Result
 
 from ops.audit_cli import audit_app
+from tests.audit.audit_log_group import AUDIT_GROUP, CATALOG_STREAM, create_group, deliver
 from tests.audit.lab_day import catalog_day
 from tests.gateway.haproxy import haproxy_or_skip
 from tests.lab.mcp_client import mcp_session, structured
@@ -117,14 +121,19 @@ def lab_logs(tmp_path: Path) -> tuple[list[Path], str, datetime]:
 
 
 def test_a_lab_run_is_archived_searched_and_verified(
-    s3: S3Client, locked_bucket: str, lab_logs: tuple[list[Path], str, datetime], tmp_path: Path
+    s3: S3Client, locked_bucket: str, lab_logs: tuple[list[Path], str, datetime]
 ) -> None:
     logs, trace_id, started = lab_logs
-    for log in logs:
-        ops("append", "--bucket", locked_bucket, "--input", str(log))
-    events = tmp_path / "catalog.jsonl"
-    events.write_text("".join(e.model_dump_json() + "\n" for e in catalog_day()))
-    ops("append", "--bucket", locked_bucket, "--input", str(events), "--source", "events")
+    group = boto3.client("logs", region_name="us-east-1")
+    create_group(group)
+    for gateway, log in zip(GATEWAYS, logs, strict=True):
+        lines = [line for line in log.read_text().splitlines() if line.strip()]
+        deliver(group, f"node-{gateway}-application.var.log.containers.{gateway}", lines)
+    deliver(group, CATALOG_STREAM, [e.model_dump_json() for e in catalog_day()])
+    seal = ("seal", "--bucket", locked_bucket, "--log-group", AUDIT_GROUP, "--settle-seconds", "0")
+    first = json.loads(ops(*seal, "--format", "json").stdout)
+    assert first["sealed"] >= 4 + len(catalog_day())
+    assert json.loads(ops(*seal, "--format", "json").stdout)["sealed"] == 0
 
     def search(*args: str) -> list[dict[str, Any]]:
         found = ops("search", "--bucket", locked_bucket, *args, "--format", "json")
