@@ -10,8 +10,9 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, StringConstraints
+from pydantic import AfterValidator, Field, PrivateAttr, StringConstraints
 
+from catalog.egress import EgressRule, check_unique_names
 from catalog.remote import RemoteServer
 from stacks.environment import Environment
 from stacks.model_base import (
@@ -162,6 +163,11 @@ class CatalogEntry(CatalogModel):
         default=None,
         description="for a server hosted elsewhere: url (https), sla {availability, "
         "p95LatencyMs}, credentialSecret {name, key}",
+    )
+    egress: Annotated[tuple[EgressRule, ...], AfterValidator(check_unique_names)] = Field(
+        default=(),
+        description="what the server's pods call (catalog/egress.py): a list of {name, ports, "
+        "cidrs or namespace}; none listed: only DNS and the telemetry collector",
     )
     image_signature: ImageSignature | None = None
     signature: SignatureBlock | None = None

@@ -2,12 +2,13 @@
 
 Rolling updates replace at most a quarter of the replicas at once, pods drain for the
 configured time before they stop, probes use the catalog's health paths, the pod runs under
-the Pod Security Standard "restricted", and only the load balancer may reach it.
+the Pod Security Standard "restricted", and only the gateway's pods may reach it; it may
+call only what its catalog entry declares (``egress``), besides DNS and the collector.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
@@ -18,6 +19,7 @@ from components.pod_security import restricted_container_context, restricted_pod
 from components.server_rollout import ServerRolloutObjects
 from components.server_secrets_mount import ServerSecretsMount
 from components.server_service import server_service_spec
+from components.tenant_network import EgressDependency, GatewayPeer, server_network_policy
 from delivery import manifests
 from delivery.plan import RolloutPlan
 from policy.contract import component_type
@@ -62,8 +64,8 @@ class McpServerArgs:
     environment: str
     """Handed to the server as MCP_ENVIRONMENT, so its log lines say where they come from."""
     namespace: pulumi.Input[str]
-    load_balancer_cidrs: pulumi.Input[Sequence[str]]
-    """Where the load balancer's nodes live: the only sources the NetworkPolicy admits."""
+    gateway: GatewayPeer
+    """The gateway's namespace and pod labels: the only caller the NetworkPolicy admits."""
     labels: Mapping[str, str]
     """The server's standard labels, on every object and pod."""
     rollout: Rollout
@@ -265,27 +267,13 @@ def _metadata(
 
 
 def _network_policy(args: McpServerArgs) -> k8s.networking.v1.NetworkPolicySpecArgs:
-    """Only the load balancer's subnets may reach the pods, and only on the server's port."""
-    return k8s.networking.v1.NetworkPolicySpecArgs(
-        pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector_labels(args.server)),
-        policy_types=["Ingress"],
-        ingress=[
-            k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                from_=pulumi.Output.from_input(args.load_balancer_cidrs).apply(
-                    lambda cidrs: [
-                        k8s.networking.v1.NetworkPolicyPeerArgs(
-                            ip_block=k8s.networking.v1.IPBlockArgs(cidr=cidr)
-                        )
-                        for cidr in cidrs
-                    ]
-                ),
-                ports=[
-                    k8s.networking.v1.NetworkPolicyPortArgs(
-                        port=args.server.entry.port, protocol="TCP"
-                    )
-                ],
-            )
-        ],
+    """In from the gateway's pods on the server's port; out to the entry's declared egress."""
+    server = args.server
+    return server_network_policy(
+        selector_labels(server),
+        server.entry.port,
+        args.gateway,
+        [EgressDependency.from_catalog(rule) for rule in server.entry.egress],
     )
 
 

@@ -63,11 +63,11 @@ class Platform(pulumi.ComponentResource):
         )
         on_cluster = pulumi.ResourceOptions(parent=self, providers=[self.kubernetes])
 
-        # Declared tenants with servers: the namespaces the program created before issue 12.
-        declared = [t for t in settings.tenant_settings if t.name in settings.tenants]
+        # Every declared tenant, with or without servers yet, gets its boundary and limits.
+        declared = list(settings.tenant_settings)
         self.tenants = {t.name: build_tenant(name, settings, t, self, on_cluster) for t in declared}
         cidrs = load_balancer_cidrs(settings.network.public_subnet_ids, parent=self)
-        self.servers = self._servers(name, settings, cidrs, on_cluster)
+        self.servers = self._servers(name, settings, on_cluster)
         self.gateway = Gateway(f"{name}-gateway", gateway_args(settings, cidrs), opts=on_cluster)
         self.load_balancer = LoadBalancer(
             f"{name}-lb", load_balancer_args(settings, self.servers), opts=on_cluster
@@ -129,7 +129,6 @@ class Platform(pulumi.ComponentResource):
         self,
         name: str,
         settings: Settings,
-        cidrs: pulumi.Output[list[str]],
         on_cluster: pulumi.ResourceOptions,
     ) -> dict[str, McpServer]:
         """One McpServer per planned server, in its tenant's namespace with its secrets and
@@ -138,9 +137,7 @@ class Platform(pulumi.ComponentResource):
             server.name: McpServer(
                 f"{name}-{server.name}",
                 replace(
-                    server_args(
-                        settings, server, self.tenants[server.tenant].namespace.namespace, cidrs
-                    ),
+                    server_args(settings, server, self.tenants[server.tenant].namespace.namespace),
                     secrets=self.tenants[server.tenant].server_secrets(server.name),
                     telemetry=server_telemetry(settings, server),
                 ),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.labels import TENANT, kubernetes_labels, standard_tags
-from components.platform_args import GATEWAY_NAMESPACE, fleet_of, naming, policy_of
+from components.platform_args import fleet_of, naming, policy_of
 from components.platform_audit import collector_egress
 from components.server_secrets_mount import ServerSecretsMount
 from components.tenant_key import TenantKey, TenantKeyArgs, tenant_log_group_name
@@ -65,10 +65,6 @@ def tenant_namespace_args(
         labels=labels,
         quota=tenant.quota,
         container_defaults=tenant.container_defaults,
-        gateway_namespace=GATEWAY_NAMESPACE,
-        server_ports=tuple(
-            sorted({server.entry.port for server in own_servers(settings, tenant.name)})
-        ),
         tenant_namespaces=frozenset(t.namespace for t in settings.tenant_settings),
         namespace_resource_name=f"{platform_name}-ns-{tenant.name}",
         namespace_aliases=(pulumi.Alias(parent=platform),),

@@ -1,15 +1,16 @@
 """A tenant's namespace: the Kubernetes boundary around its servers.
 
 Pod Security "restricted" enforced, a ResourceQuota and LimitRange from the tenant's settings,
-and network isolation in both directions: everything denied, then exactly what the tenant's
-servers need admitted: DNS answers from kube-dns, calls from the gateway's namespace on the
-servers' ports, and the dependencies the tenant declared. Nothing admits another tenant's
-namespace, so no pod of one tenant reaches another's servers.
+and network isolation in both directions: everything denied, then for every pod of the tenant
+only DNS answers from kube-dns and the platform's own dependencies (the telemetry collector).
+What a server admits (the gateway's pods on its port) and calls (its catalog's declared
+egress) is its own NetworkPolicy (``components/tenant_network.py``), for its pods alone. A
+tenant without servers yet gets the whole boundary all the same. Nothing admits another
+tenant's namespace, so no pod of one tenant reaches another's servers.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -17,46 +18,22 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.pod_security import restricted_namespace
+from components.tenant_network import (
+    NAMESPACE_NAME_LABEL,
+    EgressDependency,
+    egress_rule,
+    namespace_selector,
+    ports,
+)
 from policy.contract import component_type
 from stacks.tenant_settings import ContainerDefaults, TenantQuota
 
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
-"""Set by Kubernetes itself on every namespace (1.22+): a selector no tenant can forge."""
 DNS_NAMESPACE = "kube-system"
 DNS_POD_LABELS = {"k8s-app": "kube-dns"}
 """CoreDNS on EKS keeps the kube-dns label for compatibility."""
 DNS_PORT = 53
 
-
-@dataclass(frozen=True)
-class EgressDependency:
-    """Somewhere the tenant's servers may call: CIDR blocks or a namespace, on given ports."""
-
-    name: str
-    ports: tuple[int, ...]
-    cidrs: tuple[str, ...] = ()
-    namespace: str | None = None
-    protocol: str = "TCP"
-
-    def problems(self, tenant_namespaces: frozenset[str], own: str) -> list[str]:
-        found = []
-        if bool(self.cidrs) == (self.namespace is not None):
-            found.append(f"dependency {self.name!r}: give cidrs or a namespace, not both or none")
-        if not self.ports or any(not 1 <= port <= 65535 for port in self.ports):
-            found.append(f"dependency {self.name!r}: ports must be 1-65535, got {self.ports}")
-        for block in self.cidrs:
-            try:
-                ipaddress.ip_network(block, strict=True)
-            except ValueError:
-                found.append(f"dependency {self.name!r}: {block!r} is not a CIDR block")
-        if self.namespace in tenant_namespaces and self.namespace != own:
-            found.append(
-                f"dependency {self.name!r}: namespace {self.namespace} belongs to another "
-                "tenant; tenants never call each other's servers directly"
-            )
-        if self.protocol not in ("TCP", "UDP", "SCTP"):
-            found.append(f"dependency {self.name!r}: protocol must be TCP, UDP or SCTP")
-        return found
+__all__ = ["NAMESPACE_NAME_LABEL", "EgressDependency", "TenantNamespace", "TenantNamespaceArgs"]
 
 
 @dataclass(frozen=True)
@@ -67,12 +44,10 @@ class TenantNamespaceArgs:
     """The tenant's standard labels (tenant, owner, environment), on every object."""
     quota: TenantQuota
     container_defaults: ContainerDefaults
-    gateway_namespace: str
-    server_ports: tuple[int, ...]
-    """The ports the tenant's servers listen on: the only ones the gateway may call."""
     tenant_namespaces: frozenset[str]
     """Every tenant namespace of the stack: a dependency inside another tenant's is refused."""
     dependencies: Sequence[EgressDependency] = field(default_factory=tuple)
+    """What every pod of the tenant may call besides DNS: the platform's collector."""
     namespace_resource_name: str | None = None
     """Only to adopt a namespace created before this component (``Platform``'s
     ``<platform>-ns-<tenant>``): keep its resource name and pass ``namespace_aliases`` with its
@@ -85,10 +60,6 @@ class TenantNamespaceArgs:
             for dependency in self.dependencies
             for problem in dependency.problems(self.tenant_namespaces, self.namespace)
         ]
-        if not self.server_ports or any(not 1 <= p <= 65535 for p in self.server_ports):
-            found.append(f"server_ports must be 1-65535, got {self.server_ports}")
-        if self.gateway_namespace in self.tenant_namespaces:
-            found.append(f"the gateway namespace {self.gateway_namespace} is a tenant namespace")
         if self.namespace not in self.tenant_namespaces:
             found.append(f"{self.namespace} is missing from tenant_namespaces")
         return found
@@ -171,18 +142,11 @@ class TenantNamespace(pulumi.ComponentResource):
         self.register_outputs({"namespace": self.namespace})
 
 
-def _namespace_selector(namespace: str) -> k8s.meta.v1.LabelSelectorArgs:
-    return k8s.meta.v1.LabelSelectorArgs(match_labels={NAMESPACE_NAME_LABEL: namespace})
-
-
-def _ports(ports: Sequence[int], protocol: str) -> list[k8s.networking.v1.NetworkPolicyPortArgs]:
-    return [k8s.networking.v1.NetworkPolicyPortArgs(port=p, protocol=protocol) for p in ports]
-
-
 def network_policies(
     args: TenantNamespaceArgs,
 ) -> dict[str, k8s.networking.v1.NetworkPolicySpecArgs]:
-    """Deny egress (ingress is denied by the restricted namespace), then the three allows."""
+    """Deny egress (ingress is denied by the restricted namespace), then DNS and the
+    dependencies every pod shares; servers' own policies admit the gateway."""
     every_pod = k8s.meta.v1.LabelSelectorArgs()
     policies = {
         "default-deny-egress": k8s.networking.v1.NetworkPolicySpecArgs(
@@ -195,25 +159,11 @@ def network_policies(
                 k8s.networking.v1.NetworkPolicyEgressRuleArgs(
                     to=[
                         k8s.networking.v1.NetworkPolicyPeerArgs(
-                            namespace_selector=_namespace_selector(DNS_NAMESPACE),
+                            namespace_selector=namespace_selector(DNS_NAMESPACE),
                             pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=DNS_POD_LABELS),
                         )
                     ],
-                    ports=[*_ports([DNS_PORT], "UDP"), *_ports([DNS_PORT], "TCP")],
-                )
-            ],
-        ),
-        "allow-gateway-ingress": k8s.networking.v1.NetworkPolicySpecArgs(
-            pod_selector=every_pod,
-            policy_types=["Ingress"],
-            ingress=[
-                k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    from_=[
-                        k8s.networking.v1.NetworkPolicyPeerArgs(
-                            namespace_selector=_namespace_selector(args.gateway_namespace)
-                        )
-                    ],
-                    ports=_ports(sorted(set(args.server_ports)), "TCP"),
+                    ports=[*ports([DNS_PORT], "UDP"), *ports([DNS_PORT], "TCP")],
                 )
             ],
         ),
@@ -222,25 +172,6 @@ def network_policies(
         policies["allow-dependencies-egress"] = k8s.networking.v1.NetworkPolicySpecArgs(
             pod_selector=every_pod,
             policy_types=["Egress"],
-            egress=[_dependency_rule(dependency) for dependency in args.dependencies],
+            egress=[egress_rule(dependency) for dependency in args.dependencies],
         )
     return policies
-
-
-def _dependency_rule(dependency: EgressDependency) -> k8s.networking.v1.NetworkPolicyEgressRuleArgs:
-    if dependency.namespace is not None:
-        peers = [
-            k8s.networking.v1.NetworkPolicyPeerArgs(
-                namespace_selector=_namespace_selector(dependency.namespace)
-            )
-        ]
-    else:
-        peers = [
-            k8s.networking.v1.NetworkPolicyPeerArgs(
-                ip_block=k8s.networking.v1.IPBlockArgs(cidr=block)
-            )
-            for block in dependency.cidrs
-        ]
-    return k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-        to=peers, ports=_ports(dependency.ports, dependency.protocol)
-    )

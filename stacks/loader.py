@@ -30,7 +30,12 @@ from stacks.plan_checks import check_region, check_stack
 from stacks.quotas import check_quotas
 from stacks.settings import ServerSettings, StackSettings
 from stacks.stack_file import stack_file_name
-from stacks.tenant_checks import check_servers_declared, check_tenant_quotas, check_tenants
+from stacks.tenant_checks import (
+    check_server_egress,
+    check_servers_declared,
+    check_tenant_quotas,
+    check_tenants,
+)
 from stacks.validation_message import describe_validation_error
 
 NAMESPACE = "mcp-fleet"
@@ -220,6 +225,7 @@ def load_settings(
     )
     check_quotas(settings, servers, stack_file)
     check_tenant_quotas(settings, servers, stack_file)
+    check_server_egress(settings, servers, stack_file)
     return Settings(
         project=project,
         stack=stack,

@@ -4,6 +4,9 @@ A server whose tenant is not declared would have no issuer at the gateway (nobod
 it); refusing it here names the key to fix instead of deploying a dead route. Each tenant's
 quota is held against its servers' capacity plan here too (``check_tenant_quotas``), so a
 ResourceQuota that would leave pods Pending at peak is refused before anything is created.
+A server's declared egress (``catalog/egress.py``) is held against the stack's tenants too
+(``check_server_egress``): a namespace rule into another tenant's namespace would open the
+boundary from the calling side.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from stacks.errors import SettingsError
+from stacks.fleet_plan import PlannedServer, tenant_namespace
 from stacks.settings import StackSettings
 from stacks.tenant_settings import PlannedWorkload, check_quota_fits, check_unique_tenants
 
@@ -51,3 +55,28 @@ def check_tenant_quotas(
             surge_percent=settings.fleet.rollout_batch_percent,
             source=f"{stack_file}: {NAMESPACE}:tenants",
         )
+
+
+def check_server_egress(
+    settings: StackSettings, servers: Sequence[PlannedServer], stack_file: str
+) -> None:
+    """No server's declared egress names another tenant's namespace; a remote declares none."""
+    owners = {tenant_namespace(tenant.name): tenant.name for tenant in settings.tenants}
+    for index, server in enumerate(servers):
+        where = (
+            f"{stack_file}: {NAMESPACE}:servers[{index}] ({server.name}, tenant "
+            f"{server.tenant}): catalog entry {server.entry.name}"
+        )
+        if server.entry.remote is not None and server.entry.egress:
+            raise SettingsError(
+                f"{where} is remote and also declares egress; a remote server has no pods here "
+                "(the gateway reaches it), remove its egress list"
+            )
+        for rule in server.entry.egress:
+            owner = owners.get(rule.namespace or "")
+            if owner is not None and owner != server.tenant:
+                raise SettingsError(
+                    f"{where}: egress {rule.name!r} names namespace {rule.namespace}, tenant "
+                    f"{owner!r}'s; tenants never call each other's servers directly: call "
+                    "that server through the gateway, or run this one for that tenant"
+                )

@@ -25,6 +25,7 @@ def catalog_entry(
     session_mode: str = "stateless",
     tier: str = "tier-2",
     image: str = IMAGE,
+    egress: list[dict[str, Any]] | None = None,
 ) -> CatalogEntry:
     document: dict[str, Any] = {
         "name": name,
@@ -50,6 +51,8 @@ def catalog_entry(
         "scan": {"tool": "trivy", "date": "2026-11-20", "critical": 0, "high": 0, "medium": 0,
                  "low": 0},
     }  # fmt: skip
+    if egress is not None:
+        document["egress"] = egress
     entry = CatalogEntry.model_validate(document)
     entry._document = document
     return entry

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from components.gateway import SELECTOR as GATEWAY_PODS
 from components.labels import REQUIRED_KEYS
+from components.platform_args import GATEWAY_NAMESPACE
 from review.render import RenderedStack
 from stacks import load_settings
 from tests.stacks.stack_config import raw_config
@@ -68,7 +70,8 @@ def test_every_server_gets_its_six_objects_under_the_platform(
             assert metadata["namespace"] == f"mcp-{planned.tenant}"
 
 
-def test_network_policy_admits_only_the_load_balancer_subnets(rendered: Rendered) -> None:
+def test_network_policy_admits_only_the_gateways_pods(rendered: Rendered) -> None:
+    """Not the load balancer's subnets any more: the ALB targets the gateway (issue 11)."""
     result = rendered("prod")
     for planned in settings_of("prod").servers:
         policy = server_resources(result, planned.name)[
@@ -77,8 +80,14 @@ def test_network_policy_admits_only_the_load_balancer_subnets(rendered: Rendered
         spec = policy["inputs"]["spec"]
         assert spec["policyTypes"] == ["Ingress"]
         (rule,) = spec["ingress"]
-        cidrs = [peer["ipBlock"]["cidr"] for peer in rule["from"]]
-        assert len(cidrs) == 3 and all(c.endswith("/24") for c in cidrs)  # the 3 public subnets
+        assert rule["from"] == [
+            {
+                "namespaceSelector": {
+                    "matchLabels": {"kubernetes.io/metadata.name": GATEWAY_NAMESPACE}
+                },
+                "podSelector": {"matchLabels": GATEWAY_PODS},
+            }
+        ]
         assert rule["ports"] == [{"port": planned.entry.port, "protocol": "TCP"}]
     # and every tenant namespace denies ingress by default
     defaults = [

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from components.fleet import McpServer, McpServerArgs, Rollout, termination_grace_seconds
-from components.labels import REQUIRED_KEYS
+from components.labels import REQUIRED_KEYS, selector_labels
+from components.tenant_network import GatewayPeer
 from stacks.fleet_plan import PlannedServer
 from tests.components.factories import planned_server, server_labels
 from tests.components.harness import Built, build, cluster, on_cluster, provider_urn
@@ -21,13 +22,17 @@ WORKLOAD_TYPES = {
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 }
-CIDRS = ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
+GATEWAY = GatewayPeer(
+    "mcp-gateway", {"app.kubernetes.io/name": "mcp-gateway", "app.kubernetes.io/component": "gw"}
+)
+ORDERS_DB = {"name": "orders-db", "ports": [5432], "cidrs": ["10.20.0.0/24", "10.21.0.0/24"]}
+INDEX = {"name": "index", "ports": [9200, 9300], "namespace": "search-index"}
 ROLLOUT = Rollout(batch_percent=25, drain_seconds=30, target_cpu_utilization=70)
 SERVERS = {
     "search": planned_server("search", min_replicas=2, max_replicas=6),
     "tickets": planned_server(
         "tickets", tenant="research", port=9090, tier="tier-3", min_replicas=1, max_replicas=3,
-        success_rate=99.0, p95_latency_ms=400,
+        success_rate=99.0, p95_latency_ms=400, egress=[ORDERS_DB, INDEX],
     ),
 }  # fmt: skip
 ANNOTATIONS = {"mcp-fleet.io/catalog-entry": '{"name":"search"}'}
@@ -38,7 +43,7 @@ def server_args(server: PlannedServer, rollout: Rollout = ROLLOUT) -> McpServerA
         server=server,
         environment="prod",
         namespace=server.namespace,
-        load_balancer_cidrs=CIDRS,
+        gateway=GATEWAY,
         labels=server_labels(server),
         rollout=rollout,
         deployment_annotations=ANNOTATIONS,
@@ -165,12 +170,46 @@ def test_autoscaler_and_disruption_budget_follow_the_capacity_plan(name: str) ->
 
 
 @pytest.mark.parametrize("name", sorted(SERVERS))
-def test_network_policy_admits_only_the_load_balancer_cidrs_on_the_server_port(name: str) -> None:
+def test_network_policy_admits_only_the_gateways_pods_on_the_server_port(name: str) -> None:
+    """One peer, namespace AND pod labels: no other pod, namespace or address gets in."""
     spec = objects(name)["kubernetes:networking.k8s.io/v1:NetworkPolicy"]["inputs"]["spec"]
-    assert spec["policyTypes"] == ["Ingress"]
+    assert spec["podSelector"] == {"matchLabels": selector_labels(SERVERS[name])}
     (rule,) = spec["ingress"]
-    assert [peer["ipBlock"]["cidr"] for peer in rule["from"]] == CIDRS
+    assert rule["from"] == [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "mcp-gateway"}},
+            "podSelector": {"matchLabels": dict(GATEWAY.pod_labels)},
+        }
+    ]
     assert rule["ports"] == [{"port": SERVERS[name].entry.port, "protocol": "TCP"}]
+
+
+def test_a_server_without_declared_egress_adds_no_egress_rule() -> None:
+    """Its pods keep the namespace's egress: DNS and the collector, nothing of their own."""
+    spec = objects("search")["kubernetes:networking.k8s.io/v1:NetworkPolicy"]["inputs"]["spec"]
+    assert spec["policyTypes"] == ["Ingress"]
+    assert "egress" not in spec
+
+
+def test_declared_egress_admits_exactly_the_catalogs_cidrs_and_namespace() -> None:
+    spec = objects("tickets")["kubernetes:networking.k8s.io/v1:NetworkPolicy"]["inputs"]["spec"]
+    assert spec["policyTypes"] == ["Ingress", "Egress"]
+    assert spec["egress"] == [
+        {
+            "to": [{"ipBlock": {"cidr": "10.20.0.0/24"}}, {"ipBlock": {"cidr": "10.21.0.0/24"}}],
+            "ports": [{"port": 5432, "protocol": "TCP"}],
+        },
+        {
+            "to": [
+                {
+                    "namespaceSelector": {
+                        "matchLabels": {"kubernetes.io/metadata.name": "search-index"}
+                    }
+                }
+            ],
+            "ports": [{"port": 9200, "protocol": "TCP"}, {"port": 9300, "protocol": "TCP"}],
+        },
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(SERVERS))
@@ -190,7 +229,7 @@ def test_labels_without_the_pod_selector_are_refused_before_anything_exists() ->
             server=server,
             environment="prod",
             namespace="mcp-storefront",
-            load_balancer_cidrs=CIDRS,
+            gateway=GATEWAY,
             labels=labels,
             rollout=ROLLOUT,
         )

@@ -141,7 +141,7 @@ def test_page_from_dev_makes_dev_alarms_notify() -> None:
 def test_servers_get_the_fleets_rollout_and_their_own_labels(stack: str) -> None:
     settings = settings_of(stack)
     for server in settings.servers:
-        args = server_args(settings, server, server.namespace, ["10.0.0.0/24"])
+        args = server_args(settings, server, server.namespace)
         assert args.rollout.batch_percent == settings.fleet.rollout_batch_percent
         assert args.rollout.drain_seconds == settings.fleet.drain_seconds
         assert args.rollout.target_cpu_utilization == settings.fleet.target_cpu_utilization

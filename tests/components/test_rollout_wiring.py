@@ -13,8 +13,6 @@ from stacks.environment import Environment
 from tests.components.test_platform_args import STACKS, settings_of
 from tests.stacks.stack_config import raw_config, with_value
 
-CIDRS = ["10.0.1.0/24"]
-
 
 @pytest.mark.parametrize("environment", list(Environment))
 def test_every_stage_rolls_out_progressively(environment: Environment) -> None:
@@ -28,7 +26,7 @@ def test_every_stage_rolls_out_progressively(environment: Environment) -> None:
 def test_each_server_gets_its_plan_from_its_slo_and_the_fleet_settings(stack: str) -> None:
     settings = settings_of(stack)
     for server in settings.servers:
-        args = server_args(settings, server, server.namespace, CIDRS)
+        args = server_args(settings, server, server.namespace)
         plan = args.delivery
         assert plan is not None and plan.server == server.name
         assert plan.namespace == server.namespace

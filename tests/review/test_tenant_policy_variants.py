@@ -1,6 +1,6 @@
 """Each tenant isolation rule fails a broken variant of the rendered prod stack, through the pack.
 
-The intact prod render passes all three (``test_policy_pack``); each variant breaks one
+The intact prod render passes them all (``test_policy_pack``); each variant breaks one
 dimension of one tenant (research) and must fail with exactly the rule that guards it.
 """
 
@@ -20,6 +20,7 @@ from review.render import RenderedStack
 pytestmark = pytest.mark.xdist_group("review-policy-pack")
 
 Change = Callable[[list[dict[str, Any]]], None]
+NAME_LABEL = "kubernetes.io/metadata.name"
 
 
 def with_resources(rendered: RenderedStack, change: Change) -> RenderedStack:
@@ -52,6 +53,20 @@ def secret_moved_to_storefront(resources: list[dict[str, Any]]) -> None:
         secret[view]["name"] = name.replace("/prod/research/", "/prod/storefront/")
 
 
+def research_server_admits_storefront(resources: list[dict[str, Any]]) -> None:
+    """A research server's NetworkPolicy also admitting the storefront tenant's namespace."""
+    policy = next(
+        r
+        for r in resources
+        if research(r, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        and r["name"].endswith("-netpol")
+    )
+    storefront = {"namespaceSelector": {"matchLabels": {NAME_LABEL: "mcp-storefront"}}}
+    for view in ("wire", "inputs", "outputs"):
+        (rule,) = policy[view]["spec"]["ingress"]
+        rule["from"] = [*rule["from"], storefront]
+
+
 VARIANTS: dict[str, tuple[Change, str]] = {
     "tenant namespace without its quota": (
         without("kubernetes:core/v1:ResourceQuota"),
@@ -62,6 +77,10 @@ VARIANTS: dict[str, tuple[Change, str]] = {
         "tenant-resources-own-path",
     ),
     "tenant without its budget": (without("aws:budgets/budget:Budget"), "tenant-budget-present"),
+    "server admitting another tenant's namespace": (
+        research_server_admits_storefront,
+        "tenant-namespace-isolated",
+    ),
 }
 
 

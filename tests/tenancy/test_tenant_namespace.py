@@ -1,4 +1,8 @@
-"""TenantNamespace under mocks: quota, limits, restricted pods and isolation both ways."""
+"""TenantNamespace under mocks: quota, limits, restricted pods and isolation both ways.
+
+The namespace admits nothing in (servers' own policies admit the gateway, tests/components/
+test_mcp_server.py) and lets every pod out only to DNS and the shared dependencies.
+"""
 
 from __future__ import annotations
 
@@ -27,8 +31,6 @@ def args_for(name: str, **overrides: Any) -> TenantNamespaceArgs:
         "labels": {"mcp-fleet.io/tenant": name, "mcp-fleet.io/environment": "prod"},
         "quota": settings.quota,
         "container_defaults": settings.container_defaults,
-        "gateway_namespace": "mcp-gateway",
-        "server_ports": (8080,),
         "tenant_namespaces": TENANTS,
         "dependencies": (POSTGRES,),
     }
@@ -104,14 +106,13 @@ def test_a_quota_that_passed_the_plan_check_is_what_the_cluster_enforces() -> No
     )
 
 
-def test_ingress_and_egress_are_denied_then_only_dns_gateway_and_dependencies_allowed() -> None:
+def test_ingress_and_egress_are_denied_then_only_dns_and_dependencies_allowed() -> None:
     mocks = build_namespace(args_for("acme"))
     found = policies(mocks, "mcp-acme")
     assert set(found) == {
         "default-deny-ingress",
         "default-deny-egress",
         "allow-dns-egress",
-        "allow-gateway-ingress",
         "allow-dependencies-egress",
     }
     assert found["default-deny-ingress"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
@@ -124,16 +125,13 @@ def test_ingress_and_egress_are_denied_then_only_dns_gateway_and_dependencies_al
         }
     ]
     assert {(p["protocol"], p["port"]) for p in dns["ports"]} == {("UDP", 53), ("TCP", 53)}
-    (gateway,) = found["allow-gateway-ingress"]["ingress"]
-    assert gateway["from"] == [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "mcp-gateway"}}}
-    ]
-    assert gateway["ports"] == [{"port": 8080, "protocol": "TCP"}]
     (database,) = found["allow-dependencies-egress"]["egress"]
     assert database == {
         "to": [{"ipBlock": {"cidr": "10.20.0.0/24"}}],
         "ports": [{"port": 5432, "protocol": "TCP"}],
     }
+    admitting = [name for name, spec in found.items() if spec.get("ingress")]
+    assert admitting == [], "the namespace itself admits nobody; each server admits the gateway"
 
 
 def test_no_policy_of_three_tenants_admits_another_tenant() -> None:
@@ -170,8 +168,7 @@ def test_without_dependencies_no_egress_beyond_dns_is_allowed() -> None:
             {"dependencies": (EgressDependency(name="db", cidrs=("10.0.0.0/8",), ports=()),)},
             "ports must be 1-65535",
         ),
-        ({"gateway_namespace": "mcp-globex"}, "is a tenant namespace"),
-        ({"server_ports": ()}, "server_ports"),
+        ({"tenant_namespaces": frozenset({"mcp-globex"})}, "mcp-acme is missing"),
     ],
 )
 def test_wrong_args_are_refused_before_anything_is_created(

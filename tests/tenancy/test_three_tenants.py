@@ -45,8 +45,6 @@ def build_tenant(settings: TenantSettings, servers: list[Workload], cluster: k8s
             labels={TENANT: name},
             quota=settings.quota,
             container_defaults=settings.container_defaults,
-            gateway_namespace="mcp-gateway",
-            server_ports=(8080,),
             tenant_namespaces=NAMESPACES,
         ),
         k8s_opts,

@@ -66,9 +66,99 @@ def test_each_missing_piece_is_named(dropped: str, named: str) -> None:
 def test_pieces_in_another_namespace_or_allowing_traffic_do_not_count() -> None:
     allowing = {**deny("Egress"), "egress": [{"to": [{"namespaceSelector": {}}]}]}
     resources = [namespace(), *isolated("mcp-other")[:3], inside(NETPOL, "out", allowing)]
-    [message] = isolation_problems(resources)
-    assert "lacks a ResourceQuota, a LimitRange, a default-deny Ingress" in message
-    assert "default-deny Egress" in message
+    lacks, admits = isolation_problems(resources)
+    assert "lacks a ResourceQuota, a LimitRange, a default-deny Ingress" in lacks
+    assert "default-deny Egress" in lacks
+    assert "NetworkPolicy mcp-acme/out lets pods call every namespace" in admits
+
+
+GATEWAY_PODS = {"app.kubernetes.io/name": "mcp-gateway", "app.kubernetes.io/component": "gateway"}
+
+
+def gateway_namespace() -> Any:
+    labels = {TENANT: "shared", **GATEWAY_PODS}
+    return resource(NS, {"metadata": {"name": "mcp-gateway", "labels": labels}}, name="gw")
+
+
+def names(namespace: str) -> dict[str, Any]:
+    return {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
+
+
+def server_policy(*peers: dict[str, Any], egress: list[Any] | None = None) -> Any:
+    spec: dict[str, Any] = {
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "github"}},
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": [{"from": list(peers), "ports": [{"port": 8080, "protocol": "TCP"}]}],
+    }
+    if egress is not None:
+        spec["egress"] = egress
+    return inside(NETPOL, "github", spec)
+
+
+FROM_GATEWAY = {
+    "namespaceSelector": names("mcp-gateway"),
+    "podSelector": {"matchLabels": GATEWAY_PODS},
+}
+
+
+def with_server(policy: Any) -> list[Any]:
+    stack = [gateway_namespace(), namespace(), namespace("globex"), *isolated()]
+    return [*stack, *isolated("mcp-globex"), policy]
+
+
+def test_a_server_admitting_only_the_gateways_pods_and_calling_its_dependencies_passes() -> None:
+    egress = [
+        {"to": [{"ipBlock": {"cidr": "10.20.0.0/24"}}], "ports": [{"port": 5432}]},
+        {"to": [{"namespaceSelector": names("search-index")}], "ports": [{"port": 9200}]},
+    ]
+    assert isolation_problems(with_server(server_policy(FROM_GATEWAY, egress=egress))) == []
+
+
+@pytest.mark.parametrize(
+    ("peer", "expected"),
+    [
+        ({"namespaceSelector": names("mcp-globex")}, "admits namespace mcp-globex"),
+        ({"namespaceSelector": {}}, "admits namespace any (empty selector)"),
+        ({"ipBlock": {"cidr": "10.0.1.0/24"}}, "admits addresses 10.0.1.0/24"),
+        ({"podSelector": {}}, "admits other pods of its own namespace"),
+        ({"namespaceSelector": names("mcp-gateway")}, "admits every pod of mcp-gateway"),
+        (
+            {"namespaceSelector": names("mcp-gateway"), "podSelector": {"matchLabels": {"a": "b"}}},
+            "admits every pod of mcp-gateway, not only the gateway's",
+        ),
+    ],
+)
+def test_a_server_admitting_anything_but_the_gateways_pods_fails(
+    peer: dict[str, Any], expected: str
+) -> None:
+    [message] = isolation_problems(with_server(server_policy(FROM_GATEWAY, peer)))
+    assert message.startswith(f"tenant 'acme': NetworkPolicy mcp-acme/github {expected}")
+    assert "admits only the gateway's pods (namespace mcp-gateway" in message
+
+
+def test_a_rule_without_sources_admits_everyone_and_fails() -> None:
+    [message] = isolation_problems(with_server(server_policy()))
+    assert "mcp-acme/github admits every source" in message
+
+
+@pytest.mark.parametrize(
+    ("egress", "expected"),
+    [
+        (
+            [{"to": [{"namespaceSelector": names("mcp-globex")}]}],
+            "call tenant namespace mcp-globex",
+        ),
+        ([{"ports": [{"port": 443}]}], "lets pods call every destination"),
+    ],
+)
+def test_egress_into_another_tenant_or_anywhere_fails(egress: list[Any], expected: str) -> None:
+    [message] = isolation_problems(with_server(server_policy(FROM_GATEWAY, egress=egress)))
+    assert expected in message
+
+
+def test_egress_to_its_own_namespace_passes() -> None:
+    egress = [{"to": [{"namespaceSelector": names("mcp-acme")}]}]
+    assert isolation_problems(with_server(server_policy(FROM_GATEWAY, egress=egress))) == []
 
 
 def test_shared_namespaces_are_not_tenant_namespaces() -> None:
