@@ -18,6 +18,7 @@ from review.diff import FLEET_WIDE, SAME_OBJECT_NOTE, ChangeKind, ResourceChange
 from review.property_changes import leaves, short_value
 from review.records import identity_of
 from review.tenant_callouts import tenant_limit_changes
+from review.tenant_identity import tenant_identity_changes
 from review.weaker_settings import (
     ALARM_TYPES,
     RETENTION_SETTINGS,
@@ -356,7 +357,8 @@ def _provider(change: ResourceChange) -> Iterator[Callout]:
 
 
 def _tenant(change: ResourceChange) -> Iterator[Callout]:
-    for _, message in tenant_limit_changes(change):
+    """A tenant's limits and boundary, and whom the gateway trusts as that tenant."""
+    for _, message in [*tenant_limit_changes(change), *tenant_identity_changes(change)]:
         yield Callout(CalloutKind.TENANT, message, change.urn, change.server)
 
 
