@@ -1,8 +1,11 @@
 """Gateway: the MCP gateway (HAProxy) between the load balancer and every server of a stack.
 
 Its own namespace under the restricted Pod Security Standard; the configuration rendered by
-``gateway.render`` from settings and catalog lives in a ConfigMap (so a review shows each
-changed line, and the policy pack can read every route); pods roll when it changes.
+``gateway.render`` from settings and catalog lives in a ConfigMap with the Lua files it loads
+(so a review shows each changed line, and the policy pack can read every route); pods roll
+when either changes. A real autoscaler (``min_replicas``..``max_replicas``): each replica
+counts the live ones through the headless Service ``mcp-gateway-peers`` and enforces its
+share of every tenant's rate limit (gateway/gateway_replicas.lua).
 """
 
 from __future__ import annotations
@@ -14,16 +17,16 @@ from components.gateway_args import HEALTH_PORT, HTTP_PORT, GatewayArgs
 from components.gateway_network import gateway_network_policy
 from components.gateway_pod import gateway_deployment_spec
 from components.pod_security import restricted_namespace
+from gateway.stack_gateway import PEERS_PORT_NAME, PEERS_SERVICE
 from policy.contract import component_type
 
 NAME = "mcp-gateway"
 SELECTOR = {"app.kubernetes.io/name": NAME, "app.kubernetes.io/component": "gateway"}
 CONFIG_KEY = "haproxy.cfg"
-INSPECTOR_KEY = "mcp_inspect.lua"
 
 
 class Gateway(pulumi.ComponentResource):
-    """Namespace, ConfigMap, ServiceAccount, Deployment, Service, PDB, HPA, NetworkPolicy."""
+    """Namespace, ConfigMap, ServiceAccount, Deployment, Services, PDB, HPA, NetworkPolicy."""
 
     namespace: pulumi.Output[str]
     service_name: pulumi.Output[str]
@@ -49,7 +52,7 @@ class Gateway(pulumi.ComponentResource):
         self.config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",
             metadata=metadata(),
-            data={CONFIG_KEY: args.config_text, INSPECTOR_KEY: args.inspector_lua},
+            data={CONFIG_KEY: args.config_text, **dict(sorted(args.lua_sources.items()))},
             opts=child,
         )
         self.service_account = k8s.core.v1.ServiceAccount(
@@ -80,6 +83,14 @@ class Gateway(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        self.peers_service = k8s.core.v1.Service(
+            f"{name}-peers",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=PEERS_SERVICE, namespace=namespace, labels=labels
+            ),
+            spec=_peers_spec(),
+            opts=child,
+        )
         self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
             f"{name}-pdb",
             metadata=metadata(),
@@ -104,6 +115,21 @@ class Gateway(pulumi.ComponentResource):
         self.namespace = namespace
         self.service_name = self.service.metadata.name
         self.register_outputs({"namespace": namespace, "service": self.service_name})
+
+
+def _peers_spec() -> k8s.core.v1.ServiceSpecArgs:
+    """Headless over the ready gateway pods: the SRV record each replica counts its peers by."""
+    return k8s.core.v1.ServiceSpecArgs(
+        type="ClusterIP",
+        cluster_ip="None",
+        publish_not_ready_addresses=False,
+        selector=SELECTOR,
+        ports=[
+            k8s.core.v1.ServicePortArgs(
+                name=PEERS_PORT_NAME, port=HEALTH_PORT, target_port="health", protocol="TCP"
+            )
+        ],
+    )
 
 
 def _autoscaler_spec(args: GatewayArgs) -> k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs:

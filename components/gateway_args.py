@@ -8,10 +8,33 @@ from dataclasses import dataclass, field
 
 import pulumi
 
+from gateway.render import LUA_FILES
+from telemetry.otel_env import ServerTelemetry
+
 HTTP_PORT = 8080
 """The gateway's MCP listener (``GatewayConfig.listen``)."""
 HEALTH_PORT = 8405
-"""``/healthz`` and ``/metrics`` (``GatewayConfig.health_listen``); the ALB checks it."""
+"""``/healthz`` and ``/metrics`` (``GatewayConfig.health_listen``); the ALB checks it, and
+the gateway replicas check each other on it to count themselves (rate-limit shares)."""
+SERVICE_NAME = "mcp-gateway"
+"""The gateway's OpenTelemetry ``service.name``."""
+SHARED_TENANT = "shared"
+"""The tenant attribute of platform workloads that serve every tenant."""
+
+
+def gateway_telemetry(
+    environment: str, version: str, endpoint: str, protocol: str, sample_ratio: float
+) -> ServerTelemetry:
+    """The gateway's standard ``OTEL_*`` environment: service mcp-gateway, tenant shared."""
+    return ServerTelemetry(
+        service_name=SERVICE_NAME,
+        tenant=SHARED_TENANT,
+        environment=environment,
+        version=version,
+        endpoint=endpoint,
+        protocol=protocol,
+        sample_ratio=sample_ratio,
+    )
 
 
 @dataclass(frozen=True)
@@ -40,8 +63,8 @@ class GatewayArgs:
     run_as_user: int
     config_text: str
     """``gateway.render(...)`` of the stack's gateway: the whole HAProxy configuration."""
-    inspector_lua: str
-    """``gateway/mcp_inspect.lua``: read by the configuration's ``lua-load``."""
+    lua_sources: Mapping[str, str]
+    """``gateway.lua_sources()``: each Lua file the configuration's ``lua-load`` lines read."""
     min_replicas: int
     max_replicas: int
     batch_percent: int
@@ -52,6 +75,8 @@ class GatewayArgs:
     tenant_keys_secret: str = "gateway-tenant-keys"
     """The Secret holding the tenants' PEM public keys (keyFiles), mounted as key files."""
     target_cpu_utilization: int = 70
+    telemetry: ServerTelemetry | None = None
+    """The pods' ``OTEL_*`` environment (``gateway_telemetry``)."""
     deployment_annotations: Mapping[str, str] = field(default_factory=dict)
     """The gateway's signed catalog entry (catalog/platform/gateway.yaml), stamped so the
     policy pack judges its image as it judges every server's."""
@@ -72,9 +97,16 @@ class GatewayArgs:
             raise ValueError("Gateway: config_text is not a rendered gateway configuration")
         if not self.upstreams:
             raise ValueError("Gateway: no upstream namespaces; the gateway would route nowhere")
+        missing = [name for name in LUA_FILES if name not in self.lua_sources]
+        if missing:
+            raise ValueError(
+                f"Gateway: lua_sources lacks {', '.join(missing)}; the config loads it"
+            )
+        if self.telemetry is not None and self.telemetry.problems():
+            raise ValueError(f"Gateway: telemetry: {'; '.join(self.telemetry.problems())}")
 
     @property
     def config_digest(self) -> str:
         """Stamped on the pods so a configuration change rolls them (HAProxy reads it once)."""
-        text = self.config_text + "\0" + self.inspector_lua
-        return hashlib.sha256(text.encode()).hexdigest()
+        parts = [self.config_text, *(f"{n}\0{t}" for n, t in sorted(self.lua_sources.items()))]
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()

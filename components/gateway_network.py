@@ -1,14 +1,17 @@
 """The gateway's NetworkPolicy: in from the load balancer only, out to servers, DNS, remotes.
 
 Egress is denied by default once listed, so the gateway reaches exactly the tenant
-namespaces' server ports, cluster DNS, and (only when a remote server exists) HTTPS outside
-the cluster's private ranges. Remote hosts are names, which NetworkPolicy cannot match, so
+namespaces' server ports, cluster DNS, the collector's OTLP ports (when telemetry is set),
+and (only when a remote server exists) HTTPS outside the cluster's private ranges. Gateway
+pods also reach each other's health port, in and out: each replica checks its peers to
+count the live ones for the rate-limit shares. Remote hosts are names, which NetworkPolicy cannot match, so
 443 to public addresses is the narrowest rule Kubernetes offers without an egress proxy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -66,10 +69,35 @@ def _remote_https() -> k8s.networking.v1.NetworkPolicyEgressRuleArgs:
     )
 
 
+def _peers(selector: Mapping[str, str]) -> list[Peer]:
+    """The gateway's own pods (this namespace, by label)."""
+    return [Peer(pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(selector)))]
+
+
+def _collector(endpoint: str) -> k8s.networking.v1.NetworkPolicyEgressRuleArgs:
+    """The collector Service's namespace and port, read from the OTLP endpoint URL."""
+    parts = urlsplit(endpoint)
+    namespace = (parts.hostname or "").split(".")[1]
+    return k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+        to=[
+            Peer(
+                namespace_selector=k8s.meta.v1.LabelSelectorArgs(
+                    match_labels={NAMESPACE_NAME_LABEL: namespace}
+                )
+            )
+        ],
+        ports=[Port(port=parts.port, protocol="TCP")],
+    )
+
+
 def gateway_network_policy(
     args: GatewayArgs, selector: Mapping[str, str]
 ) -> k8s.networking.v1.NetworkPolicySpecArgs:
+    health = [Port(port=HEALTH_PORT, protocol="TCP")]
     egress = [_to_namespace(upstream) for upstream in args.upstreams] + [_dns()]
+    egress.append(k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=_peers(selector), ports=health))
+    if args.telemetry is not None:
+        egress.append(_collector(args.telemetry.endpoint))
     if args.remote_credentials:
         egress.append(_remote_https())
     return k8s.networking.v1.NetworkPolicySpecArgs(
@@ -82,7 +110,8 @@ def gateway_network_policy(
                     Port(port=HTTP_PORT, protocol="TCP"),
                     Port(port=HEALTH_PORT, protocol="TCP"),
                 ],
-            )
+            ),
+            k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=_peers(selector), ports=health),
         ],
         egress=egress,
     )

@@ -13,6 +13,7 @@ import pulumi_kubernetes as k8s
 from components.fleet import termination_grace_seconds
 from components.gateway_args import HEALTH_PORT, HTTP_PORT, GatewayArgs
 from components.pod_security import restricted_container_context, restricted_pod_context
+from telemetry.otel_env import container_env
 
 CONFIG_DIR = "/etc/haproxy/conf"
 CONFIG_FILE = f"{CONFIG_DIR}/haproxy.cfg"
@@ -22,14 +23,14 @@ CONFIG_DIGEST_ANNOTATION = "mcp-fleet.io/gateway-config-sha256"
 
 
 def _volumes(args: GatewayArgs, config_map: str) -> list[k8s.core.v1.VolumeArgs]:
-    def items(key: str) -> k8s.core.v1.ConfigMapVolumeSourceArgs:
+    def items(*keys: str) -> k8s.core.v1.ConfigMapVolumeSourceArgs:
         return k8s.core.v1.ConfigMapVolumeSourceArgs(
-            name=config_map, items=[k8s.core.v1.KeyToPathArgs(key=key, path=key)]
+            name=config_map, items=[k8s.core.v1.KeyToPathArgs(key=key, path=key) for key in keys]
         )
 
     return [
         k8s.core.v1.VolumeArgs(name="config", config_map=items("haproxy.cfg")),
-        k8s.core.v1.VolumeArgs(name="lua", config_map=items("mcp_inspect.lua")),
+        k8s.core.v1.VolumeArgs(name="lua", config_map=items(*sorted(args.lua_sources))),
         k8s.core.v1.VolumeArgs(
             name="tenant-keys",
             secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=args.tenant_keys_secret),
@@ -41,8 +42,13 @@ def _volumes(args: GatewayArgs, config_map: str) -> list[k8s.core.v1.VolumeArgs]
 
 
 def _env(args: GatewayArgs) -> list[k8s.core.v1.EnvVarArgs]:
-    """Each remote server's credential from its Secret, named as the configuration reads it."""
-    return [
+    """The standard OTEL_* variables, and each remote server's credential from its Secret,
+    named as the configuration reads it."""
+    telemetry = [
+        k8s.core.v1.EnvVarArgs(name=variable["name"], value=variable["value"])
+        for variable in (container_env(args.telemetry) if args.telemetry else [])
+    ]
+    return telemetry + [
         k8s.core.v1.EnvVarArgs(
             name=credential.env,
             value_from=k8s.core.v1.EnvVarSourceArgs(

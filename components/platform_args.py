@@ -8,7 +8,6 @@ Inputs and resource references its Args name. Per-environment decisions come fro
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import pulumi
 
@@ -21,15 +20,13 @@ from components.backup_jobs import BackupJobs
 from components.backups import BackupsArgs
 from components.environment_policy import EnvironmentPolicy, Naming, environment_policy
 from components.fleet import McpServer, McpServerArgs, Rollout
-from components.gateway import SELECTOR as GATEWAY_SELECTOR
-from components.gateway_args import GatewayArgs, RemoteCredential, Upstream
+from components.gateway_args import GatewayArgs, RemoteCredential, Upstream, gateway_telemetry
 from components.labels import Fleet, kubernetes_labels, standard_tags
 from components.load_balancer import LoadBalancerArgs, LoadBalancerNetwork, Route
 from components.load_balancer_names import load_balancer_name
 from components.log_collection import FleetLogsArgs
 from components.observability import MonitoredServer, ObservabilityArgs
 from components.paging import PagingArgs, Subscribers
-from components.tenant_network import GatewayPeer
 from components.waf import WafArgs
 from delivery.plan import RolloutInputs, RolloutPlan, TicketRoute, plan_rollout
 from stacks.fleet_plan import PlannedServer, Settings
@@ -65,14 +62,14 @@ def server_args(
     settings: Settings,
     server: PlannedServer,
     namespace: pulumi.Input[str],
+    load_balancer_cidrs: pulumi.Input[Sequence[str]],
 ) -> McpServerArgs:
     fleet = settings.fleet
     return McpServerArgs(
         server=server,
         environment=settings.environment.value,
         namespace=namespace,
-        # The only caller a server admits (issue 11): the gateway's pods in its namespace.
-        gateway=GatewayPeer(GATEWAY_NAMESPACE, GATEWAY_SELECTOR),
+        load_balancer_cidrs=load_balancer_cidrs,
         labels=kubernetes_labels(fleet_of(settings), server),
         rollout=Rollout(
             batch_percent=fleet.rollout_batch_percent,
@@ -177,30 +174,38 @@ def gateway_args(
 ) -> GatewayArgs:
     """The gateway of the stack: its config rendered from settings and the signed catalog."""
     from catalog.platform_image import load_platform_entry
-    from gateway import INSPECTOR_LUA, render
+    from components.platform_audit import COLLECTOR_SERVICE, SERVER_OTLP_PROTOCOL
+    from gateway import lua_sources, render
+    from gateway.capacity import gateway_max_replicas
     from gateway.stack_gateway import (
         credential_env,
         local_servers,
         remote_servers,
         stack_gateway_config,
     )
+    from telemetry.otel_env import collector_endpoint
 
     entry = load_platform_entry("gateway")
     replicas = max(GATEWAY_MIN_REPLICAS, settings.fleet.min_replicas)
     ports: dict[str, set[int]] = {}
     for server in local_servers(settings):
         ports.setdefault(server.namespace, set()).add(server.entry.port)
+    most = gateway_max_replicas(settings, replicas, entry)
     return GatewayArgs(
         namespace=GATEWAY_NAMESPACE,
         labels=kubernetes_labels(fleet_of(settings)),
         image=entry.image,
         run_as_user=GATEWAY_RUN_AS_USER,
-        config_text=render(stack_gateway_config(settings, replicas=replicas)),
-        inspector_lua=Path(INSPECTOR_LUA).read_text(),
-        # The per-tenant rate is shared out over the rendered replica count; scaling past it
-        # would raise a tenant's ceiling, so the autoscaler stays at it until peers land.
+        config_text=render(
+            stack_gateway_config(
+                settings, replicas=replicas, max_replicas=most, namespace=GATEWAY_NAMESPACE
+            )
+        ),
+        lua_sources=lua_sources(),
+        # A real autoscaler: each replica enforces ceil(limit / live replicas) of a tenant's
+        # rate, counting its peers at run time (gateway/gateway_replicas.lua).
         min_replicas=replicas,
-        max_replicas=replicas,
+        max_replicas=most,
         batch_percent=settings.fleet.rollout_batch_percent,
         drain_seconds=settings.fleet.drain_seconds,
         load_balancer_cidrs=load_balancer_cidrs,
@@ -215,6 +220,15 @@ def gateway_args(
             )
             for server in remote_servers(settings)
             if server.entry.remote is not None
+        ),
+        telemetry=gateway_telemetry(
+            settings.environment.value,
+            entry.version,
+            collector_endpoint(
+                COLLECTOR_SERVICE, settings.telemetry.namespace, SERVER_OTLP_PROTOCOL
+            ),
+            SERVER_OTLP_PROTOCOL,
+            settings.telemetry.sample_ratio,
         ),
         target_cpu_utilization=settings.fleet.target_cpu_utilization,
         # The signed entries of the remote servers it routes to: what the pack verifies.

@@ -11,16 +11,24 @@ from gateway.model import (
     Replica,
     Route,
     SessionMode,
+    SrvRecord,
     TenantAuth,
     Timeouts,
 )
-from gateway.render import render
+from gateway.render import LUA_FILES, render
 
-INSPECTOR_LUA = str(Path(__file__).with_name("mcp_inspect.lua"))
-"""This checkout's copy of the Lua inspector, for the lab and the tests."""
+LUA_DIR = str(Path(__file__).parent)
+"""This checkout's folder of the gateway's Lua files, for the lab and the tests."""
+
+
+def lua_sources() -> dict[str, str]:
+    """Each Lua file the configuration loads, by name: what the gateway's ConfigMap holds."""
+    return {name: Path(LUA_DIR, name).read_text() for name in LUA_FILES}
+
 
 __all__ = [
-    "INSPECTOR_LUA",
+    "LUA_DIR",
+    "LUA_FILES",
     "GatewayConfig",
     "JwtAlgorithm",
     "LocalUpstream",
@@ -29,7 +37,9 @@ __all__ = [
     "Replica",
     "Route",
     "SessionMode",
+    "SrvRecord",
     "TenantAuth",
     "Timeouts",
+    "lua_sources",
     "render",
 ]

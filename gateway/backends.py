@@ -1,16 +1,19 @@
 """One HAProxy backend per route: balancing, session pinning, health, ejection, retries, TLS.
 
-Stateful routes pin a session to the replica that created it by prefixing the upstream's
-``Mcp-Session-Id`` with the replica's stable name (``r0.<id>``) on the way out and stripping
-it on the way in. The routing key travels with the client, so every gateway replica routes
-the same way with no shared table and nothing to replicate; a session whose replica is down
-falls through to a live one, which answers 404 "session not found" and the client
-re-initializes, as the MCP transport specifies.
+In the cluster a server's replicas are found through its headless Service's SRV record
+(``server-template r 1-<HPA max>``, resolved at run time, ``init-addr none``): pods that the
+autoscaler or a rollout adds fill free slots, pods that go away leave them, and a slot
+without a pod is in maintenance instead of stopping HAProxy from starting. The lab lists
+fixed loopback addresses instead (``server`` lines); everything else is the same.
 
-Upstream names are resolved at run time (``resolvers dns``, ``init-addr none``): a pod that
-does not exist yet (HPA below its maximum) starts out down instead of stopping HAProxy from
-starting, and a pod that moves is found again. A remote's name is resolved through libc at
-start and, unless ``runtime_dns`` is off, followed through DNS afterwards.
+Stateful routes pin a session to the replica that created it by the replica's *address*:
+on the way out the upstream's ``Mcp-Session-Id`` is prefixed with the hex of the address
+that answered (``bc_dst:bc_dst_port``); on the way in ``session_pin.lua`` finds the live
+server of this backend at that address and ``use-server`` sends the request there. Slot
+names differ between gateway replicas (each fills its slots in the order DNS answered), the
+address does not, so every gateway replica routes a session alike with nothing shared. A
+session whose replica is gone is answered 404 "Session not found" by the gateway itself, as
+the MCP transport specifies, and the client re-initializes.
 
 Retries happen only on connection failures, before any byte of the request reached a
 server, so no ``tools/call`` is ever sent twice.
@@ -18,9 +21,41 @@ server, so no ``tools/call`` is ever sent twice.
 
 from __future__ import annotations
 
-from gateway.model import GatewayConfig, LocalUpstream, RemoteUpstream, Route, SessionMode
+from gateway.documents import INVALID_REQUEST
+from gateway.frontend import jsonrpc_error_rules
+from gateway.model import (
+    GatewayConfig,
+    LocalUpstream,
+    RemoteUpstream,
+    Replicas,
+    Route,
+    SessionMode,
+    SrvRecord,
+)
 
-PIN_PATTERN = "^[a-z0-9-]+[.]."
+SESSION_PIN = "^[0-9A-F]+[.]."
+"""A session id the gateway wrote: upper-case hex of ``ip:port``, a dot, the server's id."""
+UPSTREAM_SLOT = "r"
+PEER_SLOT = "g"
+PEERS_BACKEND = "gateway_replicas"
+"""Never routed to: its health checks count the live gateway replicas (gateway_replicas.lua)."""
+
+
+def server_lines(replicas: Replicas, slot: str, options: str = "") -> list[str]:
+    """``server-template`` over an SRV record, or one ``server`` line per fixed address."""
+    if isinstance(replicas, SrvRecord):
+        return [
+            f"    server-template {slot} 1-{replicas.max_replicas} {replicas.name}"
+            f" resolvers dns init-addr none{options}"
+        ]
+    return [f"    server {replica.name} {replica.address}{options}" for replica in replicas]
+
+
+def slot_names(replicas: Replicas, slot: str) -> list[str]:
+    """The server names HAProxy gives the replicas: what ``use-server`` can name."""
+    if isinstance(replicas, SrvRecord):
+        return [f"{slot}{index}" for index in range(1, replicas.max_replicas + 1)]
+    return [replica.name for replica in replicas]
 
 
 def _common(config: GatewayConfig, route: Route) -> list[str]:
@@ -40,19 +75,28 @@ def _common(config: GatewayConfig, route: Route) -> list[str]:
 
 
 def _session_pinning(upstream: LocalUpstream) -> list[str]:
+    has_session = "{ req.hdr(mcp-session-id) -m found }"
+    answered = "{ res.hdr(mcp-session-id) -m found }"
     lines = [
-        "    http-request set-var(txn.pinned) req.hdr(mcp-session-id),field(1,.)"
-        f" if {{ req.hdr(mcp-session-id) -m reg {PIN_PATTERN} }}",
+        "    http-request set-var(txn.session_pin) req.hdr(mcp-session-id),field(1,.)"
+        f" if {{ req.hdr(mcp-session-id) -m reg {SESSION_PIN} }}",
+        f"    http-request lua.mcp_session_pin if {has_session}",
+        *jsonrpc_error_rules(
+            INVALID_REQUEST, "Session not found", "{ var(txn.session_gone) -m bool }", status=404
+        ),
         "    http-request set-var(txn.upstream_session) req.hdr(mcp-session-id),"
-        "regsub('^[a-z0-9-]+[.]','') if { var(txn.pinned) -m found }",
+        "regsub('^[0-9A-F]+[.]','') if { var(txn.pinned) -m found }",
         "    http-request set-header Mcp-Session-Id %[var(txn.upstream_session)]"
         " if { var(txn.pinned) -m found }",
-        "    http-response set-header Mcp-Session-Id %[srv_name].%[res.hdr(mcp-session-id)]"
-        " if { res.hdr(mcp-session-id) -m found }",
     ]
     lines += [
-        f"    use-server {replica.name} if {{ var(txn.pinned) -m str {replica.name} }}"
-        for replica in upstream.replicas
+        f"    use-server {name} if {{ var(txn.pinned) -m str {name} }}"
+        for name in slot_names(upstream.replicas, UPSTREAM_SLOT)
+    ]
+    lines += [
+        f"    http-response set-var(txn.upstream_port) bc_dst_port if {answered}",
+        "    http-response set-header Mcp-Session-Id"
+        f" %[bc_dst,concat(:,txn.upstream_port),hex].%[res.hdr(mcp-session-id)] if {answered}",
     ]
     return lines
 
@@ -65,11 +109,7 @@ def _local(route: Route, upstream: LocalUpstream) -> list[str]:
     ]
     if route.session_mode is SessionMode.STATEFUL:
         lines += _session_pinning(upstream)
-    lines += [
-        f"    server {replica.name} {replica.address} id {index} resolvers dns init-addr none"
-        for index, replica in enumerate(upstream.replicas, start=1)
-    ]
-    return lines
+    return lines + server_lines(upstream.replicas, UPSTREAM_SLOT)
 
 
 def _remote(upstream: RemoteUpstream) -> list[str]:
@@ -90,6 +130,20 @@ def backend(config: GatewayConfig, route: Route) -> list[str]:
     if isinstance(route.upstream, RemoteUpstream):
         return lines + _remote(route.upstream)
     return lines + _local(route, route.upstream)
+
+
+def peers_backend(config: GatewayConfig) -> list[str]:
+    """Every gateway replica's health endpoint, checked each second to count the live ones."""
+    if config.peers is None:
+        return []
+    return [
+        f"backend {PEERS_BACKEND}",
+        "    option httpchk GET /healthz",
+        "    http-check expect status 200",
+        "    default-server check inter 1000ms fall 2 rise 1",
+        *server_lines(config.peers, PEER_SLOT),
+        "",
+    ]
 
 
 def rate_tables(config: GatewayConfig) -> list[str]:

@@ -1,10 +1,11 @@
 """Build a ``GatewayConfig`` from a stack's validated Settings.
 
 The stack says which servers run for which tenant, in which session mode, on which port and
-path; the catalog says how to probe them. What the settings do not hold yet (tenant issuers
-and keys, the approved tools of each entry) arrives as arguments, so the lab, the tests and
-the coming Pulumi component each supply their own. A route with no approved tools refuses
-every ``tools/call``: the allow-list fails closed.
+path; the catalog says how to probe them. Tenant issuers and keys and the approved tools of
+each entry arrive as arguments (``gateway.stack_gateway`` supplies the deployed ones), and
+so do the addresses: in the cluster each server's replicas and the gateway's own replicas
+are SRV records of headless Services; the lab hands in fixed loopback addresses. A route
+with no approved tools refuses every ``tools/call``: the allow-list fails closed.
 """
 
 from __future__ import annotations
@@ -14,32 +15,39 @@ from collections.abc import Callable, Mapping, Sequence
 from gateway.model import (
     GatewayConfig,
     LocalUpstream,
-    Replica,
+    Replicas,
     Route,
     SessionMode,
+    SrvRecord,
     TenantAuth,
 )
 from stacks.fleet_plan import PlannedServer, Settings
 
-ReplicasOf = Callable[[PlannedServer], tuple[Replica, ...]]
+ReplicasOf = Callable[[PlannedServer], Replicas]
+
+SERVER_PORT_NAME = "mcp"
+"""The named port of each server's headless Service (components/server_service.py)."""
 
 
-def in_cluster_replicas(server: PlannedServer) -> tuple[Replica, ...]:
-    """Stable per-pod DNS names (a headless Service over ordinal pods), up to the HPA maximum.
-
-    Every gateway replica then lists the same names in the same order, so a session pinned to
-    ``r1`` means the same pod to all of them; names without a pod fail their health check.
-    """
-    service = f"{server.name}.{server.namespace}.svc.cluster.local"
-    return tuple(
-        Replica(name=f"r{index}", address=f"{server.name}-{index}.{service}:{server.entry.port}")
-        for index in range(server.capacity.max_replicas)
+def srv_record(port_name: str, service: str, namespace: str, max_replicas: int) -> SrvRecord:
+    """The SRV record Kubernetes DNS serves for a headless Service's named TCP port."""
+    return SrvRecord(
+        name=f"_{port_name}._tcp.{service}.{namespace}.svc.cluster.local",
+        max_replicas=max_replicas,
     )
 
 
-def route_for(
-    server: PlannedServer, replicas: tuple[Replica, ...], approved_tools: Sequence[str]
-) -> Route:
+def in_cluster_replicas(server: PlannedServer) -> SrvRecord:
+    """The server's ready pods, from its headless Service, in up to HPA-maximum slots.
+
+    Deployments and Argo Rollouts give pods random names, so no per-pod name can be listed
+    ahead; the SRV record lists the ready ones (``publishNotReadyAddresses: false``) with
+    their addresses, and HAProxy follows it as pods come and go.
+    """
+    return srv_record(SERVER_PORT_NAME, server.name, server.namespace, server.capacity.max_replicas)
+
+
+def route_for(server: PlannedServer, replicas: Replicas, approved_tools: Sequence[str]) -> Route:
     entry = server.entry
     return Route(
         name=server.name,
@@ -65,7 +73,8 @@ def gateway_config(
     listen: str = ":8080",
     health_listen: str = ":8405",
     gateway_replicas: int = 2,
-    inspector_lua: str = "/etc/haproxy/mcp_inspect.lua",
+    peers: Replicas | None = None,
+    lua_dir: str = "/etc/haproxy/lua",
 ) -> GatewayConfig:
     """The gateway for ``settings``' servers (plus ``remotes``), behind ``public_base_url``."""
     routes = tuple(
@@ -77,7 +86,8 @@ def gateway_config(
         listen=listen,
         health_listen=health_listen,
         replicas=gateway_replicas,
+        peers=peers,
         tenants=tuple(tenants),
         routes=routes + tuple(remotes),
-        inspector_lua=inspector_lua,
+        lua_dir=lua_dir,
     )

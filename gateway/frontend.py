@@ -9,8 +9,6 @@ log says why.
 
 from __future__ import annotations
 
-import math
-
 from gateway.documents import (
     INVALID_PARAMS,
     INVALID_REQUEST,
@@ -146,18 +144,32 @@ def identity_rules(config: GatewayConfig) -> list[str]:
 
 
 def limit_rules(config: GatewayConfig) -> list[str]:
-    """Per-tenant request rate; each gateway replica enforces its share of the limit."""
-    lines: list[str] = []
+    """Per-tenant request rate; each gateway replica enforces its share of the limit.
+
+    The share is ceil(limit / live gateway replicas), computed per request from the count
+    ``gateway_replicas.lua`` keeps (the configured replica count until its first count, and
+    always when the configuration lists no peers).
+    """
     body = oauth_error("rate_limited", "the request rate limit of the tenant is exceeded")
+    live = "txn.gateway_replicas"
+    lines = [
+        f"    http-request set-var({live}) lua.gateway_replicas({config.replicas})"
+        " if { var(txn.tenant) -m found }"
+    ]
     for tenant in config.tenants:
-        share = math.ceil(tenant.rate_limit.requests / config.replicas)
         is_tenant = f"{{ var(txn.tenant) -m str {tenant.name} }}"
         lines += [
             f"    http-request track-sc0 var(txn.tenant) table rate_{tenant.name} if {is_tenant}",
             f"    http-request set-var(txn.retry_after) int({tenant.rate_limit.period_seconds})"
             f" if {is_tenant}",
-            _deny("rate-limited", f"{is_tenant} {{ sc0_http_req_rate gt {share} }}"),
+            f"    http-request set-var(txn.rate_share) int({tenant.rate_limit.requests}),"
+            f"add({live}),sub(1),div({live}) if {is_tenant}",
         ]
+    lines += [
+        "    http-request set-var(txn.rate_excess) sc0_http_req_rate,sub(txn.rate_share)"
+        " if { var(txn.rate_share) -m found }",
+        _deny("rate-limited", "{ var(txn.rate_excess) -m int gt 0 }"),
+    ]
     lines.append(
         f"    http-request return status 429 {JSON} string '{body}'"
         " hdr Retry-After %[var(txn.retry_after)] if { var(txn.denial) -m str rate-limited }"
@@ -165,17 +177,17 @@ def limit_rules(config: GatewayConfig) -> list[str]:
     return lines
 
 
-def _jsonrpc_error(code: int, message: str, condition: str) -> list[str]:
+def jsonrpc_error_rules(code: int, message: str, condition: str, status: int = 200) -> list[str]:
     """Answer a JSON-RPC error for the request's id, numeric or string, without forwarding."""
     error = f'"error":{{"code":{code},"message":"{message}","data":{{"server":"%[var(txn.server)]"}}}}}}'
     numeric = "{ var(txn.rpc_id) -m reg ^-?[0-9]+$ }"
     return [
-        f"    http-request return status 200 {JSON}"
+        f"    http-request return status {status} {JSON}"
         f" lf-string '{jsonrpc_error_prefix()}%[var(txn.rpc_id)],{error}' if {condition} {numeric}",
-        f"    http-request return status 200 {JSON}"
+        f"    http-request return status {status} {JSON}"
         f" lf-string '{jsonrpc_error_prefix()}\"%[var(txn.rpc_id),json(utf8s)]\",{error}'"
         f" if {condition} !{numeric} {{ var(txn.rpc_id) -m found }}",
-        f"    http-request return status 200 {JSON}"
+        f"    http-request return status {status} {JSON}"
         f" lf-string '{jsonrpc_error_prefix()}null,{error}' if {condition}",
     ]
 
@@ -205,9 +217,11 @@ def inspect_rules(config: GatewayConfig) -> list[str]:
 def jsonrpc_rules(config: GatewayConfig) -> list[str]:
     """Answered by the gateway, never forwarded: batches and tools a route does not approve."""
     lines = [_deny("bad-request", "METH_POST { var(txn.rpc_kind) -m str unparseable }")]
-    lines += _jsonrpc_error(PARSE_ERROR, "Parse error", "{ var(txn.rpc_kind) -m str unparseable }")
+    lines += jsonrpc_error_rules(
+        PARSE_ERROR, "Parse error", "{ var(txn.rpc_kind) -m str unparseable }"
+    )
     lines.append(_deny("bad-request", "METH_POST { var(txn.rpc_kind) -m str batch }"))
-    lines += _jsonrpc_error(
+    lines += jsonrpc_error_rules(
         INVALID_REQUEST,
         "JSON-RPC batches are not supported",
         "{ var(txn.rpc_kind) -m str batch }",
@@ -216,7 +230,7 @@ def jsonrpc_rules(config: GatewayConfig) -> list[str]:
         approved = " ".join(sorted(route.approved_tools))
         tool_ok = f"{{ var(txn.tool) -m str {approved} }}" if approved else "FALSE"
         lines.append(_deny("tool-not-approved", f"route_{route.name} is_tools_call !{tool_ok}"))
-    lines += _jsonrpc_error(
+    lines += jsonrpc_error_rules(
         INVALID_PARAMS,
         "Tool not approved on this server",
         "{ var(txn.denial) -m str tool-not-approved }",

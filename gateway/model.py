@@ -23,6 +23,7 @@ ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 HTTP_PATH = r"^/[A-Za-z0-9._~/-]*$"
 # A bind address (":8080", "10.0.0.1:8080") or one environment variable HAProxy expands, so
 # that replicas sharing one rendered file can listen where their environment says.
+SRV_NAME = r"^_[a-z0-9-]{1,15}[.]_tcp([.][a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$"
 BIND = r"^(\$\{[A-Z_][A-Z0-9_]*\}|[A-Za-z0-9.\[\]*-]*:[0-9]{1,5})$"
 
 SafeText = Annotated[str, Field(pattern=SAFE_TEXT, min_length=1)]
@@ -88,20 +89,42 @@ class Replica(GatewayModel):
         return address
 
 
+class SrvRecord(GatewayModel):
+    """A DNS SRV name that lists every ready replica: a headless Service's named port.
+
+    HAProxy fills ``max_replicas`` slots from it at run time (``server-template``), so the
+    gateway follows pods as the autoscaler and rollouts add and remove them.
+    """
+
+    name: str = Field(
+        pattern=SRV_NAME, description="_port._tcp.service.namespace.svc.cluster.local"
+    )
+    max_replicas: int = Field(ge=1, le=1000, description="slots: the autoscaler's maximum")
+
+
+Replicas = tuple[Replica, ...] | SrvRecord
+"""Where replicas are: fixed addresses (the lab: loopback) or an SRV record (the cluster)."""
+
+
+def _unique_names(replicas: Replicas | None) -> Replicas | None:
+    if replicas is None or isinstance(replicas, SrvRecord):
+        return replicas
+    names = [replica.name for replica in replicas]
+    if not names:
+        raise ValueError("list at least one replica, or an SRV record")
+    if len(set(names)) != len(names):
+        raise ValueError(f"replica names must be unique, got {names}")
+    return replicas
+
+
 class LocalUpstream(GatewayModel):
     """Replicas of a server the fleet runs itself (plain HTTP inside the cluster)."""
 
-    replicas: tuple[Replica, ...] = Field(min_length=1)
+    replicas: Replicas
     mcp_path: str = Field(default="/mcp", pattern=HTTP_PATH)
     health_path: str = Field(default="/readyz", pattern=HTTP_PATH)
 
-    @field_validator("replicas")
-    @classmethod
-    def _unique_names(cls, replicas: tuple[Replica, ...]) -> tuple[Replica, ...]:
-        names = [replica.name for replica in replicas]
-        if len(set(names)) != len(names):
-            raise ValueError(f"replica names must be unique, got {names}")
-        return replicas
+    _replicas = field_validator("replicas")(_unique_names)
 
 
 class RemoteUpstream(GatewayModel):
@@ -174,17 +197,30 @@ class GatewayConfig(GatewayModel):
     public_base_url: SafeText = Field(description="scheme://host[:port], no trailing slash")
     listen: str = Field(default=":8080", pattern=BIND, description="bind for MCP traffic")
     health_listen: str = Field(default=":8405", pattern=BIND, description="/healthz, /metrics")
-    replicas: int = Field(default=2, ge=1, le=100, description="gateway replicas sharing limits")
+    replicas: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="gateway replicas assumed to share each tenant's limit until ``peers`` "
+        "are counted (and always, without ``peers``)",
+    )
+    peers: Replicas | None = Field(
+        default=None,
+        description="every gateway replica's health endpoint (this one's too): the live ones "
+        "are counted at run time and each enforces ceil(limit / live) of a tenant's rate",
+    )
     tenants: tuple[TenantAuth, ...] = Field(min_length=1)
     routes: tuple[Route, ...] = Field(min_length=1)
     ejection: Ejection = Ejection()
     clock_skew_seconds: int = Field(default=30, ge=0, le=600)
     max_body_bytes: int = Field(default=49_152, ge=1024, le=1_048_576)
     client_timeout_ms: int = Field(default=60_000, ge=1000, le=3_600_000)
-    inspector_lua: SafeText = Field(
-        default="/etc/haproxy/mcp_inspect.lua",
-        description="where the gateway image holds gateway/mcp_inspect.lua (needs lua-cjson)",
+    lua_dir: SafeText = Field(
+        default="/etc/haproxy/lua",
+        description="where the gateway's Lua files (gateway.LUA_FILES) are; needs lua-cjson",
     )
+
+    _peers = field_validator("peers")(_unique_names)
 
     @field_validator("public_base_url")
     @classmethod

@@ -10,11 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from gateway.model import GatewayConfig, RemoteUpstream
+from gateway.render import LUA_FILES
 
 
 def referenced_files(config: GatewayConfig) -> list[tuple[str, str]]:
     """(what, path) of every key and CA file the configuration reads."""
-    files = [("the Lua inspector", config.inspector_lua)]
+    files = [(f"the Lua file {name}", f"{config.lua_dir}/{name}") for name in LUA_FILES]
     files += [
         (f"tenant {tenant.name} key", key) for tenant in config.tenants for key in tenant.key_files
     ]

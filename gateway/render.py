@@ -8,11 +8,13 @@ lab writes it to a file; both run the same HAProxy on it.
 
 from __future__ import annotations
 
-from gateway.backends import backend, rate_tables
+from gateway.backends import backend, peers_backend, rate_tables
 from gateway.frontend import mcp_frontend
 from gateway.model import GatewayConfig
 
 HEADER_ROOM = 16_384
+LUA_FILES = ("mcp_inspect.lua", "session_pin.lua", "gateway_replicas.lua")
+"""The Lua files the configuration loads from ``GatewayConfig.lua_dir`` (all in gateway/)."""
 
 
 def _global(config: GatewayConfig) -> list[str]:
@@ -21,7 +23,7 @@ def _global(config: GatewayConfig) -> list[str]:
         "# Rendered by gateway.render from the stack's settings; do not edit by hand.",
         "global",
         "    log stdout format raw local0",
-        f"    lua-load {config.inspector_lua}",
+        *(f"    lua-load {config.lua_dir}/{name}" for name in LUA_FILES),
         f"    tune.bufsize {bufsize}",
         "",
         "defaults",
@@ -36,6 +38,8 @@ def _global(config: GatewayConfig) -> list[str]:
         "",
         "resolvers dns",
         "    parse-resolv-conf",
+        # an SRV answer lists every ready pod with its address: more than 512 bytes of UDP
+        "    accepted_payload_size 8192",
         "    hold valid 10s",
         "    hold nx 5s",
         "",
@@ -63,5 +67,6 @@ def render(config: GatewayConfig) -> str:
     lines = _global(config) + mcp_frontend(config) + [""]
     for route in config.routes:
         lines += [*backend(config, route), ""]
+    lines += peers_backend(config)
     lines += rate_tables(config)
     return "\n".join(lines).rstrip("\n") + "\n"

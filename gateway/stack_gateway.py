@@ -3,20 +3,27 @@
 ``gateway.from_settings.gateway_config`` takes tenants and allow-lists as arguments; this is
 where the program supplies them from the stack file's ``tenants`` section and the signed
 catalog entries (``approvedTools``, ``remote``), so what a pull request changes in either is
-what the rendered configuration shows. The lab passes its own local issuers instead.
+what the rendered configuration shows.
+
+The Pulumi component and the lab both call ``stack_gateway_config``. The lab replaces only
+what cannot exist on one machine: ``Addresses`` (loopback ``server`` lines instead of the
+headless Services' SRV records, for the servers and for the gateway's own replicas), the
+tenants' issuers (local test issuers with the stack's rate limits), stand-ins for remote
+servers, and the reference server's own tools added to each allow-list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from gateway.from_settings import gateway_config
+from gateway.from_settings import ReplicasOf, gateway_config, in_cluster_replicas, srv_record
 from gateway.model import (
     GatewayConfig,
     JwtAlgorithm,
     RateLimit,
     RemoteUpstream,
+    Replicas,
     Route,
     SessionMode,
     TenantAuth,
@@ -28,8 +35,27 @@ KEY_DIR = "/etc/haproxy/keys"
 """Where the gateway pod mounts the tenants' PEM public keys (the tenant-keys Secret)."""
 CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
 """The image's system CA bundle: remote servers present publicly trusted certificates."""
-INSPECTOR_PATH = "/etc/haproxy/lua/mcp_inspect.lua"
-"""Where the pod mounts gateway/mcp_inspect.lua from the gateway's ConfigMap."""
+LUA_DIR = "/etc/haproxy/lua"
+"""Where the pod mounts gateway/*.lua from the gateway's ConfigMap."""
+NAMESPACE = "mcp-gateway"
+PEERS_SERVICE = "mcp-gateway-peers"
+"""The gateway's own headless Service: every ready gateway replica, for counting them."""
+PEERS_PORT_NAME = "health"
+
+
+@dataclass(frozen=True)
+class Addresses:
+    """Where the gateway listens and finds servers and its own replicas: what the lab replaces.
+
+    ``peers`` None means the cluster's: the SRV record of ``PEERS_SERVICE`` in the gateway's
+    namespace, up to the autoscaler's maximum.
+    """
+
+    replicas_of: ReplicasOf = in_cluster_replicas
+    peers: Replicas | None = None
+    public_base_url: str | None = None
+    listen: str = ":8080"
+    health_listen: str = ":8405"
 
 
 def tenant_auth(tenant: TenantSettings, key_dir: str = KEY_DIR) -> TenantAuth:
@@ -78,18 +104,40 @@ def remote_servers(settings: Settings) -> tuple[PlannedServer, ...]:
     return tuple(server for server in settings.servers if server.entry.remote is not None)
 
 
+def _remote_routes(
+    settings: Settings, stand_ins: Mapping[str, RemoteUpstream] | None
+) -> tuple[Route, ...]:
+    """The catalog's remote servers; with ``stand_ins``, each replaced by its stand-in (by
+    server name) and those without one left out (the lab cannot reach the internet)."""
+    routes = tuple(remote_route(server) for server in remote_servers(settings))
+    if stand_ins is None:
+        return routes
+    return tuple(
+        route.model_copy(update={"upstream": stand_ins[route.name]})
+        for route in routes
+        if route.name in stand_ins
+    )
+
+
 def stack_gateway_config(
     settings: Settings,
     *,
     replicas: int = 2,
+    max_replicas: int | None = None,
+    namespace: str = NAMESPACE,
     tenants: Sequence[TenantAuth] | None = None,
     key_dir: str = KEY_DIR,
-    inspector_lua: str = INSPECTOR_PATH,
+    lua_dir: str = LUA_DIR,
+    addresses: Addresses = Addresses(),
+    remote_stand_ins: Mapping[str, RemoteUpstream] | None = None,
+    extra_tools: Sequence[str] = (),
 ) -> GatewayConfig:
     """The production gateway for ``settings``: every server routed, only declared tenants.
 
-    ``tenants`` replaces the declared issuers (the lab's local ones); ``key_dir`` and
-    ``inspector_lua`` say where the files are when the config is checked outside the pod.
+    ``replicas``/``max_replicas``: the gateway autoscaler's range (the rate-limit divisor
+    until live replicas are counted; the peer slots). ``tenants`` replaces the declared
+    issuers (the lab's local ones); ``key_dir`` and ``lua_dir`` say where the files are when
+    the config is checked outside the pod; the rest is what the lab substitutes (above).
     """
     declared = (
         tenants
@@ -98,13 +146,24 @@ def stack_gateway_config(
     )
     used = {server.tenant for server in settings.servers}
     local_only = _without_remotes(settings)
+    peers = addresses.peers or srv_record(
+        PEERS_PORT_NAME, PEERS_SERVICE, namespace, max(replicas, max_replicas or replicas)
+    )
     return gateway_config(
         local_only,
         tenants=[tenant for tenant in declared if tenant.name in used],
-        approved_tools={s.entry.name: s.entry.approved_tools for s in local_only.servers},
-        remotes=tuple(remote_route(server) for server in remote_servers(settings)),
+        approved_tools={
+            s.entry.name: tuple(dict.fromkeys((*s.entry.approved_tools, *extra_tools)))
+            for s in local_only.servers
+        },
+        replicas_of=addresses.replicas_of,
+        public_base_url=addresses.public_base_url,
+        remotes=_remote_routes(settings, remote_stand_ins),
+        listen=addresses.listen,
+        health_listen=addresses.health_listen,
         gateway_replicas=replicas,
-        inspector_lua=inspector_lua,
+        peers=peers,
+        lua_dir=lua_dir,
     )
 
 

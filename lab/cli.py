@@ -41,7 +41,10 @@ def up_command(
     server: Annotated[
         list[str] | None, typer.Option(help="run only these servers (repeatable)")
     ] = None,
-    rate_limit: Annotated[int, typer.Option(min=1, help="requests per second per tenant")] = 50,
+    rate_limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="requests per second for every tenant (default: the stack's)"),
+    ] = None,
     remotes: Annotated[
         Path | None, typer.Option(help="YAML list of remote HTTPS servers to route to")
     ] = None,

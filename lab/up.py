@@ -1,9 +1,22 @@
 """`lab up`: reference servers, two gateway replicas and the ALB stand-in, on loopback.
 
-The gateway configuration is rendered by ``gateway.render`` from the stack's settings,
-written once, checked with ``haproxy -c`` and shared by both gateway replicas, which differ
-only in the environment that tells them where to listen. Every process is recorded in the
-state file as soon as it starts, so `down` can stop a lab whose start failed half-way.
+The gateway configuration is built by ``gateway.stack_gateway.stack_gateway_config``, the
+function the Pulumi component uses, rendered by ``gateway.render``, written once, checked
+with ``haproxy -c`` and shared by both gateway replicas, which differ only in the
+environment that tells them where to listen. What the lab substitutes, and nothing else:
+
+- addresses: fixed loopback ``server`` lines for each server's replicas and for the gateway
+  replicas (which count each other for the rate limits), where the cluster has SRV records
+  of headless Services; the Lua that pins sessions and counts replicas is the same;
+- the tenants' issuers: a local test issuer per tenant (the stack's rate limits, unless
+  ``--rate-limit`` overrides them for every tenant);
+- remote servers: a catalog remote runs only when ``--remotes`` names a stand-in for it
+  (the lab does not reach the internet); other ``--remotes`` entries are added as routes;
+- the reference server's tools (``LAB_TOOLS``) approved on every server besides the
+  catalog's.
+
+Every process is recorded in the state file as soon as it starts, so `down` can stop a lab
+whose start failed half-way.
 """
 
 from __future__ import annotations
@@ -15,11 +28,21 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway import INSPECTOR_LUA
-from gateway.from_settings import gateway_config
-from gateway.model import GatewayConfig, LocalUpstream, RateLimit, Replica, Route, TenantAuth
+from pydantic import ValidationError
+
+from gateway import LUA_DIR
+from gateway.model import (
+    GatewayConfig,
+    LocalUpstream,
+    RateLimit,
+    RemoteUpstream,
+    Replica,
+    Route,
+    TenantAuth,
+)
 from gateway.preflight import missing_files
 from gateway.render import render
+from gateway.stack_gateway import Addresses, local_servers, stack_gateway_config
 from lab import processes
 from lab.alb import render_alb
 from lab.errors import LabError
@@ -31,10 +54,13 @@ from lab.state import LabServer, LabState, LabTenant, StartedProcess, save, stat
 from lab.telemetry import check_endpoint, server_telemetry_env
 from stacks.fleet_plan import PlannedServer, Settings
 
-APPROVED_TOOLS = ("echo", "recall", "remember", "whoami")
-"""The lab's allow-list for every reference server; ``delete_everything`` stays unapproved."""
+LAB_TOOLS = ("echo", "recall", "remember", "whoami")
+"""The reference server's tools the lab approves besides the catalog's; ``delete_everything``
+stays unapproved."""
 GATEWAYS = ("gw0", "gw1")
 SERVER_REPLICAS = ("r0", "r1")
+DEFAULT_RATE_LIMIT = 50
+"""Requests per second for a tenant the stack does not declare (a --remotes entry's)."""
 LISTEN_ENV = "LAB_GATEWAY_LISTEN"
 HEALTH_ENV = "LAB_GATEWAY_HEALTH"
 
@@ -43,7 +69,8 @@ HEALTH_ENV = "LAB_GATEWAY_HEALTH"
 class UpOptions:
     stack: str
     state_dir: Path
-    rate_limit: int = 50
+    rate_limit: int | None = None
+    """Requests per second for every tenant; None: each tenant's limit from the stack."""
     remotes_file: Path | None = None
     only: tuple[str, ...] = ()
     timeout: float = 60.0
@@ -78,15 +105,14 @@ class LabStarter:
         self.options = options
         self.settings = settings
         self.remotes = remotes
+        self.local = local_servers(settings)
         self.logs = options.state_dir / "logs"
-        ports = iter(
-            free_ports(1 + 2 * len(GATEWAYS) + len(SERVER_REPLICAS) * len(settings.servers))
-        )
+        ports = iter(free_ports(1 + 2 * len(GATEWAYS) + len(SERVER_REPLICAS) * len(self.local)))
         self.alb_port = next(ports)
         self.gateway_ports = {name: (next(ports), next(ports)) for name in GATEWAYS}
         self.server_ports = {
             (server.name, replica): next(ports)
-            for server in settings.servers
+            for server in self.local
             for replica in SERVER_REPLICAS
         }
         self.base_url = f"http://127.0.0.1:{self.alb_port}"
@@ -122,7 +148,7 @@ class LabStarter:
     def start_servers(self) -> None:
         """Every replica of every server, forked from one interpreter, then polled for readiness."""
         replicas, probes = [], {}
-        for server in self.settings.servers:
+        for server in self.local:
             kind = server.entry.session_mode.value
             for replica in SERVER_REPLICAS:
                 port = self.server_ports[(server.name, replica)]
@@ -147,28 +173,55 @@ class LabStarter:
             for replica in SERVER_REPLICAS
         )
 
-    def gateway(self, tenants: dict[str, LabTenant]) -> GatewayConfig:
-        auth = [
-            TenantAuth(
-                name=name,
-                issuer=tenant.issuer,
-                key_files=(tenant.public_key,),
-                rate_limit=RateLimit(requests=self.options.rate_limit),
-            )
-            for name, tenant in tenants.items()
-        ]
-        return gateway_config(
-            self.settings,
-            tenants=auth,
-            approved_tools={server.entry.name: APPROVED_TOOLS for server in self.settings.servers},
-            replicas_of=self._replicas,
-            public_base_url=self.base_url,
-            remotes=self.remotes,
-            listen="${" + LISTEN_ENV + "}",
-            health_listen="${" + HEALTH_ENV + "}",
-            gateway_replicas=len(GATEWAYS),
-            inspector_lua=INSPECTOR_LUA,
+    def _peers(self) -> tuple[Replica, ...]:
+        """Every gateway replica's health endpoint: they count each other for the limits."""
+        return tuple(
+            Replica(name=name, address=f"127.0.0.1:{health}")
+            for name, (_, health) in self.gateway_ports.items()
         )
+
+    def _auth(self, name: str, issuer: LabTenant) -> TenantAuth:
+        """The tenant as the stack declares it, but verified with the lab's local issuer."""
+        declared = next((t for t in self.settings.tenant_settings if t.name == name), None)
+        if self.options.rate_limit is not None or declared is None:
+            limit = RateLimit(requests=self.options.rate_limit or DEFAULT_RATE_LIMIT)
+        else:
+            requests, period = declared.rate_limit.window()
+            limit = RateLimit(requests=requests, period_seconds=period)
+        return TenantAuth(
+            name=name, issuer=issuer.issuer, key_files=(issuer.public_key,), rate_limit=limit
+        )
+
+    def gateway(self, tenants: dict[str, LabTenant]) -> GatewayConfig:
+        """``stack_gateway_config`` with the lab's substitutions (module docstring)."""
+        catalog_remotes = {s.name for s in self.settings.servers if s.entry.remote is not None}
+        stand_ins = {
+            route.name: route.upstream
+            for route in self.remotes
+            if route.name in catalog_remotes and isinstance(route.upstream, RemoteUpstream)
+        }
+        config = stack_gateway_config(
+            self.settings,
+            replicas=len(GATEWAYS),
+            tenants=[self._auth(name, tenant) for name, tenant in tenants.items()],
+            lua_dir=LUA_DIR,
+            addresses=Addresses(
+                replicas_of=self._replicas,
+                peers=self._peers(),
+                public_base_url=self.base_url,
+                listen="${" + LISTEN_ENV + "}",
+                health_listen="${" + HEALTH_ENV + "}",
+            ),
+            remote_stand_ins=stand_ins,
+            extra_tools=LAB_TOOLS,
+        )
+        extra = tuple(route for route in self.remotes if route.name not in stand_ins)
+        try:
+            return GatewayConfig.model_validate(
+                {**config.model_dump(), "routes": [*config.model_dump()["routes"], *extra]}
+            )
+        except ValidationError as error:
+            raise LabError(f"--remotes: {error.errors()[0]['msg']}") from None
 
     def _check(self, haproxy: str, config: Path, env: dict[str, str]) -> None:
         check = subprocess.run(
@@ -219,7 +272,7 @@ class LabStarter:
 
     def _direct_urls(self, route: Route) -> dict[str, str]:
         upstream = route.upstream
-        if not isinstance(upstream, LocalUpstream):
+        if not isinstance(upstream, LocalUpstream) or not isinstance(upstream.replicas, tuple):
             return {}
         return {
             replica.name: f"http://{replica.address}{upstream.mcp_path}"

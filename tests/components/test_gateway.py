@@ -12,11 +12,19 @@ import pytest
 from catalog.platform_image import load_platform_entry
 from catalog.provenance import provenance_annotations
 from components.gateway import Gateway
-from components.gateway_args import GatewayArgs, RemoteCredential, Upstream
+from components.gateway_args import GatewayArgs, RemoteCredential, Upstream, gateway_telemetry
 from components.gateway_network import PRIVATE_RANGES
 from tests.components.harness import Built, build, cluster, on_cluster
 
 CONFIG = "global\n    log stdout format raw local0\n\nfrontend mcp\n    bind :8080\n"
+LUA = {
+    "mcp_inspect.lua": "-- inspector\n",
+    "session_pin.lua": "-- pin\n",
+    "gateway_replicas.lua": "-- count\n",
+}
+TELEMETRY = gateway_telemetry(
+    "dev", "2.6.12", "http://otel-collector.observability.svc.cluster.local:4317", "grpc", 0.5
+)
 ENTRY = load_platform_entry("gateway")
 
 
@@ -27,7 +35,7 @@ def args(**changes: Any) -> GatewayArgs:
         image=ENTRY.image,
         run_as_user=99,
         config_text=CONFIG,
-        inspector_lua="-- inspector\n",
+        lua_sources=LUA,
         min_replicas=2,
         max_replicas=4,
         batch_percent=25,
@@ -64,9 +72,14 @@ def test_its_own_namespace_enforces_restricted_pods(gateway: Built[Gateway]) -> 
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
 
 
-def test_the_rendered_config_and_inspector_are_in_the_config_map(gateway: Built[Gateway]) -> None:
+def test_the_rendered_config_and_its_lua_files_are_in_the_config_map(
+    gateway: Built[Gateway],
+) -> None:
     data = inputs(gateway, "kubernetes:core/v1:ConfigMap")["data"]
-    assert data == {"haproxy.cfg": CONFIG, "mcp_inspect.lua": "-- inspector\n"}
+    assert data == {"haproxy.cfg": CONFIG, **LUA}
+    deployment = inputs(gateway, "kubernetes:apps/v1:Deployment")
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    assert [item["key"] for item in volumes["lua"]["configMap"]["items"]] == sorted(LUA)
 
 
 def test_pods_run_the_pinned_image_restricted_and_roll_on_config_change(
@@ -85,12 +98,49 @@ def test_pods_run_the_pinned_image_restricted_and_roll_on_config_change(
     assert spec["strategy"]["rollingUpdate"] == {"maxSurge": "25%", "maxUnavailable": "25%"}
     zones = [c for c in pod["topologySpreadConstraints"] if "zone" in c["topologyKey"]]
     assert zones[0]["whenUnsatisfiable"] == "DoNotSchedule"
-    digest = hashlib.sha256((CONFIG + "\0-- inspector\n").encode()).hexdigest()
+    parts = [CONFIG, *(f"{name}\0{text}" for name, text in sorted(LUA.items()))]
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
     assert spec["template"]["metadata"]["annotations"] == {
         "mcp-fleet.io/gateway-config-sha256": digest
     }
     mounts = {mount["mountPath"] for mount in container["volumeMounts"]}
     assert {"/etc/haproxy/conf", "/etc/haproxy/lua", "/etc/haproxy/keys"} <= mounts
+
+
+def test_replicas_find_each_other_through_a_headless_service(gateway: Built[Gateway]) -> None:
+    """The SRV record _health._tcp.mcp-gateway-peers.mcp-gateway... the config counts by."""
+    services = {
+        found["inputs"]["metadata"]["name"]: found["inputs"]["spec"]
+        for found in gateway.of_type("kubernetes:core/v1:Service")
+    }
+    peers = services["mcp-gateway-peers"]
+    assert peers["clusterIP"] == "None" and peers["publishNotReadyAddresses"] is False
+    assert peers["ports"] == [
+        {"name": "health", "port": 8405, "protocol": "TCP", "targetPort": "health"}
+    ]
+    assert peers["selector"] == services["mcp-gateway"]["selector"]
+
+
+def test_pods_get_the_standard_otel_environment_and_reach_the_collector() -> None:
+    made = built(args(telemetry=TELEMETRY))
+    pod = inputs(made, "kubernetes:apps/v1:Deployment")["spec"]["template"]["spec"]
+    env = {item["name"]: item.get("value") for item in pod["containers"][0]["env"]}
+    assert env["OTEL_SERVICE_NAME"] == "mcp-gateway"
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == TELEMETRY.endpoint
+    assert "deployment.environment.name=dev" in env["OTEL_RESOURCE_ATTRIBUTES"]
+    assert "service.version=2.6.12" in env["OTEL_RESOURCE_ATTRIBUTES"]
+    policy = next(
+        p["inputs"]["spec"]
+        for p in made.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        if p["inputs"]["metadata"]["name"] == "mcp-gateway"
+    )
+    collector = {
+        "to": [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}
+        ],
+        "ports": [{"port": 4317, "protocol": "TCP"}],
+    }
+    assert collector in policy["egress"]
 
 
 def test_autoscaled_and_disruption_bounded(gateway: Built[Gateway]) -> None:
@@ -110,13 +160,19 @@ def test_only_the_load_balancer_gets_in_and_only_servers_and_dns_get_out(
     ]
     (spec,) = [policy["spec"] for policy in policies]
     assert spec["policyTypes"] == ["Ingress", "Egress"]
-    (ingress,) = spec["ingress"]
+    ingress, peers_in = spec["ingress"]
     assert [peer["ipBlock"]["cidr"] for peer in ingress["from"]] == ["10.0.0.0/24", "10.0.1.0/24"]
+    selector = {"app.kubernetes.io/name": "mcp-gateway", "app.kubernetes.io/component": "gateway"}
+    peers = {"from": [{"podSelector": {"matchLabels": selector}}]}
+    assert peers_in == {**peers, "ports": [{"port": 8405, "protocol": "TCP"}]}
+    peers_out = {"to": peers["from"], "ports": [{"port": 8405, "protocol": "TCP"}]}
+    assert peers_out in spec["egress"]
     to_namespaces = {
         rule["to"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]: [
             port["port"] for port in rule["ports"]
         ]
         for rule in spec["egress"]
+        if rule != peers_out
     }
     assert to_namespaces == {
         "mcp-storefront": [8080],
@@ -155,6 +211,7 @@ def test_remote_credentials_come_from_secrets_and_open_https_out() -> None:
         ({"min_replicas": 5, "max_replicas": 4}, "min <= max"),
         ({"config_text": ""}, "not a rendered gateway configuration"),
         ({"upstreams": ()}, "route nowhere"),
+        ({"lua_sources": {"mcp_inspect.lua": ""}}, "lacks session_pin.lua, gateway_replicas.lua"),
     ],
 )
 def test_bad_args_are_refused_before_any_resource(change: dict[str, Any], words: str) -> None:

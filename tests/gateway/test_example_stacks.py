@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway import INSPECTOR_LUA, GatewayConfig, SessionMode, render
+from gateway import LUA_DIR, GatewayConfig, SessionMode, SrvRecord, render
 from gateway.from_settings import gateway_config, in_cluster_replicas
 from gateway.preflight import missing_files
 from lab.stack import load_stack
@@ -29,7 +29,7 @@ def _config(settings: Settings, directory: Path) -> GatewayConfig:
         tenants=tenants,
         approved_tools={server.entry.name: ("search", "read") for server in settings.servers},
         remotes=(remote_route(str(tls.ca_file), host="localhost"),),  # no DNS in tests
-        inspector_lua=INSPECTOR_LUA,
+        lua_dir=LUA_DIR,
     )
 
 
@@ -90,13 +90,13 @@ def test_routes_follow_the_stack_and_the_catalog(tmp_path: Path) -> None:
     assert by_name["slack"].session_mode is SessionMode.STATEFUL
 
 
-def test_in_cluster_replicas_are_stable_pod_names_up_to_the_hpa_maximum() -> None:
+def test_in_cluster_replicas_are_the_headless_services_srv_record_up_to_the_hpa_max() -> None:
+    """Deployments and Rollouts name pods at random: the SRV record lists the ready ones."""
     server = next(s for s in load_stack("prod").servers if s.name == "slack")
     replicas = in_cluster_replicas(server)
-    assert len(replicas) == server.capacity.max_replicas
-    assert replicas[1].name == "r1"
-    assert replicas[1].address == (
-        f"slack-1.slack.{server.namespace}.svc.cluster.local:{server.entry.port}"
+    assert replicas == SrvRecord(
+        name=f"_mcp._tcp.slack.{server.namespace}.svc.cluster.local",
+        max_replicas=server.capacity.max_replicas,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from gateway import GatewayConfig, render
+from gateway import GatewayConfig, SrvRecord, render
 from tests.gateway.configs import sample_config
 
 
@@ -89,23 +89,68 @@ def test_tool_allow_lists_fail_closed() -> None:
     assert "if route_docs is_tools_call !FALSE" in frontend  # nothing approved: all refused
 
 
-def test_rate_limit_is_shared_between_gateway_replicas() -> None:
+def test_rate_limit_is_shared_between_the_live_gateway_replicas() -> None:
+    """ceil(limit / live) per replica: the live count from Lua, the configured one as a start.
+
+    (test_srv_addressing runs it: 5 of 10 with two replicas alive, 10 with one.)
+    """
     config = sample_config()
     frontend = _frontend(render(config))
-    # storefront: 10 per second over 2 replicas; research: 7 -> ceil(3.5) = 4 each
-    assert "{ var(txn.tenant) -m str storefront } { sc0_http_req_rate gt 5 }" in frontend
-    assert "{ var(txn.tenant) -m str research } { sc0_http_req_rate gt 4 }" in frontend
+    assert "set-var(txn.gateway_replicas) lua.gateway_replicas(2) if" in frontend
+    assert (
+        "set-var(txn.rate_share) int(10),add(txn.gateway_replicas),sub(1),"
+        "div(txn.gateway_replicas) if { var(txn.tenant) -m str storefront }"
+    ) in frontend
+    assert "int(7),add(txn.gateway_replicas)" in frontend
+    assert "set-var(txn.rate_excess) sc0_http_req_rate,sub(txn.rate_share)" in frontend
     single = render(config.model_copy(update={"replicas": 1}))
-    assert "{ sc0_http_req_rate gt 10 }" in _frontend(single)
+    assert "lua.gateway_replicas(1)" in _frontend(single)
     assert "store http_req_rate(1s)" in render(config)
 
 
-def test_only_stateful_routes_pin_sessions() -> None:
+def test_gateway_replicas_are_counted_only_when_peers_are_listed() -> None:
+    config = sample_config()
+    assert "backend gateway_replicas" not in render(config)
+    peers = SrvRecord(name="_health._tcp.gw.mcp-gateway.svc.cluster.local", max_replicas=6)
+    text = render(config.model_copy(update={"peers": peers}))
+    counted = text.split("backend gateway_replicas\n", 1)[1].split("\n\n", 1)[0]
+    assert "option httpchk GET /healthz" in counted
+    assert (
+        "server-template g 1-6 _health._tcp.gw.mcp-gateway.svc.cluster.local"
+        " resolvers dns init-addr none"
+    ) in counted
+    assert "use_backend gateway_replicas" not in text  # never routed to
+
+
+def test_only_stateful_routes_pin_sessions_by_upstream_address() -> None:
     text = render(sample_config())
     slack, github = _backend(text, "slack"), _backend(text, "github")
+    assert "http-request lua.mcp_session_pin if { req.hdr(mcp-session-id) -m found }" in slack
     assert "use-server r0 if { var(txn.pinned) -m str r0 }" in slack
-    assert "http-response set-header Mcp-Session-Id %[srv_name].%[res.hdr(mcp-session-id)]" in slack
+    assert (
+        "http-response set-header Mcp-Session-Id"
+        " %[bc_dst,concat(:,txn.upstream_port),hex].%[res.hdr(mcp-session-id)]"
+    ) in slack
+    assert "http-request return status 404" in slack and "Session not found" in slack
     assert "pinned" not in github and "balance roundrobin" in github
+
+
+def test_srv_records_become_server_templates_up_to_the_maximum() -> None:
+    config = sample_config()
+    srv = SrvRecord(name="_mcp._tcp.slack.mcp-storefront.svc.cluster.local", max_replicas=4)
+    routes = tuple(
+        route.model_copy(update={"upstream": route.upstream.model_copy(update={"replicas": srv})})
+        if route.name == "slack"
+        else route
+        for route in config.routes
+    )
+    slack = _backend(render(config.model_copy(update={"routes": routes})), "slack")
+    assert (
+        "    server-template r 1-4 _mcp._tcp.slack.mcp-storefront.svc.cluster.local"
+        " resolvers dns init-addr none\n"
+    ) in slack + "\n"
+    for slot in ("r1", "r2", "r3", "r4"):
+        assert f"use-server {slot} if {{ var(txn.pinned) -m str {slot} }}" in slack
 
 
 def test_retries_only_on_connection_failures_and_replicas_are_ejected() -> None:
@@ -114,8 +159,8 @@ def test_retries_only_on_connection_failures_and_replicas_are_ejected() -> None:
     assert "timeout connect 2000ms\n" in slack and "timeout server 60000ms\n" in slack
     assert "observe layer7 error-limit 10 on-error mark-down" in slack
     assert "option httpchk GET /readyz" in slack
-    assert "server r0 127.0.0.1:9001 id 1 resolvers dns init-addr none" in slack
-    assert "server r1 127.0.0.1:9002 id 2 resolvers dns init-addr none" in slack
+    assert "    server r0 127.0.0.1:9001\n" in slack + "\n"
+    assert "    server r1 127.0.0.1:9002" in slack
 
 
 def test_remote_upstream_gets_verified_tls_and_the_injected_credential() -> None:
@@ -160,7 +205,8 @@ def test_public_base_url_loses_a_trailing_slash() -> None:
 
 def test_bodies_are_read_by_the_lua_inspector_before_any_decision() -> None:
     text = render(sample_config())
-    assert "    lua-load /etc/haproxy/mcp_inspect.lua\n" in text
+    for name in ("mcp_inspect.lua", "session_pin.lua", "gateway_replicas.lua"):
+        assert f"    lua-load /etc/haproxy/lua/{name}\n" in text
     frontend = _frontend(text)
     inspect = frontend.index("http-request lua.mcp_inspect if METH_POST")
     assert inspect < frontend.index("return status 401") < frontend.index("str(tool-not-approved)")

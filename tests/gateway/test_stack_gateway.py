@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway import INSPECTOR_LUA, RemoteUpstream, render
+from gateway import LUA_DIR, LocalUpstream, RemoteUpstream, Replica, SrvRecord, render
+from gateway.from_settings import in_cluster_replicas
 from gateway.preflight import missing_files
-from gateway.stack_gateway import credential_env, stack_gateway_config, tenant_auth
+from gateway.stack_gateway import Addresses, credential_env, stack_gateway_config, tenant_auth
 from lab.stack import load_stack
 from tests.gateway.haproxy import haproxy_check
 from tests.gateway.keys import signing_key
@@ -42,7 +43,7 @@ def test_haproxy_accepts_every_stacks_production_gateway(stack: str, tmp_path: P
     for tenant in settings.tenant_settings:
         for name in tenant.identity.key_files:
             shutil.copy(key.public_file, tmp_path / name)
-    config = stack_gateway_config(settings, key_dir=str(tmp_path), inspector_lua=INSPECTOR_LUA)
+    config = stack_gateway_config(settings, key_dir=str(tmp_path), lua_dir=LUA_DIR)
     path = tmp_path / "gateway.cfg"
     path.write_text(render(config))
     result = haproxy_check(path, {})
@@ -52,9 +53,7 @@ def test_haproxy_accepts_every_stacks_production_gateway(stack: str, tmp_path: P
 
 def test_preflight_names_the_tenant_keys_the_pod_must_mount(tmp_path: Path) -> None:
     """HAProxy's check accepts missing key files; the preflight is what catches them."""
-    config = stack_gateway_config(
-        load_stack("dev"), key_dir=str(tmp_path), inspector_lua=INSPECTOR_LUA
-    )
+    config = stack_gateway_config(load_stack("dev"), key_dir=str(tmp_path), lua_dir=LUA_DIR)
     assert sorted(missing_files(config)) == [
         f"tenant research key: {tmp_path}/research-2026.pem does not exist or is not a file",
         f"tenant storefront key: {tmp_path}/storefront-2026.pem does not exist or is not a file",
@@ -93,3 +92,48 @@ def test_a_remote_catalog_entry_becomes_a_tls_route_with_an_injected_credential(
         route.upstream.credential_env == credential_env(server.name) == "REMOTE_GITHUB_CREDENTIAL"
     )
     assert route.approved_tools == server.entry.approved_tools
+
+
+def test_the_cluster_gateway_finds_servers_and_itself_through_headless_services() -> None:
+    settings = load_stack("prod")
+    config = stack_gateway_config(settings, replicas=2, max_replicas=8)
+    assert config.replicas == 2
+    assert config.peers == SrvRecord(
+        name="_health._tcp.mcp-gateway-peers.mcp-gateway.svc.cluster.local", max_replicas=8
+    )
+    for route in config.routes:
+        if isinstance(route.upstream, LocalUpstream):
+            server = next(s for s in settings.servers if s.name == route.name)
+            assert route.upstream.replicas == in_cluster_replicas(server)
+
+
+def test_the_lab_substitutes_addresses_remotes_and_tools_only() -> None:
+    """What `lab up` replaces; everything else is the production function's output."""
+    settings = load_stack("dev")
+    loopback = (Replica(name="r0", address="127.0.0.1:9001"),)
+    stand_in = RemoteUpstream(
+        url="https://localhost:9443/mcp", ca_file="/tmp/ca.pem", credential_env="LAB_CRM"
+    )
+    lab = stack_gateway_config(
+        settings,
+        addresses=Addresses(
+            replicas_of=lambda server: loopback,
+            peers=(Replica(name="gw0", address="127.0.0.1:9405"),),
+            public_base_url="http://127.0.0.1:8000",
+        ),
+        remote_stand_ins={"partner-crm": stand_in},
+        extra_tools=("whoami",),
+    )
+    production = stack_gateway_config(settings)
+    assert [r.name for r in lab.routes] == [r.name for r in production.routes]
+    for ours, theirs in zip(lab.routes, production.routes, strict=True):
+        if isinstance(theirs.upstream, RemoteUpstream):
+            assert ours.upstream == stand_in
+            assert ours.approved_tools == theirs.approved_tools
+        else:
+            assert ours.upstream == theirs.upstream.model_copy(update={"replicas": loopback})
+            assert ours.approved_tools == (*theirs.approved_tools, "whoami")
+        assert (ours.tenant, ours.session_mode) == (theirs.tenant, theirs.session_mode)
+    assert lab.tenants == production.tenants
+    without = stack_gateway_config(settings, remote_stand_ins={})
+    assert "partner-crm" not in [route.name for route in without.routes]

@@ -23,6 +23,8 @@ from tests.lab.running_lab import RunningLab, start_lab, stop_lab
 REMOTE_NAME = "remote-docs"
 REMOTE_TENANT = "research"
 REMOTE_CREDENTIAL_ENV = "LAB_REMOTE_DOCS_TOKEN"
+LAB_RATE_LIMIT = 50
+"""Requests per second per tenant in the shared lab: the tests' own pace stays below it."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,16 @@ def dev_lab(
         )
     )
     env = {REMOTE_CREDENTIAL_ENV: remote_server.credential}
-    lab = start_lab(directory, "--stack", "dev", "--remotes", str(remotes), env=env)
+    lab = start_lab(
+        directory,
+        "--stack",
+        "dev",
+        "--remotes",
+        str(remotes),
+        "--rate-limit",
+        str(LAB_RATE_LIMIT),
+        env=env,
+    )
     try:
         yield lab
     finally:

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import time
@@ -18,6 +19,7 @@ import jwt
 import pytest
 from mcp.shared.exceptions import MCPError
 
+from tests.lab.conftest import LAB_RATE_LIMIT
 from tests.lab.mcp_client import mcp_session, structured
 from tests.lab.running_lab import RunningLab, wait_for
 
@@ -197,13 +199,36 @@ def test_a_batch_is_refused_with_a_jsonrpc_error(dev_lab: RunningLab) -> None:
     assert answer.json()["error"]["code"] == -32600
 
 
+def _began(line: dict[str, object]) -> float:
+    """When the request began: the accept date plus handshake and keep-alive idle time."""
+    waited = int(str(line["handshake_ms"])) + int(str(line["idle_ms"]))
+    return float(str(line["time_unix"])) + waited / 1000
+
+
+def _most_in_one_second(times: list[float]) -> int:
+    """The largest number of ``times`` (seconds) that fall within any one second."""
+    times, most, start = sorted(times), 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
 def test_past_the_tenant_limit_requests_get_429_with_retry_after(dev_lab: RunningLab) -> None:
+    """The tenant's limit holds over both gateway replicas behind the ALB, not twice over.
+
+    Each replica admits ceil(limit / live replicas) per second (it counts its peers at run
+    time); the ALB alternates, so the tenant gets its limit in any one second, and no more.
+    """
     url = dev_lab.servers["docs-search"]
     token = dev_lab.token("research", "docs-search")
     ping = {"jsonrpc": "2.0", "id": 7, "method": "ping"}
+    trace_id = os.urandom(16).hex()
 
     async def flood() -> list[httpx.Response]:
         headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}"}
+        headers["traceparent"] = f"00-{trace_id}-{os.urandom(8).hex()}-01"
         limits = httpx.Limits(max_connections=50)
         async with httpx.AsyncClient(headers=headers, limits=limits, timeout=30) as client:
             return await asyncio.gather(*(client.post(url, json=ping) for _ in range(400)))
@@ -213,6 +238,26 @@ def test_past_the_tenant_limit_requests_get_429_with_retry_after(dev_lab: Runnin
     assert limited, sorted({answer.status_code for answer in answers})
     assert all(answer.headers["Retry-After"] == "1" for answer in limited)
     assert limited[0].json()["error"] == "rate_limited"
+
+    def flood_lines(gateway: str) -> list[dict[str, object]]:
+        return [line for line in dev_lab.log_lines(gateway) if line["trace_id"] == trace_id]
+
+    wait_for(
+        lambda: sum(len(flood_lines(g)) for g in ("gw0", "gw1")) == len(answers),
+        "every flood request in the access logs",
+    )
+    admitted = {
+        gateway: [_began(line) for line in flood_lines(gateway) if line["status"] == 200]
+        for gateway in ("gw0", "gw1")
+    }
+    # HAProxy's rate counters are lock-free across its threads and turn over each period, so a
+    # burst that spans the turn can slip a few past: a quarter of tolerance, far below the
+    # double limit that two replicas each enforcing the whole limit would allow.
+    share = math.ceil(LAB_RATE_LIMIT / 2)
+    per_replica = [_most_in_one_second(times) for times in admitted.values()]
+    assert all(0 < most <= share * 1.25 for most in per_replica), (per_replica, admitted)
+    both = _most_in_one_second(admitted["gw0"] + admitted["gw1"])
+    assert LAB_RATE_LIMIT * 0.8 <= both <= LAB_RATE_LIMIT * 1.25, (both, admitted)
     # the limit is per tenant: storefront is not affected, and research recovers
     assert (
         _post(dev_lab.servers["github"], dev_lab.token("storefront", "github")).status_code == 200
