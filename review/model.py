@@ -146,6 +146,31 @@ class TenantSummary(ReportModel):
     monthly_budget_usd: float
 
 
+class GatewayRoute(ReportModel):
+    """One route of the gateway, as its rendered configuration (ConfigMap) sends it."""
+
+    server: str
+    resource: str
+    """The route's public URL (its token audience): ``https://<domain>/<server>/mcp``."""
+    tenant: str
+    session: str
+    """``pinned`` (stateful: Mcp-Session-Id to one replica), ``per-request`` or ``one-upstream``."""
+    approved_tools: list[str]
+    kind: str
+    """``local`` (replicas in the cluster) or ``remote`` (https outside it)."""
+    upstream: str
+
+
+class GatewaySummary(ReportModel):
+    """The gateway a stack deploys, read from its rendered ConfigMap, Deployment and HPA."""
+
+    namespace: str | None
+    replicas: int | None
+    min_replicas: int | None
+    max_replicas: int | None
+    routes: list[GatewayRoute]
+
+
 class Review(ReportModel):
     project: str
     stack: str
@@ -154,6 +179,8 @@ class Review(ReportModel):
     servers: list[Server]
     policy: list[PolicyResult]
     tenants: list[TenantSummary] = []
+    gateway: GatewaySummary | None = None
+    """The gateway and its routes; None when the stack renders no gateway."""
     policy_run: PolicyRun | None = None
     """How the policy results came about; None when the pack was not run."""
     exports: dict[str, Any] = {}

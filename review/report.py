@@ -17,6 +17,7 @@ from typing import Any
 from policy import contract
 from policy import resource_types as types
 from review.analyze import PolicyReport
+from review.gateway_section import gateway_summary
 from review.model import (
     Alarm,
     Capacity,
@@ -190,6 +191,7 @@ def build_review(
         summary=Summary(total=len(resources), by_type=dict(sorted(counts.items()))),
         servers=[_server(s, by_server.get(s.name, [])) for s in settings.servers],
         tenants=tenant_summaries(settings),
+        gateway=gateway_summary(rendered.resources),
         policy=_policy_results(policy),
         policy_run=(
             PolicyRun(

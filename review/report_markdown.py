@@ -22,6 +22,7 @@ from review.changes_model import (
     ResourceChangeEntry,
     StackChanges,
 )
+from review.gateway_section import gateway_markdown
 from review.model import Review
 from review.property_changes import SECRET_NOT_SHOWN, short_value
 from review.rollout_plans import release_plans
@@ -293,6 +294,10 @@ def _stack_blocks(section: StackSection) -> list[_Block]:
                 3,
             )
         )
+    if review.gateway is not None:
+        routes = len(review.gateway.routes)
+        body = gateway_markdown(review.gateway, cell, code)
+        blocks.append(_Block(_details(f"Gateway ({routes} routes)", body), "the gateway table", 3))
     if review.policy:
         blocks.append(
             _Block(

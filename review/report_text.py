@@ -13,6 +13,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from review.gateway_section import gateway_table
 from review.model import PolicyResult, ResourceEntry, Review, Server
 from review.report_changes_text import changes_renderables
 from review.tenant_summary import tenant_table
@@ -188,6 +189,9 @@ def renderables(review: Review) -> Iterable[RenderableType]:
     if review.tenants:
         yield Text("")
         yield tenant_table(review.tenants)
+    if review.gateway is not None:
+        yield Text("")
+        yield gateway_table(review.gateway)
     for server in review.servers:
         yield Text("")
         yield server_table(server)

@@ -27,7 +27,7 @@ from review.cli import app
 from review.render import PROJECT_DIR, RenderedStack
 
 STACKS = ("dev", "staging", "prod")
-JSON_KEYS = {"project", "stack", "resources", "summary", "servers", "policy", "tenants"}
+JSON_KEYS = {"project", "stack", "resources", "summary", "servers", "policy", "tenants", "gateway"}
 RESOURCE_KEYS = {"urn", "type", "name", "parent", "inputs", "dependencies"}
 SERVER_KEYS = {
     "name",
