@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.log_metrics import ENVIRONMENT_DIMENSION, NAMESPACE, SERVER_DIMENSION, metric
+from components.log_metrics import NAMESPACE, metric
 from components.slo_math import (
     ELIGIBLE_CALLS,
     BurnRateTier,
@@ -45,7 +45,7 @@ def alb_query(
 
 
 def log_query(
-    query_id: str, key: str, environment: str, server: str, period: int
+    query_id: str, key: str, environment: str, tenant: str, server: str, period: int
 ) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
     return aws.cloudwatch.MetricAlarmMetricQueryArgs(
         id=query_id,
@@ -53,7 +53,7 @@ def log_query(
         metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
             namespace=NAMESPACE,
             metric_name=metric(key).metric_name,
-            dimensions={ENVIRONMENT_DIMENSION: environment, SERVER_DIMENSION: server},
+            dimensions=metric(key).server_dimensions(environment, tenant, server),
             period=period,
             stat="Sum",
         ),
@@ -79,12 +79,12 @@ def ratio_queries(
 
 
 def error_ratio_queries(
-    environment: str, server: str, period: int, *, label: str = "error ratio"
+    environment: str, tenant: str, server: str, period: int, *, label: str = "error ratio"
 ) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgs]:
     return [
-        log_query("calls", "tool-calls", environment, server, period),
-        log_query("errors", "tool-errors", environment, server, period),
-        log_query("rejected", "tool-rejections", environment, server, period),
+        log_query("calls", "tool-calls", environment, tenant, server, period),
+        log_query("errors", "tool-errors", environment, tenant, server, period),
+        log_query("rejected", "tool-rejections", environment, tenant, server, period),
         aws.cloudwatch.MetricAlarmMetricQueryArgs(
             id="eligible",
             label="calls the SLO counts",
@@ -98,10 +98,10 @@ def error_ratio_queries(
 
 
 def success_queries(
-    environment: str, server: str, period: int
+    environment: str, tenant: str, server: str, period: int
 ) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgs]:
     """The error ratio, not returned, and ``1 - ratio`` returned: the success ratio."""
-    queries = error_ratio_queries(environment, server, period)
+    queries = error_ratio_queries(environment, tenant, server, period)
     ratio = queries[-1]
     queries[-1] = aws.cloudwatch.MetricAlarmMetricQueryArgs(
         id="ratio", label="error ratio", expression=ratio.expression, return_data=False

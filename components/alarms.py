@@ -265,7 +265,9 @@ class SloAlarms(pulumi.ComponentResource):
             f"{who}: tool success in the server's own logs over the last day is below its SLO "
             f"of {server.slo.tool_success_rate:g} % (secondary to the gateway's).",
             aws.cloudwatch.MetricAlarmArgs(
-                metric_queries=success_queries(scope.environment, server.name, 86_400),
+                metric_queries=success_queries(
+                    scope.environment, server.tenant, server.name, 86_400
+                ),
                 evaluation_periods=1,
                 datapoints_to_alarm=1,
                 threshold=success_ratio(server.slo.tool_success_rate),

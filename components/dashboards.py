@@ -15,10 +15,8 @@ from typing import Any
 from components.dashboard_widgets import GRID_WIDTH, Widget, graph, text
 from components.gateway_widgets import gateway_row
 from components.log_metrics import (
-    ENVIRONMENT_DIMENSION,
     ERROR_CLASS_DIMENSION,
     NAMESPACE,
-    SERVER_DIMENSION,
     ErrorClass,
     metric,
 )
@@ -131,12 +129,14 @@ def _place(sections: Sequence[Section]) -> list[Widget]:
 # -- widgets -------------------------------------------------------------------------------
 
 
-def _log_dims(view: FleetView, server: ServerPanel) -> list[str]:
-    return [ENVIRONMENT_DIMENSION, view.environment, SERVER_DIMENSION, server.name]
+def _log_dims(view: FleetView, server: ServerPanel, key: str) -> list[str]:
+    """The metric's own dimensions (components/log_metrics.py): name, value, name, value."""
+    values = metric(key).server_dimensions(view.environment, server.tenant, server.name)
+    return [part for pair in values.items() for part in pair]
 
 
 def _tool(view: FleetView, server: ServerPanel, key: str, **options: Any) -> list[Any]:
-    entry: list[Any] = [NAMESPACE, metric(key).metric_name, *_log_dims(view, server)]
+    entry: list[Any] = [NAMESPACE, metric(key).metric_name, *_log_dims(view, server, key)]
     return [*entry, options] if options else entry
 
 
@@ -243,7 +243,7 @@ def _cause_widgets(view: FleetView, server: ServerPanel) -> list[Widget]:
             [
                 NAMESPACE,
                 metric("tool-errors-by-class").metric_name,
-                *_log_dims(view, server),
+                *_log_dims(view, server, "tool-errors-by-class"),
                 ERROR_CLASS_DIMENSION,
                 error_class.value,
                 {"label": error_class.value},

@@ -9,6 +9,17 @@ The lines reach CloudWatch through the Container Insights Fluent Bit pipeline, w
 Kubernetes filter parses a JSON log line and nests it under ``log_processed`` (its
 ``Merge_Log_Key``), next to ``kubernetes`` metadata. The patterns therefore select
 ``$.log_processed.<field>``.
+
+Dimensions (CloudWatch allows three per metric filter, and disables a filter that publishes
+more than 1,000 dimension combinations in an hour): every metric is per Environment, Tenant
+and Server, so a tenant's traffic, errors and SLO can be read on their own (issue 12) and
+environments sharing an account never mix. The error-class metric needs a third dimension for
+the class, so it is per Tenant, Server and ErrorClass: the environment is the one value it
+drops, which costs nothing when each environment has its own account (as the example stacks
+do) and sums environments only in an account several share. Server names are unique in a
+stack and a server runs for one tenant, so Tenant adds no combinations: a filter publishes one
+per server (times the ten error classes for the error-class metric), which keeps 99 servers a
+stack under the 1,000 limit even if every class occurred in one hour.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ NAMESPACE = "McpFleet/Tools"
 """Custom metric namespace of everything read from the fleet's logs."""
 
 ENVIRONMENT_DIMENSION = "Environment"
+TENANT_DIMENSION = "Tenant"
 SERVER_DIMENSION = "Server"
 ERROR_CLASS_DIMENSION = "ErrorClass"
 
@@ -152,13 +164,27 @@ class LogMetric:
     description: str = ""
 
     @property
+    def per_environment(self) -> bool:
+        """Environment is a dimension unless a third one (the error class) takes its place."""
+        return not self.extra_dimensions
+
+    @property
     def dimensions(self) -> dict[str, str]:
-        """Dimension name -> JSON selector; every metric is per environment and server."""
+        """Dimension name -> JSON selector: per environment (or extra), tenant and server."""
+        environment = (
+            {ENVIRONMENT_DIMENSION: field_selector("environment")} if self.per_environment else {}
+        )
         return {
-            ENVIRONMENT_DIMENSION: field_selector("environment"),
+            **environment,
+            TENANT_DIMENSION: field_selector("tenant"),
             SERVER_DIMENSION: field_selector("server"),
             **self.extra_dimensions,
         }
+
+    def server_dimensions(self, environment: str, tenant: str, server: str) -> dict[str, str]:
+        """The values a query names to read one server's series (extra dimensions left out)."""
+        values = {ENVIRONMENT_DIMENSION: environment} if self.per_environment else {}
+        return {**values, TENANT_DIMENSION: tenant, SERVER_DIMENSION: server}
 
 
 def _pattern(*conditions: str) -> str:

@@ -23,7 +23,7 @@ from components.dashboards import (
     ServerPanel,
     server_section,
 )
-from components.log_metrics import ENVIRONMENT_DIMENSION, NAMESPACE, SERVER_DIMENSION, metric
+from components.log_metrics import NAMESPACE, metric
 from components.slo_math import (
     ELIGIBLE_CALLS,
     SLO_PERIOD_DAYS,
@@ -186,9 +186,9 @@ def _server_with_budget(view: TenantView, server: ServerPanel) -> Section:
 
 
 def _budget_widgets(view: TenantView, server: ServerPanel, y: int) -> list[Widget]:
-    dims = [ENVIRONMENT_DIMENSION, view.environment, SERVER_DIMENSION, server.name]
-
     def tool(key: str, query_id: str) -> list[Any]:
+        values = metric(key).server_dimensions(view.environment, server.tenant, server.name)
+        dims = [part for pair in values.items() for part in pair]
         return [NAMESPACE, metric(key).metric_name, *dims, {"id": query_id, "visible": False}]
 
     ratio = error_ratio_expression(ELIGIBLE_CALLS)

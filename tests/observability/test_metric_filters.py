@@ -227,7 +227,8 @@ def test_rendered_filters_publish_what_the_alarms_read(monkeypatch: pytest.Monke
             logStreamName="node-1-application",
             logEvents=[{"timestamp": stamp, "message": shipped(line)} for line in lines],
         )
-        github = {"Environment": "prod", "Server": "github"}
+        # Every metric carries the tenant (issue 12); exact dimension sets, as CloudWatch needs.
+        github = {"Environment": "prod", "Tenant": "storefront", "Server": "github"}
         assert _stats(cloudwatch, "ToolCalls", github) == 10
         assert _stats(cloudwatch, "ToolErrors", github) == 2
         assert _stats(cloudwatch, "ToolRejections", github) == 1
@@ -235,8 +236,10 @@ def test_rendered_filters_publish_what_the_alarms_read(monkeypatch: pytest.Monke
         assert _stats(cloudwatch, "PolicyDenials", github) == 1
         assert _stats(cloudwatch, "Approvals", github) == 1
         assert _stats(cloudwatch, "DependencyCheckFailures", github) == 1
-        assert _stats(cloudwatch, "ToolCalls", {"Environment": "prod", "Server": "slack"}) == 1
-        by_class = {**github, "ErrorClass": "dependency"}
+        slack = {**github, "Server": "slack"}
+        assert _stats(cloudwatch, "ToolCalls", slack) == 1
+        # The error class takes the environment's place: three dimensions at most.
+        by_class = {"Tenant": "storefront", "Server": "github", "ErrorClass": "dependency"}
         assert _stats(cloudwatch, "ToolErrorsByClass", by_class) == 2
 
         # Every log metric an alarm of prod reads, with its dimensions, has data now.
@@ -248,7 +251,7 @@ def test_rendered_filters_publish_what_the_alarms_read(monkeypatch: pytest.Monke
             and q["metric"]["dimensions"].get("Server") == "github"
         }
         assert read == {
-            (name, (("Environment", "prod"), ("Server", "github")))
+            (name, (("Environment", "prod"), ("Server", "github"), ("Tenant", "storefront")))
             for name in ("ToolCalls", "ToolErrors", "ToolRejections")
         }
         for name, dimensions in read:
