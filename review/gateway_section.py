@@ -57,7 +57,10 @@ def _local_upstream(lines: list[str]) -> str:
     for line in lines:
         template = TEMPLATE.match(line)
         if template:
-            name = template.group(2).replace(".svc.cluster.local", ".svc")
+            labels = template.group(2).split(".")
+            while labels and labels[0].startswith("_"):  # _mcp._tcp.: the SRV service labels
+                labels.pop(0)
+            name = ".".join(labels).replace(".svc.cluster.local", ".svc")
             return f"{name} (SRV, up to {template.group(1)} replicas)"
     addresses = [line.split()[2] for line in lines if line.startswith("server ")]
     if not addresses:
