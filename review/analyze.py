@@ -59,6 +59,7 @@ from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2
 
 from review.engine_resources import (
+    EngineResource,
     engine_resources,
     options_of,
     provider_message,
@@ -279,15 +280,32 @@ def judged_as_of(
     return pinned
 
 
-def analyze_stack(
-    rendered: RenderedStack,
-    stack_config: StackConfig,
-    pack_dir: Path,
-    policy_config_file: Path | None = None,
-) -> PolicyReport:
-    """Run the pack over ``rendered`` through the analyzer protocol; see the module doc."""
-    given = load_policy_config(policy_config_file)
-    with running_pack(pack_dir, stack_config) as pack:
+@dataclass
+class PackSession:
+    """A configured pack: analyzes resources one by one, then the stack, into a report.
+
+    Each resource's verdict is kept by URN and the report lists them in the order of the
+    stack's resources whatever order they were analyzed in, so a stack analyzed while it
+    registers (``review.streamed_analysis``) gets the report of one analyzed afterwards.
+    """
+
+    pack: RunningPack
+    info: Any
+    policies: tuple[DeclaredPolicy, ...]
+    config: dict[str, PolicyConfig]
+    analyzed: dict[str, tuple[str | None, Any]]
+    """URN -> (its provider's URN, the Analyze response)."""
+
+    @classmethod
+    def configure(
+        cls,
+        pack: RunningPack,
+        stack_config: StackConfig,
+        policy_config_file: Path | None,
+        given: Mapping[str, PolicyConfig],
+    ) -> PackSession:
+        """Handshake, ConfigureStack, GetAnalyzerInfo, GetPluginInfo and Configure with the
+        config ``given`` in ``policy_config_file``."""
         _handshake(pack)
         _configure_stack(pack, stack_config)
         info = pack.call("GetAnalyzerInfo", empty_pb2.Empty())
@@ -297,57 +315,86 @@ def analyze_stack(
         config = reconcile_policy_config(policies, _initial_config(info), given, source)
         config = judged_as_of(config, policies, os.environ.get(AS_OF_VARIABLE))
         pack.call("Configure", _configure_request(config))
+        return cls(pack, info, policies, config, {})
 
-        resources = engine_resources(rendered, stack_config.config)
+    def analyze(self, resource: EngineResource) -> None:
+        """``Analyze`` one resource's inputs."""
+        request = analyzer_pb2.AnalyzeRequest(
+            type=resource.type,
+            properties=struct_of(without_internal_keys(resource.inputs)),
+            urn=resource.urn,
+            name=resource.name,
+            options=options_of(resource.record),
+            provider=provider_message(resource.provider),
+        )
+        provider = resource.provider.urn if resource.provider else None
+        self.analyzed[resource.urn] = (provider, self.pack.call("Analyze", request))
+
+    def was_analyzed(self, resource: EngineResource) -> bool:
+        """Analyzed already, with the provider the stack's resources name for it."""
+        provider = resource.provider.urn if resource.provider else None
+        found = self.analyzed.get(resource.urn)
+        return found is not None and found[0] == provider
+
+    def finish(self, rendered: RenderedStack, resources: Sequence[EngineResource]) -> PolicyReport:
+        """Analyze what is left, then ``AnalyzeStack``; the report in ``resources``' order."""
         known = {resource.urn for resource in resources}
-        version = pack.manifest.version
+        version = self.pack.manifest.version
         diagnostics: list[PolicyDiagnostic] = []
         not_applicable: list[tuple[str, str]] = []
         for resource in resources:
-            request = analyzer_pb2.AnalyzeRequest(
-                type=resource.type,
-                properties=struct_of(without_internal_keys(resource.inputs)),
-                urn=resource.urn,
-                name=resource.name,
-                options=options_of(resource.record),
-                provider=provider_message(resource.provider),
-            )
-            response = pack.call("Analyze", request)
+            if not self.was_analyzed(resource):
+                self.analyze(resource)
+            response = self.analyzed[resource.urn][1]
             diagnostics += _diagnostics(response, "analyze", resource.urn, known, version)
             not_applicable += [(n.policy_name, n.reason) for n in response.not_applicable]
-
-        stack_request = analyzer_pb2.AnalyzeStackRequest(
-            resources=[
-                analyzer_pb2.AnalyzerResource(
-                    type=resource.type,
-                    properties=struct_of(without_internal_keys(resource.outputs)),
-                    urn=resource.urn,
-                    name=resource.name,
-                    options=options_of(resource.record),
-                    provider=provider_message(resource.provider),
-                    parent=resource.record.get("parent") or "",
-                    dependencies=list(resource.record.get("dependencies") or []),
-                    propertyDependencies={
-                        key: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns))
-                        for key, urns in (resource.record.get("propertyDependencies") or {}).items()
-                        if urns
-                    },
-                )
-                for resource in resources
-            ]
-        )
-        response = pack.call("AnalyzeStack", stack_request, optional=True)
+        response = self.pack.call("AnalyzeStack", _stack_request(resources), optional=True)
         if response is not None:
             diagnostics += _diagnostics(
                 response, "analyze-stack", rendered.root_urn, known, version
             )
             not_applicable += [(n.policy_name, n.reason) for n in response.not_applicable]
+        return PolicyReport(
+            pack=self.info.name,
+            version=version or self.info.version,
+            policies=self.policies,
+            config=self.config,
+            diagnostics=tuple(diagnostics),
+            not_applicable=tuple(not_applicable),
+        )
 
-    return PolicyReport(
-        pack=info.name,
-        version=version or info.version,
-        policies=policies,
-        config=config,
-        diagnostics=tuple(diagnostics),
-        not_applicable=tuple(not_applicable),
+
+def _stack_request(resources: Sequence[EngineResource]) -> analyzer_pb2.AnalyzeStackRequest:
+    return analyzer_pb2.AnalyzeStackRequest(
+        resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=resource.type,
+                properties=struct_of(without_internal_keys(resource.outputs)),
+                urn=resource.urn,
+                name=resource.name,
+                options=options_of(resource.record),
+                provider=provider_message(resource.provider),
+                parent=resource.record.get("parent") or "",
+                dependencies=list(resource.record.get("dependencies") or []),
+                propertyDependencies={
+                    key: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns))
+                    for key, urns in (resource.record.get("propertyDependencies") or {}).items()
+                    if urns
+                },
+            )
+            for resource in resources
+        ]
     )
+
+
+def analyze_stack(
+    rendered: RenderedStack,
+    stack_config: StackConfig,
+    pack_dir: Path,
+    policy_config_file: Path | None = None,
+) -> PolicyReport:
+    """Run the pack over ``rendered`` through the analyzer protocol; see the module doc."""
+    given = load_policy_config(policy_config_file)
+    with running_pack(pack_dir, stack_config) as pack:
+        session = PackSession.configure(pack, stack_config, policy_config_file, given)
+        return session.finish(rendered, engine_resources(rendered, stack_config.config))

@@ -147,6 +147,12 @@ def entry_path(kind: str, key: str, directory: Path) -> Path:
     return directory / kind / key[:2] / f"{key}.json"
 
 
+def has(kind: str, key: str) -> bool:
+    """An entry exists under ``key`` (whole or not: ``load`` checks that)."""
+    directory = cache_dir()
+    return directory is not None and entry_path(kind, key, directory).is_file()
+
+
 def load(kind: str, key: str) -> bytes | None:
     """The payload stored under ``key``, or None when missing, unreadable or corrupt."""
     directory = cache_dir()

@@ -7,6 +7,7 @@ Every failure a user can cause ends in ``ReviewInputError`` with one clear messa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from review import cache
@@ -19,8 +20,10 @@ from review.analyze import (
 )
 from review.policy_codec import decode_report, encode_report
 from review.policy_config import PolicyConfigError
-from review.render import RenderedStack, RenderError, render_stack
+from review.render import RenderedStack, RenderError, render_stack, streaming_records
+from review.render_worker import stack_config
 from review.request import ReviewRequest
+from review.streamed_analysis import StreamedAnalysis
 from stacks.errors import SettingsError
 from stacks.fleet_plan import Settings
 
@@ -36,6 +39,7 @@ __all__ = [
     "plan",
     "policy_diagnostics",
     "render",
+    "render_and_check",
 ]
 
 
@@ -63,8 +67,15 @@ def plan(request: ReviewRequest, rendered: RenderedStack) -> Settings:
         raise ReviewInputError(str(error)) from None
 
 
-def check_policy(rendered: RenderedStack, request: ReviewRequest) -> PolicyReport | None:
-    """The pack's verdict over the analyzer protocol; None when the request skips policy."""
+def check_policy(
+    rendered: RenderedStack,
+    request: ReviewRequest,
+    analyzed: Callable[[RenderedStack], PolicyReport] | None = None,
+) -> PolicyReport | None:
+    """The pack's verdict over the analyzer protocol; None when the request skips policy.
+
+    ``analyzed`` gives the verdict of an analysis already under way (``render_and_check``);
+    without it the pack is started and run over the rendered stack here."""
     if not request.check_policy:
         return None
     config_file = request.policy_config
@@ -77,8 +88,11 @@ def check_policy(rendered: RenderedStack, request: ReviewRequest) -> PolicyRepor
     if payload is not None:
         return decode_report(payload)
     try:
-        stack_config = stack_config_of(rendered, request.project_dir)
-        report = analyze_stack(rendered, stack_config, request.pack, config_file)
+        if analyzed is not None:
+            report = analyzed(rendered)
+        else:
+            stack_config = stack_config_of(rendered, request.project_dir)
+            report = analyze_stack(rendered, stack_config, request.pack, config_file)
     except (PolicyPackError, PolicyConfigError) as error:
         raise ReviewInputError(str(error)) from None
     if key and key == cache.policy_key(
@@ -86,6 +100,55 @@ def check_policy(rendered: RenderedStack, request: ReviewRequest) -> PolicyRepor
     ):  # no input changed while the pack ran
         cache.store("policy", key, encode_report(report))
     return report
+
+
+def render_and_check(request: ReviewRequest) -> tuple[RenderedStack, PolicyReport | None]:
+    """``render`` then ``check_policy``, with the pack judging each resource while the
+    program is still registering the next (``review.streamed_analysis``): the render and the
+    pack each have a core. The results are those of the two steps one after the other."""
+    analysis = _streamed_analysis(request)
+    if analysis is None:
+        rendered = render(request)
+        return rendered, check_policy(rendered, request)
+    try:
+        with streaming_records(analysis.record):
+            rendered = render(request)
+        expected = analysis.stack_config
+        if (rendered.project, rendered.config, rendered.secret_keys) != (
+            expected.project,
+            expected.config,
+            tuple(expected.secret_keys),
+        ):  # the pack was configured with other settings than the program ran with
+            return rendered, check_policy(rendered, request)
+        return rendered, check_policy(rendered, request, analysis.finish)
+    finally:
+        analysis.abandon()
+
+
+def _streamed_analysis(request: ReviewRequest) -> StreamedAnalysis | None:
+    """The pack started for ``request``'s stack, unless there is nothing to overlap: policy
+    skipped, the render or the analysis in the cache, or a file the steps report on."""
+    if not request.check_policy or not request.policy_config.exists():
+        return None
+    if cache.cache_dir() is not None:
+        render_key = cache.render_key(request.stack, request.project_dir, request.config_file)
+        policy_key = cache.policy_key(
+            render_key, request.project_dir, request.pack, request.policy_config
+        )
+        if cache.has("render", render_key) or cache.has("policy", policy_key):
+            return None
+    try:
+        project, config, secret_keys = stack_config(
+            request.project_dir, request.stack, request.config_file
+        )
+    except Exception:  # the render names what is wrong with the stack's files
+        return None
+    rendered = RenderedStack(project, request.stack, config=config, secret_keys=tuple(secret_keys))
+    try:
+        stack = stack_config_of(rendered, request.project_dir)
+    except Exception:  # the project file: the render names it
+        return None
+    return StreamedAnalysis(stack, request.pack, request.policy_config).start()
 
 
 def policy_diagnostics(rendered: RenderedStack, project_dir: Path) -> tuple[PolicyDiagnostic, ...]:

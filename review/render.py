@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,8 +83,44 @@ def report_order(record: dict[str, Any]) -> tuple[bool, str, str]:
     return (not record["type"].startswith("pulumi:providers:"), record["type"], record["urn"])
 
 
+RecordSink = Callable[[dict[str, Any]], None]
+_streaming = threading.local()
+
+
+@contextmanager
+def streaming_records(sink: RecordSink) -> Iterator[None]:
+    """While the block runs, a render in this thread hands ``sink`` each resource (the
+    fields ``render_worker.stream_line`` keeps) as the program registers it, so the policy
+    pack can judge it while the program registers the next. A render read from the cache,
+    or a stand-in worker in a test, hands it nothing: the caller must not count on it."""
+    previous = getattr(_streaming, "sink", None)
+    _streaming.sink = sink
+    try:
+        yield
+    finally:
+        _streaming.sink = previous
+
+
+def _read_stream(read_fd: int, sink: RecordSink) -> threading.Thread:
+    def read() -> None:
+        failed = False
+        with os.fdopen(read_fd, "rb") as stream:
+            for line in stream:  # read to the end even if the sink fails: the worker writes on
+                if failed:
+                    continue
+                try:
+                    sink(json.loads(line))
+                except Exception:
+                    failed = True  # the caller analyzes what it missed after the render
+
+    reader = threading.Thread(target=read, name="render-stream", daemon=True)
+    reader.start()
+    return reader
+
+
 def run_worker(stack: str, project_dir: Path, config_file: Path | None) -> bytes:
     """The render worker's JSON output for ``stack``: one fresh render, in its own process."""
+    sink: RecordSink | None = getattr(_streaming, "sink", None)
     with tempfile.TemporaryDirectory(prefix="mcp-fleet-render-") as scratch:
         output = Path(scratch) / "rendered.json"
         command = [
@@ -96,11 +135,25 @@ def run_worker(stack: str, project_dir: Path, config_file: Path | None) -> bytes
         ]
         if config_file is not None:
             command += ["--config-file", str(config_file)]
-        completed = subprocess.run(command, capture_output=True, text=True, check=False)
-        if completed.returncode not in (0, 2) or not output.exists():
-            raise RenderError(
-                f"rendering {stack} failed:\n{completed.stderr.strip()}", bad_input=False
-            )
+        read_fd, write_fd = os.pipe() if sink is not None else (-1, -1)
+        if sink is not None:
+            command += ["--stream-fd", str(write_fd)]
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            pass_fds=(write_fd,) if sink is not None else (),
+        )
+        reader = None
+        if sink is not None:
+            os.close(write_fd)  # the worker holds the only writer: its exit ends the stream
+            reader = _read_stream(read_fd, sink)
+        _, stderr = process.communicate()
+        if reader is not None:
+            reader.join()
+        if process.returncode not in (0, 2) or not output.exists():
+            raise RenderError(f"rendering {stack} failed:\n{stderr.strip()}", bad_input=False)
         return output.read_bytes()
 
 

@@ -182,8 +182,20 @@ def resource_record(request: Any, response: Any) -> dict[str, Any]:
     }
 
 
-def recording_monitor(mocks: Any) -> Any:
-    """The SDK's ``MockMonitor`` that also records every registration, for ``set_mocks``."""
+STREAMED_KEYS = ("urn", "type", "name", "parent", "custom", "provider", "version", "options")
+"""What an ``Analyze`` call needs of a record, besides its ``wire`` inputs."""
+
+
+def stream_line(record: dict[str, Any]) -> bytes:
+    """One record as a line for ``--stream-fd``: what the analyzer needs, nothing more."""
+    streamed = {key: record[key] for key in STREAMED_KEYS}
+    streamed["wire"] = record["wire"]
+    return json.dumps(streamed).encode() + b"\n"
+
+
+def recording_monitor(mocks: Any, stream: Any = None) -> Any:
+    """The SDK's ``MockMonitor`` that also records every registration, for ``set_mocks``;
+    each record is also written to ``stream`` (a binary file) as it registers."""
     from google.protobuf import json_format
     from pulumi.runtime.mocks import MockMonitor
 
@@ -200,7 +212,11 @@ def recording_monitor(mocks: Any) -> Any:
             if request.type == "pulumi:pulumi:Stack":
                 self.stack_urn = response.urn
             else:
-                self.records.append(resource_record(request, response))
+                record = resource_record(request, response)
+                self.records.append(record)
+                if stream is not None:
+                    stream.write(stream_line(record))  # one write a line: never interleaved
+                    stream.flush()
             return response
 
         def RegisterResourceOutputs(self, request: Any) -> Any:
@@ -242,15 +258,18 @@ def stack_exports() -> Any:
     return exports["wire"]
 
 
-def render(project_dir: Path, stack: str, config_file: Path | None) -> dict[str, Any]:
-    """Run the project's program for ``stack`` under mocks; the records described above."""
+def render(
+    project_dir: Path, stack: str, config_file: Path | None, stream: Any = None
+) -> dict[str, Any]:
+    """Run the project's program for ``stack`` under mocks; the records described above,
+    each also written to ``stream`` as the program registers it (see ``--stream-fd``)."""
     import pulumi
     from google.protobuf import json_format
 
     project, config, secret_keys = stack_config(project_dir, stack, config_file)
     region = config.get("aws:region", "us-east-1")
     mocks = load_mocks_module().FleetMocks(region=region, account_id=account_of(config))
-    monitor = recording_monitor(mocks)
+    monitor = recording_monitor(mocks, stream)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config, secret_keys)
     os.chdir(project_dir)
@@ -283,11 +302,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", required=True)
     parser.add_argument("--config-file", type=Path)
     parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument(
+        "--stream-fd",
+        type=int,
+        help="also write each resource, as it registers, as a JSON line to this inherited "
+        "file descriptor (the review analyzes it while the program runs on)",
+    )
     args = parser.parse_args(argv)
     project_dir = args.project_dir.resolve()
+    stream = os.fdopen(args.stream_fd, "wb") if args.stream_fd is not None else None
     try:
         result = render(
-            project_dir, args.stack, args.config_file.resolve() if args.config_file else None
+            project_dir,
+            args.stack,
+            args.config_file.resolve() if args.config_file else None,
+            stream,
         )
     except FileNotFoundError as error:
         result = {
@@ -303,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             traceback.print_exc()
             return 1
+    finally:
+        if stream is not None:
+            stream.close()
     args.output.write_text(json.dumps(result))
     return EXIT_BAD_INPUT if "error" in result else 0
 

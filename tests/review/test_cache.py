@@ -25,8 +25,9 @@ from review.analyze import PolicyDiagnostic, PolicyReport
 from review.cli import app
 from review.pipeline import ReviewRequest, check_policy
 from review.policy_config import DeclaredPolicy, PolicyConfig
-from review.render import PROJECT_DIR, render_stack
+from review.render import PROJECT_DIR, RenderedStack, render_stack
 from review.source_identity import directory_identity
+from review.streamed_analysis import StreamedAnalysis
 
 COPY_SKIP = {".git", ".venv", "__pycache__", "node_modules", ".mypy_cache", ".pytest_cache"}
 COPY_SKIP |= {".ruff_cache", ".benchmarks", ".cache", ".hypothesis"}
@@ -323,8 +324,18 @@ def test_a_cached_review_is_byte_identical_and_renders_nothing(
         analyze.calls += 1
         return real_analyze(*args, **kwargs)  # type: ignore[arg-type]
 
+    streamed: list[int] = []
+    real_finish = StreamedAnalysis.finish
+
+    def counted_finish(self: StreamedAnalysis, rendered: RenderedStack) -> PolicyReport:
+        analyze.calls += 1
+        report = real_finish(self, rendered)
+        streamed.append(self.streamed)
+        return report
+
     monkeypatch.setattr(review.render, "run_worker", counted_worker)
     monkeypatch.setattr(review.pipeline, "analyze_stack", counted_analyze)
+    monkeypatch.setattr(StreamedAnalysis, "finish", counted_finish)
     runner = CliRunner()
 
     def run(name: str, *extra: str) -> tuple[int, bytes]:
@@ -336,6 +347,7 @@ def test_a_cached_review_is_byte_identical_and_renders_nothing(
 
     uncached = run("first")
     assert (worker.calls, analyze.calls) == (1, 1)
+    assert streamed and streamed[0] > 0, "the pack judged resources while the program ran"
     cached = run("again")
     assert (worker.calls, analyze.calls) == (1, 1), "the re-review rendered or analyzed"
     assert cached == uncached, "the cached review differs from the one that filled the cache"
