@@ -56,7 +56,7 @@ class EngineResource:
 
 
 def _default_provider(
-    rendered: RenderedStack, package: str, version: str | None, config: Mapping[str, str]
+    project: str, stack: str, package: str, version: str | None, config: Mapping[str, str]
 ) -> EngineResource:
     name = f"default_{version.replace('.', '_')}" if version else "default"
     properties: dict[str, Any] = {
@@ -66,40 +66,38 @@ def _default_provider(
     }
     if version:
         properties["version"] = version
-    urn = f"urn:pulumi:{rendered.stack}::{rendered.project}::pulumi:providers:{package}::{name}"
+    urn = f"urn:pulumi:{stack}::{project}::pulumi:providers:{package}::{name}"
     record = {"urn": urn, "type": f"pulumi:providers:{package}", "parent": None}
     return EngineResource(urn, record["type"], name, properties, properties, record)  # type: ignore[arg-type]
 
 
-def engine_resources(rendered: RenderedStack, config: Mapping[str, str]) -> list[EngineResource]:
-    """The root stack, default providers and every rendered resource, in registration order."""
-    root_name = rendered.root_urn.rsplit("::", 1)[-1]
-    root_outputs = rendered.root.get("outputs") or {}
-    resources = [
-        EngineResource(
-            rendered.root_urn,
-            "pulumi:pulumi:Stack",
-            root_name,
-            {},
-            root_outputs,
-            {"urn": rendered.root_urn, "parent": None},
-        )
-    ]
-    by_urn = {r.urn: r for r in resources}
-    defaults: dict[str, EngineResource] = {}
-    for record in rendered.resources:
+class EngineView:
+    """The engine's resources built one registration at a time, as the engine builds them:
+    a resource's explicit provider is found among those registered before it, and each
+    package's default provider is added before the first resource that uses it. The review
+    can thus analyze each resource while the program is still registering the next."""
+
+    def __init__(self, project: str, stack: str, config: Mapping[str, str]) -> None:
+        self.project, self.stack, self.config = project, stack, config
+        self.resources: list[EngineResource] = []
+        self._by_urn: dict[str, EngineResource] = {}
+        self._defaults: dict[str, EngineResource] = {}
+
+    def add(self, record: Mapping[str, Any]) -> list[EngineResource]:
+        """The engine resources ``record`` adds: a default provider first when it is new."""
+        added: list[EngineResource] = []
         provider: EngineResource | None = None
         reference = record.get("provider")
         if reference:
-            provider = by_urn.get(reference.rsplit("::", 1)[0])
+            provider = self._by_urn.get(reference.rsplit("::", 1)[0])
         elif record.get("custom") and not record["type"].startswith("pulumi:providers:"):
             package = record["type"].split(":", 1)[0]
-            if package not in defaults:
-                defaults[package] = _default_provider(
-                    rendered, package, record.get("version"), config
+            if package not in self._defaults:
+                self._defaults[package] = _default_provider(
+                    self.project, self.stack, package, record.get("version"), self.config
                 )
-                resources.append(defaults[package])
-            provider = defaults[package]
+                added.append(self._defaults[package])
+            provider = self._defaults[package]
         resource = EngineResource(
             record["urn"],
             record["type"],
@@ -109,9 +107,30 @@ def engine_resources(rendered: RenderedStack, config: Mapping[str, str]) -> list
             record,
             provider,
         )
-        resources.append(resource)
-        by_urn[resource.urn] = resource
-    return resources
+        added.append(resource)
+        self._by_urn[resource.urn] = resource
+        self.resources += added
+        return added
+
+
+def root_resource(rendered: RenderedStack) -> EngineResource:
+    """The root stack, with the program's exports as its outputs."""
+    return EngineResource(
+        rendered.root_urn,
+        "pulumi:pulumi:Stack",
+        rendered.root_urn.rsplit("::", 1)[-1],
+        {},
+        rendered.root.get("outputs") or {},
+        {"urn": rendered.root_urn, "parent": None},
+    )
+
+
+def engine_resources(rendered: RenderedStack, config: Mapping[str, str]) -> list[EngineResource]:
+    """The root stack, default providers and every rendered resource, in the render's order."""
+    view = EngineView(rendered.project, rendered.stack, config)
+    for record in rendered.resources:
+        view.add(record)
+    return [root_resource(rendered), *view.resources]
 
 
 def provider_message(
