@@ -38,11 +38,11 @@ def review_stacks(
 ) -> list[StackReview]:
     """One report model per request; with ``base``, each carries its comparison."""
     with ThreadPoolExecutor(RENDER_THREADS) as pool:
-        renders = list(pool.map(pipeline.render, requests))
+        checked = list(pool.map(pipeline.render_and_check, requests))
+    renders = [rendered for rendered, _ in checked]
     reviews: list[Review] = []
     diagnostics: dict[str, Sequence[Any]] = {}
-    for request, rendered in zip(requests, renders, strict=True):
-        policy = pipeline.check_policy(rendered, request)
+    for request, (rendered, policy) in zip(requests, checked, strict=True):
         reviews.append(
             build_review(
                 rendered,
