@@ -20,6 +20,7 @@ from components.backup_jobs import BackupJobs
 from components.backups import BackupsArgs
 from components.environment_policy import EnvironmentPolicy, Naming, environment_policy
 from components.fleet import McpServer, McpServerArgs, Rollout
+from components.gateway import SELECTOR as GATEWAY_SELECTOR
 from components.gateway_args import GatewayArgs, RemoteCredential, Upstream, gateway_telemetry
 from components.labels import Fleet, kubernetes_labels, standard_tags
 from components.load_balancer import LoadBalancerArgs, LoadBalancerNetwork, Route
@@ -27,6 +28,7 @@ from components.load_balancer_names import load_balancer_name
 from components.log_collection import FleetLogsArgs
 from components.observability import MonitoredServer, ObservabilityArgs
 from components.paging import PagingArgs, Subscribers
+from components.tenant_network import GatewayPeer
 from components.waf import WafArgs
 from delivery.plan import RolloutInputs, RolloutPlan, TicketRoute, plan_rollout
 from stacks.fleet_plan import PlannedServer, Settings
@@ -62,14 +64,14 @@ def server_args(
     settings: Settings,
     server: PlannedServer,
     namespace: pulumi.Input[str],
-    load_balancer_cidrs: pulumi.Input[Sequence[str]],
 ) -> McpServerArgs:
     fleet = settings.fleet
     return McpServerArgs(
         server=server,
         environment=settings.environment.value,
         namespace=namespace,
-        load_balancer_cidrs=load_balancer_cidrs,
+        # The only caller a server admits (issue 11): the gateway's pods in its namespace.
+        gateway=GatewayPeer(GATEWAY_NAMESPACE, GATEWAY_SELECTOR),
         labels=kubernetes_labels(fleet_of(settings), server),
         rollout=Rollout(
             batch_percent=fleet.rollout_batch_percent,
