@@ -169,6 +169,15 @@ _KUBERNETES: tuple[ResourceType, ...] = (
     ),
     _k8s("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "roleRef"),
     _k8s("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "roleRef"),
+    # The Argo Rollouts controller's RBAC (components/rollout_controller_workload.py): no per-kind
+    # rule in diff.go. Its CRDs come from the release's manifests through a yaml/v2 ConfigGroup,
+    # a component the provider expands; deleting it deletes the CRDs and every Rollout with them.
+    _k8s("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"),
+    _k8s("kubernetes:rbac.authorization.k8s.io/v1:Role"),
+    _k8s(
+        "kubernetes:yaml/v2:ConfigGroup",
+        lost_on_replace="the CRDs it applies, and with them every Rollout and AnalysisTemplate",
+    ),
     _k8s("kubernetes:storage.k8s.io/v1:StorageClass", "parameters", "provisioner"),
     _k8s(NAMESPACE, lost_on_replace="every object in the namespace is deleted with it"),
     _k8s(NETWORK_POLICY, security_control="network policy"),
