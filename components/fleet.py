@@ -16,7 +16,7 @@ import pulumi_kubernetes as k8s
 
 from components.labels import selector_labels
 from components.pod_security import restricted_container_context, restricted_pod_context
-from components.server_rollout import ServerRolloutObjects
+from components.server_rollout import ServerRolloutObjects, waited_for
 from components.server_secrets_mount import ServerSecretsMount
 from components.server_service import server_service_spec
 from components.tenant_network import EgressDependency, GatewayPeer, server_network_policy
@@ -182,6 +182,7 @@ class McpServer(pulumi.ComponentResource):
                 namespace=args.namespace,
                 parent=self,
                 after=self.deployment,
+                crds=waited_for(opts),
             )
             if args.delivery
             else None

@@ -31,6 +31,7 @@ from components.platform_args import (
     waf_args,
 )
 from components.platform_audit import audit_trail_args, collector_args, server_telemetry
+from components.platform_delivery import after_rollout_controller, rollout_controller
 from components.platform_tenants import build_tenant, tenant_observability_args
 from components.slo_math import Severity
 from components.tenant_observability import TenantObservability
@@ -67,6 +68,10 @@ class Platform(pulumi.ComponentResource):
         declared = list(settings.tenant_settings)
         self.tenants = {t.name: build_tenant(name, settings, t, self, on_cluster) for t in declared}
         cidrs = load_balancer_cidrs(settings.network.public_subnet_ids, parent=self)
+        # Progressive delivery: the Argo Rollouts controller and its CRDs come before any
+        # server's Rollout (components/platform_delivery.py).
+        self.rollout_controller = rollout_controller(name, settings, on_cluster)
+        on_cluster = after_rollout_controller(on_cluster, self.rollout_controller)
         self.servers = self._servers(name, settings, on_cluster)
         self.gateway = Gateway(f"{name}-gateway", gateway_args(settings, cidrs), opts=on_cluster)
         self.load_balancer = LoadBalancer(

@@ -1,11 +1,13 @@
-"""RolloutControllerAccess: what Argo Rollouts needs from the fleet before it is installed.
+"""The Argo Rollouts controller the servers' Rollouts need, installed by the program.
 
-The controller reads each server's SLIs from CloudWatch (``GetMetricData``) with an IRSA
-role bound to its ServiceAccount, and reports an aborted rollout to the ticket route through
-the notification ConfigMap it reads in its own namespace (docs/delivery.md). This component
-declares those three; the controller's own Deployment and CRDs (Argo Rollouts v1.9.x, pinned
-by image digest like a catalog server) are installed into the same namespace and are not
-part of it yet.
+``RolloutController`` declares everything (decision 0002, docs/delivery.md): a namespace
+enforcing the Pod Security Standard "restricted" with ingress denied, the release's CRDs
+(``delivery/controller.py``: the tag's own manifests), the RBAC, the controller Deployment
+(its image pinned by digest in the signed platform entry ``catalog/platform/argo-rollouts.yaml``,
+two replicas with leader election) with its PodDisruptionBudget, and
+``RolloutControllerAccess``: the IRSA role with ``GetMetricData`` it reads the gateway's SLIs
+with, its ServiceAccount, and the notification ConfigMap through which an aborted rollout
+reaches the ticket route.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.irsa import irsa_trust_policy
-from delivery import manifests
+from components.pod_security import restricted_namespace
+from components.rollout_controller_workload import controller_deployment, controller_rbac
+from delivery import controller, manifests
 from delivery.plan import TicketRoute
 from policy.contract import component_type
 
-SERVICE_ACCOUNT = "argo-rollouts"
+SERVICE_ACCOUNT = controller.NAME
 """The name the upstream chart and manifests give the controller's ServiceAccount."""
 METRIC_ACTIONS = ("cloudwatch:GetMetricData",)
 """All the analysis calls; GetMetricData takes no resource ARN, so ``*`` is the only form."""
@@ -120,3 +124,94 @@ class RolloutControllerAccess(pulumi.ComponentResource):
         )
         self.role_arn = self.role.arn
         self.register_outputs({"role_arn": self.role_arn, "service_account": SERVICE_ACCOUNT})
+
+
+@dataclass(frozen=True)
+class RolloutControllerInstallArgs:
+    """The controller's workload and where it runs; ``access`` names the same namespace."""
+
+    access: RolloutControllerArgs
+    image: str
+    """``REPO@sha256:<64 hex>`` from the signed platform entry."""
+    version: str
+    """The entry's version: must be the CRDs' (``delivery.controller.CONTROLLER_VERSION``)."""
+    region: str
+    """The controller's AWS SDK reads CloudWatch there (``AWS_REGION``)."""
+    deployment_annotations: Mapping[str, str]
+    """The entry's provenance, stamped like every catalog workload's."""
+    replicas: int = controller.REPLICAS
+
+    def __post_init__(self) -> None:
+        problems = []
+        if "@sha256:" not in self.image:
+            problems.append(f"image {self.image!r} is not pinned by digest (REPO@sha256:...)")
+        if f"v{self.version}" != controller.CONTROLLER_VERSION:
+            problems.append(
+                f"catalog entry version {self.version!r} is not the CRDs' and schemas' "
+                f"{controller.CONTROLLER_VERSION!r}; pin the matching release"
+            )
+        if self.replicas < 2:
+            problems.append(
+                f"replicas {self.replicas}: at least 2, so a drained node never stops every rollout"
+            )
+        if self.access.namespace != controller.NAMESPACE:
+            problems.append(f"namespace {self.access.namespace!r}: use {controller.NAMESPACE!r}")
+        if problems:
+            raise ValueError("RolloutController: " + "; ".join(problems))
+
+
+class RolloutController(pulumi.ComponentResource):
+    """Namespace, CRDs, RBAC, access (role, ServiceAccount, notifications), Deployment, PDB."""
+
+    crds: k8s.yaml.v2.ConfigGroup
+
+    def __init__(
+        self,
+        name: str,
+        args: RolloutControllerInstallArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            component_type("rollout_controller", "RolloutController"), name, None, opts
+        )
+        child = pulumi.ResourceOptions(parent=self)
+        labels = {**args.access.labels, "app.kubernetes.io/name": controller.NAME}
+        self.namespace = restricted_namespace(
+            f"{name}-namespace", args.access.namespace, labels, child
+        )
+        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        self.crds = k8s.yaml.v2.ConfigGroup(
+            f"{name}-crds", files=list(controller.crd_urls()), opts=child
+        )
+        self.access = RolloutControllerAccess(f"{name}-access", args.access, opts=in_namespace)
+        rbac = controller_rbac(name, args.access.namespace, labels, in_namespace)
+        self.deployment = controller_deployment(
+            name,
+            image=args.image,
+            region=args.region,
+            replicas=args.replicas,
+            namespace=args.access.namespace,
+            labels=labels,
+            annotations=args.deployment_annotations,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.crds, self.access, *rbac]),
+        )
+        self.budget = k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-budget",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=controller.NAME, namespace=args.access.namespace, labels=labels
+            ),
+            spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+                min_available=1,
+                selector=k8s.meta.v1.LabelSelectorArgs(
+                    match_labels={"app.kubernetes.io/name": controller.NAME}
+                ),
+            ),
+            opts=in_namespace,
+        )
+        self.register_outputs(
+            {
+                "namespace": args.access.namespace,
+                "version": controller.CONTROLLER_VERSION,
+                "role_arn": self.access.role_arn,
+            }
+        )

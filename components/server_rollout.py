@@ -8,7 +8,7 @@ without dropping a pod is docs/delivery.md, "Migration".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -73,6 +73,21 @@ def _service(
     )
 
 
+def waited_for(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
+    """What the server's component was told to wait for: the rollout controller and its CRDs.
+
+    A component's ``depends_on`` does not reach the resources created inside it, and on a new
+    cluster the API server refuses a Rollout or AnalysisTemplate whose CRD is not there yet,
+    so the custom resources name those dependencies themselves.
+    """
+    found = opts.depends_on if opts is not None else None
+    if found is None:
+        return []
+    if isinstance(found, pulumi.Resource):
+        return [found]
+    return [each for each in found if isinstance(each, pulumi.Resource)]  # type: ignore[union-attr]
+
+
 class ServerRolloutObjects:
     """Declares the objects of one plan as children of the server's component.
 
@@ -91,8 +106,9 @@ class ServerRolloutObjects:
         namespace: pulumi.Input[str],
         parent: pulumi.Resource,
         after: pulumi.Resource,
+        crds: Sequence[pulumi.Resource] = (),
     ) -> None:
-        child = pulumi.ResourceOptions(parent=parent)
+        child = pulumi.ResourceOptions(parent=parent, depends_on=list(crds))
         self.analysis_templates = [
             _custom_resource(f"{name}-{suffix}", manifest, namespace, child)
             for suffix, manifest in (
@@ -112,7 +128,7 @@ class ServerRolloutObjects:
                 parent=parent,
                 # The templates and Services it names exist first; the Deployment it takes
                 # over too. The autoscaler owns its replica count once it exists.
-                depends_on=[after, *self.analysis_templates, *self.version_services],
+                depends_on=[after, *crds, *self.analysis_templates, *self.version_services],
                 ignore_changes=["spec.replicas"],
             ),
         )

@@ -15,6 +15,7 @@ import ts from "typescript";
 const here = dirname(fileURLToPath(import.meta.url));
 const ARGO = "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1";
 const CORE = "kubernetes-models/v1";
+const RBAC = "kubernetes-models/rbac.authorization.k8s.io/v1";
 
 // apiVersion/kind -> [module path, class name]; the same module declares the interface I<Kind>.
 const MODELS = {
@@ -24,6 +25,17 @@ const MODELS = {
   "argoproj.io/v1alpha1/AnalysisRun": [ARGO, "AnalysisRun"],
   "v1/ConfigMap": [CORE, "ConfigMap"],
   "v1/Service": [CORE, "Service"],
+  // The controller's own objects (components/rollout_controller*.py), against the Kubernetes
+  // API's published schemas in kubernetes-models.
+  "v1/Namespace": [CORE, "Namespace"],
+  "v1/ServiceAccount": [CORE, "ServiceAccount"],
+  "apps/v1/Deployment": ["kubernetes-models/apps/v1", "Deployment"],
+  "policy/v1/PodDisruptionBudget": ["kubernetes-models/policy/v1", "PodDisruptionBudget"],
+  "networking.k8s.io/v1/NetworkPolicy": ["kubernetes-models/networking.k8s.io/v1", "NetworkPolicy"],
+  "rbac.authorization.k8s.io/v1/ClusterRole": [RBAC, "ClusterRole"],
+  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": [RBAC, "ClusterRoleBinding"],
+  "rbac.authorization.k8s.io/v1/Role": [RBAC, "Role"],
+  "rbac.authorization.k8s.io/v1/RoleBinding": [RBAC, "RoleBinding"],
 };
 
 function fail(message) {
