@@ -23,6 +23,7 @@ Timed runs are outside the test suite; tests/benchmarks runs this script for 2 s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import math
@@ -33,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -70,6 +72,9 @@ class Run:
 
     wall_s: float
     cpu_s: float
+    peak_mib: float = 0.0
+    """The most memory the command's whole process tree held at once (resident, sampled
+    every 0.1 s): the review, the render worker and the policy pack run side by side."""
 
 
 @dataclass
@@ -83,6 +88,8 @@ class SizeResult:
     cached: list[Run] = field(default_factory=list)
     cached_identical: bool | None = None
     """The cached re-review's JSON is byte-identical to the review that filled the cache."""
+    uncached_identical: bool | None = None
+    """Two uncached reviews (the timed one, the one that filled the cache) gave the same JSON."""
     policy_exit: int | None = None
     refused: str | None = None
 
@@ -168,19 +175,58 @@ def newest_scan(project: Path) -> str:
     return max(days) if days else time.strftime("%Y-%m-%d")
 
 
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_resident_bytes(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants now (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry))
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        pending += children.get(pid, [])
+        with contextlib.suppress(OSError):
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    return total
+
+
 def timed(
     command: list[str], cwd: Path, env: dict[str, str]
 ) -> tuple[Run, subprocess.CompletedProcess[str]]:
-    """Run ``command`` alone (the CPU figure counts every child this process reaped)."""
+    """Run ``command`` alone (the CPU figure counts every child this process reaped), sampling
+    the memory of its process tree."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    completed = subprocess.run(
-        command, cwd=cwd, env=env, capture_output=True, text=True, check=False
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.1):
+            peak = max(peak, tree_resident_bytes(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    done.set()
+    sampler.join()
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Run(wall, cpu), completed
+    completed = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    return Run(wall, cpu, peak / 2**20), completed
 
 
 def review_command(output: Path, *, skip_policy: bool, cache: bool = False) -> list[str]:
@@ -219,6 +265,7 @@ def time_cached(
     _, completed = timed(review_command(filled, skip_policy=False, cache=True), project, cached_env)
     if completed.returncode not in (0, 1):
         sys.exit(f"benchmarks/review.py: filling the review cache failed:\n{failure(completed)}")
+    result.uncached_identical = filled.read_bytes() == (work / "full.json").read_bytes()
     for _ in range(repeat):
         run, completed = timed(
             review_command(first, skip_policy=False, cache=True), project, cached_env
@@ -346,9 +393,11 @@ def print_cached(results: list[SizeResult]) -> None:
         if cached is None:
             continue
         identical = "byte-identical to" if r.cached_identical else "DIFFERENT from"
+        uncached = "the same" if r.uncached_identical else "DIFFERENT"
         print(
             f"cached re-review, {r.servers} servers, nothing changed: {cached:.2f} s wall "
-            f"(uncached {seconds(total)} s), JSON {identical} the review that filled the cache"
+            f"(uncached {seconds(total)} s), JSON {identical} the review that filled the cache; "
+            f"two uncached reviews' JSON: {uncached}"
         )
 
 
@@ -372,6 +421,9 @@ def print_report(results: list[SizeResult], about: dict[str, Any], repeat: int) 
             print(f"{r.servers} servers refused:\n  " + r.refused.replace("\n", "\n  "))
         elif r.policy_exit == 1:
             print(f"{r.servers} servers: the policy pack reported mandatory violations (exit 1)")
+        if r.total:
+            peak = min(run.peak_mib for run in r.total)
+            print(f"{r.servers} servers, whole review: peak memory {peak:.0f} MiB (process tree)")
         if r.floor_detail:
             print(
                 f"{r.servers} servers, floor: {r.floor_detail['import_s']:.2f} s importing pulumi, "
