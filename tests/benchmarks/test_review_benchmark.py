@@ -49,9 +49,14 @@ def test_review_benchmark_runs_for_two_servers(tmp_path: Path) -> None:
     assert "total/floor" in report
     assert f"      2 | {size['resources']:>9} |" in report
     assert size["cached_identical"] is True
+    assert size["uncached_identical"] is True, "two uncached reviews gave different JSON"
+    (total,) = size["total"]
+    assert total["peak_mib"] > 20, "the review's process tree was sampled"
     (cached,) = size["cached"]
     assert f"cached re-review, 2 servers, nothing changed: {cached['wall_s']:.2f} s wall" in report
     assert "JSON byte-identical to the review that filled the cache" in report
+    assert "two uncached reviews' JSON: the same" in report
+    assert f"2 servers, whole review: peak memory {total['peak_mib']:.0f} MiB" in report
     assert "machine: " in report
 
 
