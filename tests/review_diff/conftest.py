@@ -100,6 +100,12 @@ def change_prod_servers(repo: Path) -> None:
 
 def make_change(repo: Path) -> None:
     change_prod_servers(repo)
+    # research's tokens now come from a new issuer: called out for that tenant (issue 12).
+    edit(
+        repo / "Pulumi.prod.yaml",
+        "issuer: https://login.acme.example/research",
+        "issuer: https://login.acme.example/research-2027",
+    )
     # A looser SLO in a signed catalog entry: the signature no longer matches (policy).
     edit(repo / "catalog/servers/github.yaml", "p95LatencyMs: 300", "p95LatencyMs: 380")
     # The bucket baseline (backup and access-log buckets) no longer blocks public policies.
