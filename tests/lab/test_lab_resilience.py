@@ -6,19 +6,25 @@ These tests kill processes, so they run against a lab of their own (only the sta
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 
 import anyio
+import httpx
 import pytest
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 
+from lab.stack import load_stack
 from tests.gateway.haproxy import haproxy_or_skip
 from tests.lab.mcp_client import mcp_session, structured
 from tests.lab.running_lab import RunningLab, start_lab, stop_lab
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("lab")]
+
+MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
 
 
 @pytest.fixture
@@ -92,3 +98,38 @@ def test_a_dead_server_replica_ends_only_its_sessions(slack_lab: RunningLab) -> 
                 assert structured(await fresh.call_tool("remember", {"note": "new"})) == 1
 
     anyio.run(scenario)
+
+
+def _admitted_in_a_burst(lab: RunningLab, token: str, period: int) -> int:
+    """Requests admitted from a quick burst through the ALB, once the rate window is empty."""
+    time.sleep(2 * period + 0.2)  # the window and the one before it hold nothing any more
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}"}
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+
+    async def burst() -> list[int]:
+        async with httpx.AsyncClient(headers=headers, timeout=30) as client:
+            answers = await asyncio.gather(
+                *(client.post(lab.servers["slack"], json=ping) for _ in range(150))
+            )
+        return [answer.status_code for answer in answers]
+
+    statuses = asyncio.run(burst())
+    # admitted: the server answered (400: a ping on a stateful server without a session)
+    assert set(statuses) <= {400, 429}, sorted(set(statuses))
+    return statuses.count(400)
+
+
+def test_the_surviving_gateway_replica_takes_the_whole_tenant_limit(slack_lab: RunningLab) -> None:
+    """Each replica admits ceil(limit / live replicas): two halves, then one whole."""
+    declared = next(t for t in load_stack("dev").tenant_settings if t.name == "storefront")
+    limit, period = declared.rate_limit.window()
+    token = slack_lab.token("storefront", "slack")
+    # a quarter of tolerance: HAProxy's lock-free counters turn over under a burst
+    assert limit * 0.8 <= _admitted_in_a_burst(slack_lab, token, period) <= limit * 1.25
+    slack_lab.kill("gw0")
+    deadline = time.monotonic() + 30
+    while (admitted := _admitted_in_a_burst(slack_lab, token, period)) < limit * 0.8:
+        assert time.monotonic() < deadline, f"gw1 still admits {admitted} of {limit}"
+    assert admitted <= limit * 1.25
+    served = [line for line in slack_lab.log_lines("gw1") if line["status"] == 400]
+    assert len(served) >= admitted  # gw1 alone admitted the last burst
