@@ -14,13 +14,12 @@ encryption are the program's.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.audit_log_routing import AuditLogRoute, container_logs
 from components.encryption_key import encryption_key
 from components.gateway_metrics import (
     DEFAULT_GATEWAY_NAMESPACE,
@@ -31,6 +30,8 @@ from components.gateway_metrics import (
 from components.irsa import irsa_trust_policy
 from components.kms_key_policy import key_policy
 from components.log_metrics import LOG_METRICS, NAMESPACE, LogMetric
+from components.log_route_policy import routed_groups_policy
+from components.log_routing import LogRoute, container_logs
 from policy.contract import component_type
 from stacks.settings import LOG_RETENTION_DAYS
 
@@ -53,7 +54,7 @@ ADDON_CONFIGURATION = {
 }
 """Container Insights with enhanced observability and container logs; Application Signals
 (auto-instrumentation of workloads) stays off: the servers' own logs are the contract.
-``containerLogs`` also routes the gateway's lines to the audit group when there is one."""
+``containerLogs`` also routes namespaces' lines to their own groups (``FleetLogsArgs.routes``)."""
 
 
 def log_group_name(cluster: str, kind: str = "application") -> str:
@@ -85,8 +86,9 @@ class FleetLogsArgs:
     tags: Mapping[str, str]
     gateway: GatewayLogs | None = None
     """The gateway's metric filters; none when the stack has no gateway to measure."""
-    audit: AuditLogRoute | None = None
-    """Also send the gateway namespace's lines to this audit log group (for the sealer)."""
+    routes: Sequence[LogRoute] = ()
+    """Namespaces whose lines also go to a group of their own: the gateway's to the audit
+    group (for the sealer), each tenant's to its tenant group (``components/log_routing.py``)."""
 
     def __post_init__(self) -> None:
         if self.retention_days not in LOG_RETENTION_DAYS:
@@ -132,7 +134,9 @@ class FleetLogs(pulumi.ComponentResource):
             for kind in CONTAINER_INSIGHTS_LOG_GROUPS
         }
         self.application_log_group = self.log_groups["application"]
-        self.agent_role, self.addon = self._collector(name, args, partition.partition)
+        self.agent_role, self.addon = self._collector(
+            name, args, identity.account_id, partition.partition
+        )
         self.metric_filters = {
             metric.key: self._metric_filter(name, args, metric) for metric in LOG_METRICS
         }
@@ -152,7 +156,11 @@ class FleetLogs(pulumi.ComponentResource):
         )
 
     def _collector(
-        self, name: str, args: FleetLogsArgs, partition: pulumi.Output[str]
+        self,
+        name: str,
+        args: FleetLogsArgs,
+        account: pulumi.Output[str],
+        partition: pulumi.Output[str],
     ) -> tuple[aws.iam.Role, aws.eks.Addon]:
         """The add-on and its IRSA role; it starts only once the log groups exist."""
         cluster = args.cluster_name
@@ -171,13 +179,16 @@ class FleetLogs(pulumi.ComponentResource):
             policy_arn=pulumi.Output.concat("arn:", partition, ":iam::aws:policy/", AGENT_POLICY),
             opts=pulumi.ResourceOptions(parent=role),
         )
+        grants: list[pulumi.Resource] = [agent_policy]
+        if args.routes:
+            grants.append(self._routed_groups_grant(name, args, role, account, partition))
         addon = aws.eks.Addon(
             f"{name}-addon",
             cluster_name=cluster,
             addon_name=ADDON_NAME,
             service_account_role_arn=role.arn,
             configuration_values=json.dumps(
-                ADDON_CONFIGURATION | {"containerLogs": container_logs(args.audit)},
+                ADDON_CONFIGURATION | {"containerLogs": container_logs(args.routes)},
                 sort_keys=True,
             ),
             resolve_conflicts_on_create="OVERWRITE",
@@ -186,10 +197,34 @@ class FleetLogs(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 # The agent must find the program's log groups, not create its own.
-                depends_on=[*self.log_groups.values(), agent_policy],
+                depends_on=[*self.log_groups.values(), *grants],
             ),
         )
         return role, addon
+
+    @staticmethod
+    def _routed_groups_grant(
+        name: str,
+        args: FleetLogsArgs,
+        role: aws.iam.Role,
+        account: pulumi.Output[str],
+        partition: pulumi.Output[str],
+    ) -> aws.iam.RolePolicy:
+        """The agent writes to exactly the routed groups (``components/log_route_policy.py``)."""
+        document = pulumi.Output.all(account, partition).apply(
+            lambda known: json.dumps(
+                routed_groups_policy(
+                    args.routes, args.cluster_name, args.region, known[0], known[1]
+                ),
+                sort_keys=True,
+            )
+        )
+        return aws.iam.RolePolicy(
+            f"{name}-agent-routed-groups",
+            role=role.id,
+            policy=document,
+            opts=pulumi.ResourceOptions(parent=role),
+        )
 
     def _metric_filter(
         self, name: str, args: FleetLogsArgs, metric: LogMetric

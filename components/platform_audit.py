@@ -13,11 +13,11 @@ import pulumi
 from catalog.platform_image import load_platform_entry
 from catalog.provenance import provenance_annotations
 from components.audit_control_plane import check_control_plane_audit
-from components.audit_log_routing import AuditLogRoute
 from components.audit_retention import LockRetention
 from components.audit_sealer import AuditSealer, AuditSealerArgs
 from components.audit_trail import AuditTrail, AuditTrailArgs, audit_log_group_name
 from components.labels import kubernetes_labels, standard_tags
+from components.log_routing import LogRoute, audit_route
 from components.otel_collector import OtelCollectorArgs
 from components.platform_args import fleet_of, naming, policy_of
 from components.tenant_namespace import EgressDependency
@@ -53,9 +53,9 @@ def audit_trail_args(settings: Settings) -> AuditTrailArgs:
     )
 
 
-def audit_log_route(settings: Settings) -> AuditLogRoute:
+def audit_log_route(settings: Settings) -> LogRoute:
     """Fluent Bit's extra output: the gateway namespace's lines into the audit log group."""
-    return AuditLogRoute(audit_log_group_name(naming(settings).environment_prefix))
+    return audit_route(audit_log_group_name(naming(settings).environment_prefix))
 
 
 def audit_sealer_args(settings: Settings, audit: AuditTrail) -> AuditSealerArgs:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from components.audit_log_routing import AUDIT_FILE, AuditLogRoute
 from components.log_collection import FleetLogs, FleetLogsArgs, GatewayLogs
+from components.log_routing import AUDIT_FILE, LogRoute, audit_route
 from tests.audit_infra.built import TAGS
 from tests.audit_infra.mocks import ACCOUNT, REGION, render
 
@@ -23,7 +23,7 @@ AUDIT_GROUP = "/mcp-fleet-prod/audit"
 OIDC = f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.{REGION}.amazonaws.com/id/ABC123"
 
 
-def addon_config(route: AuditLogRoute | None) -> dict[str, Any]:
+def addon_config(route: LogRoute | None) -> dict[str, Any]:
     args = FleetLogsArgs(
         name_prefix="mcp-fleet-prod",
         title="mcp-fleet prod",
@@ -34,7 +34,7 @@ def addon_config(route: AuditLogRoute | None) -> dict[str, Any]:
         key_deletion_window_days=30,
         tags=TAGS,
         gateway=GatewayLogs("prod"),
-        audit=route,
+        routes=() if route is None else (route,),
     )
     mocks = render(lambda: FleetLogs("logs", args))
     (addon,) = mocks.of_type("aws:eks/addon:Addon")
@@ -56,7 +56,7 @@ def sections(text: str) -> list[tuple[str, dict[str, str]]]:
 
 @pytest.fixture
 def audit_output() -> dict[str, str]:
-    config = addon_config(AuditLogRoute(AUDIT_GROUP))
+    config = addon_config(audit_route(AUDIT_GROUP))
     extra = config["containerLogs"]["fluentBit"]["config"]["extraFiles"]
     assert list(extra) == [AUDIT_FILE], "only an added file: the add-on's own files stay"
     ((kind, output),) = sections(extra[AUDIT_FILE])
@@ -110,4 +110,4 @@ def test_without_an_audit_group_container_logs_are_only_enabled() -> None:
 )
 def test_a_route_that_could_not_match_is_refused(values: dict[str, str], problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
-        AuditLogRoute(**values)
+        audit_route(**values)
