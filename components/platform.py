@@ -31,7 +31,11 @@ from components.platform_args import (
     waf_args,
 )
 from components.platform_audit import audit_trail_args, collector_args, server_telemetry
-from components.platform_delivery import after_rollout_controller, rollout_controller
+from components.platform_delivery import (
+    after_rollout_controller,
+    rollout_abort_alarm,
+    rollout_controller,
+)
 from components.platform_tenants import build_tenant, tenant_observability_args
 from components.slo_math import Severity
 from components.tenant_observability import TenantObservability
@@ -94,6 +98,7 @@ class Platform(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self.rollout_aborts = rollout_abort_alarm(name, settings, self.observability, self)
         self.tenant_observability = {
             tenant.name: TenantObservability(
                 f"{name}-tenant-{tenant.name}-observability",

@@ -3,7 +3,8 @@
 Like ``platform_audit`` for issue 13, the one place that reads ``Settings`` for the controller:
 its signed platform entry (``catalog/platform/argo-rollouts.yaml``), the stack's cluster
 identity for IRSA, the ticket route an aborted rollout is reported to, and the region the
-analyses read CloudWatch in. Only environments whose policy rolls out progressively get it.
+analyses read CloudWatch in. Only environments whose policy rolls out progressively get it,
+and with it the alarm that takes an abort to the ticket topic (components/rollout_abort_alarm.py).
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ import pulumi
 from catalog.platform_image import load_platform_entry
 from catalog.provenance import provenance_annotations
 from components.labels import kubernetes_labels, standard_tags
+from components.observability import Observability
 from components.platform_args import fleet_of, naming, policy_of
+from components.rollout_abort_alarm import RolloutAbortAlarm, RolloutAbortAlarmArgs
 from components.rollout_controller import (
     RolloutController,
     RolloutControllerArgs,
     RolloutControllerInstallArgs,
 )
+from components.slo_math import Severity
 from delivery import controller
 from delivery.plan import TicketRoute
 from stacks.fleet_plan import Settings
@@ -64,3 +68,23 @@ def after_rollout_controller(
     if installed is None:
         return on_cluster
     return pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[installed]))
+
+
+def rollout_abort_alarm(
+    name: str, settings: Settings, observability: Observability, parent: pulumi.Resource
+) -> RolloutAbortAlarm | None:
+    """``Platform``'s call after its observability: aborts to the ticket topic (emails too)."""
+    if not policy_of(settings).progressive_delivery:
+        return None
+    return RolloutAbortAlarm(
+        f"{name}-rollout-aborts",
+        RolloutAbortAlarmArgs(
+            name_prefix=naming(settings).environment_prefix,
+            environment=settings.environment.value,
+            controller_namespace=controller.NAMESPACE,
+            application_log_group=observability.logs.application_log_group.name,
+            ticket_actions=observability.routing.actions(Severity.TICKET),
+            tags=standard_tags(fleet_of(settings)),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

@@ -72,8 +72,8 @@ def _rollback(plans: Sequence[ReleasePlan]) -> str:
             "its limit after a step's watch, the background check is over its limit in any "
             "measurement"
             + (f", or a step makes no progress for {deadlines[0]} s" if deadlines else "")
-            + "; the abort is sent to "
-            + (", ".join(f"`{n}`" for n in notified) if notified else "nobody (no ticket endpoint)")
+            + "; the abort raises the `rollout-aborted` alarm to the ticket topic"
+            + (" and is sent to " + ", ".join(f"`{n}`" for n in notified) if notified else "")
             + "."
         )
     if dry:

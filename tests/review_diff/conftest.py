@@ -9,6 +9,7 @@ its tests share one xdist worker (``xdist_group``).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -21,12 +22,15 @@ import yaml
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
+from catalog import signing
 from review.compare import StackComparison, compare
 from review.pipeline import policy_diagnostics
 from review.render import PROJECT_DIR
 
 REVIEW_DATE = "2026-11-26"
 """The date the policy pack judges scan ages at, so the results never depend on the clock."""
+RELEASE_SIGNED_AT = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
+"""When the release's entry is re-signed (``release_jira``): fixed, so the snapshot is too."""
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Review Test",
@@ -98,8 +102,23 @@ def change_prod_servers(repo: Path) -> None:
     stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
+def release_jira(repo: Path) -> None:
+    """A release: jira's catalog entry gets a new image digest, re-signed by the approver.
+
+    The PR comment then shows jira's rollout plan (steps, windows, limits, rollback)."""
+    entry = repo / "catalog/servers/jira.yaml"
+    old = "mcp-jira@sha256:3bf235a2570122512816ade206541dde8a744c90283a9a5379d6cee8ba778dcc"
+    edit(entry, old, "mcp-jira@sha256:" + "4a" * 32)
+    key = signing.load_private_key(repo / "catalog/keys/example-approver.private.pem")
+    document = yaml.safe_load(entry.read_text())
+    signer = document["signature"]["signer"]
+    block = signing.signature_block(document, key, signer, signed_at=RELEASE_SIGNED_AT)
+    signing.write_blocks(entry, {"signature": block})
+
+
 def make_change(repo: Path) -> None:
     change_prod_servers(repo)
+    release_jira(repo)
     # research's tokens now come from a new issuer: called out for that tenant (issue 12).
     edit(
         repo / "Pulumi.prod.yaml",
