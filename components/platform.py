@@ -30,7 +30,12 @@ from components.platform_args import (
     server_args,
     waf_args,
 )
-from components.platform_audit import audit_trail_args, collector_args, server_telemetry
+from components.platform_audit import (
+    audit_delivery,
+    audit_trail_args,
+    collector_args,
+    server_telemetry,
+)
 from components.platform_delivery import (
     after_rollout_controller,
     rollout_abort_alarm,
@@ -166,6 +171,8 @@ class Platform(pulumi.ComponentResource):
         audit = AuditTrail(
             f"{name}-audit", audit_trail_args(settings), opts=pulumi.ResourceOptions(parent=self)
         )
+        # The sealing CronJob and the control-plane audit log check (components/platform_audit).
+        audit_delivery(name, settings, audit, on_cluster)
         return collector, audit
 
 

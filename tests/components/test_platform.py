@@ -65,6 +65,7 @@ def test_a_namespace_per_tenant_and_the_platforms_outputs() -> None:
         settings.backups.namespace,
         "mcp-gateway",
         settings.telemetry.namespace,
+        "mcp-audit",  # the audit sealer's own (components/platform_audit.py)
     } == namespaces
     (platform,) = result.of_type("mcp-fleet:platform:Platform")
     outputs = platform["outputs"]
