@@ -41,6 +41,7 @@ from components.platform_delivery import (
     rollout_abort_alarm,
     rollout_controller,
 )
+from components.platform_log_routes import with_log_routes
 from components.platform_tenants import build_tenant, tenant_observability_args
 from components.slo_math import Severity
 from components.tenant_observability import TenantObservability
@@ -93,13 +94,16 @@ class Platform(pulumi.ComponentResource):
         )
         self.observability = Observability(
             f"{name}-observability",
-            observability_args(
+            with_log_routes(
+                observability_args(
+                    settings,
+                    self.load_balancer.arn_suffix,
+                    {
+                        server: group.arn_suffix
+                        for server, group in self.load_balancer.target_groups.items()
+                    },
+                ),
                 settings,
-                self.load_balancer.arn_suffix,
-                {
-                    server: group.arn_suffix
-                    for server, group in self.load_balancer.target_groups.items()
-                },
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
