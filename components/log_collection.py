@@ -40,6 +40,8 @@ AGENT_NAMESPACE = "amazon-cloudwatch"
 AGENT_SERVICE_ACCOUNT = "cloudwatch-agent"
 """The add-on's agent and Fluent Bit pods both run as this service account."""
 AGENT_POLICY = "CloudWatchAgentServerPolicy"
+ROUTED_GROUPS_POLICY = "routed-log-groups"
+"""The agent role's inline policy: exactly the routed groups (``components/log_route_policy``)."""
 
 CONTAINER_INSIGHTS_LOG_GROUPS = ("application", "dataplane", "host", "performance")
 """The groups the add-on writes to; ``application`` holds the servers' own lines."""
@@ -221,6 +223,7 @@ class FleetLogs(pulumi.ComponentResource):
         )
         return aws.iam.RolePolicy(
             f"{name}-agent-routed-groups",
+            name=ROUTED_GROUPS_POLICY,
             role=role.id,
             policy=document,
             opts=pulumi.ResourceOptions(parent=role),

@@ -5,7 +5,8 @@ the Container Insights add-on's configuration is read back as the add-on receive
 extra Fluent Bit file parsed, and each output's ``Match_Regex`` run against the tags the
 add-on's tail input gives real container log files of every namespace. The collector role's
 rendered inline policy is judged by the IAM evaluator beside the AWS-managed policy it
-narrows.
+narrows, and stored in moto's IAM and read back unchanged (the tenant log groups' own replay
+is ``test_moto_replay``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import json
 import re
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 
-from components.log_collection import AGENT_POLICY
+from components.log_collection import AGENT_POLICY, ROUTED_GROUPS_POLICY
 from components.log_route_policy import routed_groups_policy
 from components.log_routing import AUDIT_FILE, container_logs, tenant_route
 from components.platform import Platform
@@ -25,6 +28,7 @@ from components.tenant_key import tenant_log_group_name
 from stacks.fleet_plan import Settings
 from tests.audit_infra.test_audit_log_routing import sections
 from tests.components.harness import ACCOUNT, Built
+from tests.tenancy import aws_calls
 from tests.tenancy.iam_simulator import (
     ALLOWED,
     EXPLICITLY_DENIED,
@@ -32,6 +36,7 @@ from tests.tenancy.iam_simulator import (
     Request,
     decide,
 )
+from tests.tenancy.service_model import model_problems
 from tests.tenancy.test_platform_tenancy import rendered
 
 REGION = "eu-west-1"
@@ -288,3 +293,27 @@ def test_a_tenant_route_that_could_not_match_is_refused() -> None:
 def test_no_route_grants_nothing() -> None:
     with pytest.raises(ValueError, match="no routed log group to grant"):
         routed_groups_policy([], "fleet-prod", REGION, ACCOUNT, "aws")
+
+
+def test_the_collector_roles_inline_policy_round_trips_through_moto() -> None:
+    """IAM (moto, calls checked against the service model) stores the document unchanged."""
+    _, built = rendered("three")
+    (role,) = [r for r in built.of_type("aws:iam/role:Role") if r["name"].endswith("-agent-role")]
+    (inline,) = [
+        p
+        for p in built.of_type("aws:iam/rolePolicy:RolePolicy")
+        if p["name"].endswith("-agent-routed-groups")
+    ]
+    with mock_aws():
+        iam = boto3.client("iam", region_name=REGION)
+        # The role is auto-named: its physical name is the id the policy refers to.
+        created = aws_calls.create_role({**role["inputs"], "name": role["outputs"]["name"]})
+        assert model_problems("iam", "CreateRole", created) == []
+        iam.create_role(**created)
+        call = aws_calls.put_role_policy(inline["inputs"])
+        assert call["RoleName"] == created["RoleName"]
+        assert call["PolicyName"] == ROUTED_GROUPS_POLICY
+        assert model_problems("iam", "PutRolePolicy", call) == []
+        iam.put_role_policy(**call)
+        stored = iam.get_role_policy(RoleName=call["RoleName"], PolicyName=ROUTED_GROUPS_POLICY)
+    assert stored["PolicyDocument"] == json.loads(call["PolicyDocument"])
