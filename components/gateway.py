@@ -22,6 +22,8 @@ from policy.contract import component_type
 
 NAME = "mcp-gateway"
 SELECTOR = {"app.kubernetes.io/name": NAME, "app.kubernetes.io/component": "gateway"}
+READINESS_GATE = {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"}
+"""The ALB's one target: a rollout waits until new gateway pods are healthy targets."""
 CONFIG_KEY = "haproxy.cfg"
 
 
@@ -40,7 +42,7 @@ class Gateway(pulumi.ComponentResource):
         labels = {**args.labels, **SELECTOR}
         child = pulumi.ResourceOptions(parent=self)
         self.namespace_object = restricted_namespace(
-            f"{name}-namespace", args.namespace, labels, child
+            f"{name}-namespace", args.namespace, {**labels, **READINESS_GATE}, child
         )
         namespace = self.namespace_object.metadata.name
 
