@@ -1,10 +1,20 @@
-"""LoadBalancer: the one internet-facing ALB in front of every server of a stack.
+"""LoadBalancer: the one internet-facing ALB of a stack, forwarding only to the MCP gateway.
 
-TLS ends at the ALB with a TLS 1.3 policy; each server gets its own hostname, target group
-and listener rule, and a TargetGroupBinding lets the AWS Load Balancer Controller register
-the server's pods as IP targets. Together with the pod readiness gate on the namespace and
-the pods' preStop pause, a rollout never sends a request to a pod that is not ready or
-already draining.
+TLS ends at the ALB with a TLS 1.3 policy (HSTS on every answer); behind it there is one
+target group, the gateway's pods as IP targets, registered by one TargetGroupBinding on the
+gateway's Service. Servers are never targets: a request reaches a server only through the
+gateway, which authenticates, authorizes, limits and routes by path (``gateway/frontend.py``)
+and pins sessions by ``Mcp-Session-Id`` (so no cookie stickiness here). The resources are a
+constant handful whatever the fleet's size, far below the ALB's 100 target groups and 100
+rules, which one group and one rule per server used to reach.
+
+Unknown hosts: the HTTPS listener's default action answers 404 itself, and host-header rules
+(five names per condition, the ALB's limit) forward the gateway's own host names to it. The
+alternative, a default action forwarding everything, was weighed and not taken: a token's
+audience is bound to ``https://<host>/<server>/mcp``, so a request to any other name (the
+ALB's raw DNS name, a scanner's IP, a stale per-server host) can never be served; answering it
+at the ALB keeps that traffic out of the gateway's capacity, logs and denial metrics, for the
+price of one rule per five hosts, a number that does not grow with the fleet.
 """
 
 from __future__ import annotations
@@ -12,21 +22,19 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.access_log_bucket import AccessLogBucket, AccessLogBucketArgs
-from components.arg_checks import repeated
-from components.fleet import McpServer
+from components.access_log_bucket import AccessLogBucket
+from components.load_balancer_args import GatewayTarget, LoadBalancerArgs, LoadBalancerNetwork
 from components.load_balancer_names import (
-    NAME_LIMIT,
+    FIRST_RULE_PRIORITY,
     TARGET_PROTOCOL,
     TARGET_TYPE,
-    rule_priorities,
+    host_rule_groups,
     target_group_name,
 )
 from policy.contract import component_type
@@ -34,16 +42,16 @@ from policy.contract import component_type
 HTTPS_PORT = 443
 HTTP_PORT = 80
 ACCESS_LOG_PREFIX = "alb"
-STICKY_SESSION_SECONDS = 86_400
-"""How long a stateful server's client stays pinned to the pod holding its session."""
 HSTS = "max-age=31536000"
-NOT_ROUTED = json.dumps({"error": "not_found", "message": "no MCP server is routed at this host"})
+NOT_ROUTED = json.dumps({"error": "not_found", "message": "no MCP gateway is served at this host"})
+GATEWAY = "gateway"
+"""The target group's and the binding's name part: the one backend of the ALB."""
 
 
 @dataclass(frozen=True)
 class HealthCheck:
-    """Two checks ten seconds apart make a new pod a target (and pass its readiness gate)
-    in about 20 s; three failures take a broken one out in about 30 s."""
+    """Two checks ten seconds apart make a new gateway pod a target (and pass its readiness
+    gate) in about 20 s; three failures take a broken one out in about 30 s."""
 
     interval_seconds: int = 10
     timeout_seconds: int = 5
@@ -55,75 +63,15 @@ class HealthCheck:
 HEALTH_CHECK = HealthCheck()
 
 
-@dataclass(frozen=True)
-class Route:
-    """One server behind the load balancer: its hostname, health path and deployed Service."""
-
-    server: str
-    hostname: str
-    readiness_path: str
-    stateful: bool
-    """A stateful server keeps sessions in one pod's memory: its clients are pinned to it."""
-    tags: Mapping[str, str]
-    labels: Mapping[str, str]
-    backend: McpServer
-
-
-@dataclass(frozen=True)
-class LoadBalancerNetwork:
-    vpc_id: str
-    public_subnet_ids: Sequence[str]
-    private_subnet_ids: Sequence[str]
-    ingress_cidrs: Sequence[str]
-    certificate_arn: str
-
-
-@dataclass(frozen=True)
-class LoadBalancerArgs:
-    load_balancer_name: str
-    """The ALB's name, at most 32 characters: see ``load_balancer_name``."""
-    environment: str
-    """Part of every target group's name, so groups of two stacks in one account never clash."""
-    network: LoadBalancerNetwork
-    access_logs: AccessLogBucketArgs
-    routes: Sequence[Route]
-    tags: Mapping[str, str]
-    ssl_policy: str
-    idle_timeout_seconds: int
-    deletion_protection: bool
-    drain_seconds: int
-    """Seconds a target drains before deregistration ends: the pods' preStop pause."""
-
-    def __post_init__(self) -> None:
-        """Everything wrong is refused here, before the ALB or any other resource exists."""
-        problems = []
-        if len(self.load_balancer_name) > NAME_LIMIT:
-            problems.append(
-                f"load_balancer_name {self.load_balancer_name!r} is longer than {NAME_LIMIT}"
-            )
-        names = [route.server for route in self.routes]
-        if not names:
-            problems.append("no routes: pass one Route per server")
-        twice = repeated(names)
-        if twice:
-            problems.append(f"server(s) {', '.join(twice)} routed twice")
-        for cidr in self.network.ingress_cidrs:
-            try:
-                ipaddress.ip_network(cidr, strict=False)
-            except ValueError:
-                problems.append(f"ingress CIDR {cidr!r} is not a CIDR block like 203.0.113.0/24")
-        if problems:
-            raise ValueError("LoadBalancer: " + "; ".join(problems))
-
-
 def _cidr_label(cidr: str) -> str:
     return re.sub(r"[^0-9A-Za-z]+", "-", cidr).strip("-")
 
 
 class LoadBalancer(pulumi.ComponentResource):
-    """ALB, its security group, HTTPS and redirect listeners, a route per server, access logs.
+    """ALB, its security group, HTTPS and redirect listeners, the gateway's target group,
+    host rules, the TargetGroupBinding, access logs.
 
-    The TargetGroupBindings are Kubernetes objects: they go to the cluster the caller names
+    The TargetGroupBinding is a Kubernetes object: it goes to the cluster the caller names
     in ``opts.providers``, never to whatever kubeconfig happens to be current.
     """
 
@@ -132,13 +80,14 @@ class LoadBalancer(pulumi.ComponentResource):
     """``app/NAME/ID``: the LoadBalancer dimension of the ALB's CloudWatch metrics."""
     dns_name: pulumi.Output[str]
     zone_id: pulumi.Output[str]
-    """For a Route 53 alias record pointing the servers' hostnames at the ALB."""
+    """For a Route 53 alias record pointing the gateway's host names at the ALB."""
     security_group: aws.ec2.SecurityGroup
     https_listener: aws.lb.Listener
-    target_groups: dict[str, aws.lb.TargetGroup]
-    """Server name to target group; ``.arn_suffix`` is the TargetGroup metric dimension."""
-    listener_rules: dict[str, aws.lb.ListenerRule]
-    target_group_bindings: dict[str, k8s.apiextensions.CustomResource]
+    http_listener: aws.lb.Listener
+    gateway_target_group: aws.lb.TargetGroup
+    """``.arn_suffix`` is the TargetGroup dimension of the gateway's ALB metrics."""
+    host_rules: list[aws.lb.ListenerRule]
+    target_group_binding: k8s.apiextensions.CustomResource
 
     def __init__(
         self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
@@ -170,13 +119,9 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[access_logs.policy]),
         )
         self.https_listener, self.http_listener = self._listeners(name, args)
-
-        priorities = rule_priorities(route.server for route in args.routes)
-        self.target_groups = {}
-        self.listener_rules = {}
-        self.target_group_bindings = {}
-        for route in args.routes:
-            self._route(name, args, route, priorities[route.server])
+        self.gateway_target_group = self._target_group(name, args)
+        self.host_rules = self._host_rules(name, args)
+        self.target_group_binding = self._binding(name, args.gateway)
 
         self.arn = self.alb.arn
         self.arn_suffix = self.alb.arn_suffix
@@ -191,9 +136,9 @@ class LoadBalancer(pulumi.ComponentResource):
                 "security_group_id": self.security_group.id,
                 "https_listener_arn": self.https_listener.arn,
                 "access_log_bucket": access_logs.bucket.bucket,
-                "target_groups": {
-                    server: {"arn": group.arn, "arn_suffix": group.arn_suffix}
-                    for server, group in self.target_groups.items()
+                "gateway_target_group": {
+                    "arn": self.gateway_target_group.arn,
+                    "arn_suffix": self.gateway_target_group.arn_suffix,
                 },
             }
         )
@@ -243,8 +188,9 @@ class LoadBalancer(pulumi.ComponentResource):
         return https, http
 
     def _security_group(self, name: str, args: LoadBalancerArgs) -> aws.ec2.SecurityGroup:
-        """In: HTTPS and HTTP from the allowed CIDRs. Out: only the pods' ports in the
-        private subnets. Rules are separate resources so each one changes on its own."""
+        """In: HTTPS and HTTP from the allowed CIDRs. Out: only the gateway pods' traffic and
+        health ports in the private subnets. Rules are separate resources so each one
+        changes on its own."""
         tags = dict(args.tags)
         group = aws.ec2.SecurityGroup(
             f"{name}-sg",
@@ -272,12 +218,13 @@ class LoadBalancer(pulumi.ComponentResource):
                     tags=tags,
                     opts=rule_opts,
                 )
-        ports = sorted({route.backend.port for route in args.routes})
+        gateway = args.gateway
+        purposes = {gateway.port: "MCP traffic", gateway.health_port: "health checks"}
         for subnet_id in args.network.private_subnet_ids:
             subnet = aws.ec2.get_subnet_output(
                 id=subnet_id, opts=pulumi.InvokeOutputOptions(parent=self)
             )
-            for port in ports:
+            for port, purpose in sorted(purposes.items()):
                 aws.vpc.SecurityGroupEgressRule(
                     f"{name}-sg-out-{port}-{subnet_id}",
                     security_group_id=group.id,
@@ -285,89 +232,99 @@ class LoadBalancer(pulumi.ComponentResource):
                     from_port=port,
                     to_port=port,
                     cidr_ipv4=subnet.cidr_block,
-                    description=f"MCP server pods on port {port} in {subnet_id}",
+                    description=f"MCP gateway pods, {purpose}, port {port} in {subnet_id}",
                     tags=tags,
                     opts=rule_opts,
                 )
         return group
 
-    def _route(self, name: str, args: LoadBalancerArgs, route: Route, priority: int) -> None:
-        """Target group, host rule and TargetGroupBinding for one server."""
-        group = self._target_group(name, args, route)
-        rule = aws.lb.ListenerRule(
-            f"{name}-{route.server}-rule",
-            listener_arn=self.https_listener.arn,
-            priority=priority,
-            conditions=[
-                aws.lb.ListenerRuleConditionArgs(
-                    host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[route.hostname])
-                )
-            ],
-            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=group.arn)],
-            tags=dict(route.tags),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.target_groups[route.server] = group
-        self.listener_rules[route.server] = rule
-        self.target_group_bindings[route.server] = self._binding(name, route, group)
-
-    def _target_group(self, name: str, args: LoadBalancerArgs, route: Route) -> aws.lb.TargetGroup:
-        port = route.backend.port
+    def _target_group(self, name: str, args: LoadBalancerArgs) -> aws.lb.TargetGroup:
+        """The gateway's pods as IP targets, checked on the gateway's health listener."""
+        gateway = args.gateway
         return aws.lb.TargetGroup(
-            f"{name}-{route.server}",
-            name=target_group_name(args.environment, route.server, port, args.network.vpc_id),
+            f"{name}-{GATEWAY}",
+            name=target_group_name(args.environment, GATEWAY, gateway.port, args.network.vpc_id),
             target_type=TARGET_TYPE,
             protocol=TARGET_PROTOCOL,
-            port=port,
+            port=gateway.port,
             vpc_id=args.network.vpc_id,
-            # Matches the pods' preStop pause: the ALB stops sending before the pod stops.
+            # Matches the gateway pods' preStop pause: the ALB stops sending before they stop.
             deregistration_delay=args.drain_seconds,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 enabled=True,
                 protocol=TARGET_PROTOCOL,
-                port="traffic-port",
-                path=route.readiness_path,
+                port=str(gateway.health_port),
+                path=gateway.health_path,
                 matcher=HEALTH_CHECK.matcher,
                 interval=HEALTH_CHECK.interval_seconds,
                 timeout=HEALTH_CHECK.timeout_seconds,
                 healthy_threshold=HEALTH_CHECK.healthy_threshold,
                 unhealthy_threshold=HEALTH_CHECK.unhealthy_threshold,
             ),
-            # A stateful server keeps a session in one pod's memory: pin the client to it.
-            stickiness=aws.lb.TargetGroupStickinessArgs(
-                type="lb_cookie", enabled=True, cookie_duration=STICKY_SESSION_SECONDS
-            )
-            if route.stateful
-            else None,
-            tags=dict(route.tags),
+            tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _binding(
-        self, name: str, route: Route, group: aws.lb.TargetGroup
-    ) -> k8s.apiextensions.CustomResource:
-        """Lets the AWS Load Balancer Controller register the server's pods as IP targets."""
-        backend = route.backend
+    def _host_rules(self, name: str, args: LoadBalancerArgs) -> list[aws.lb.ListenerRule]:
+        """One rule per five of the gateway's host names, forwarding to the gateway."""
+        return [
+            aws.lb.ListenerRule(
+                f"{name}-{GATEWAY}-hosts-{index + 1}",
+                listener_arn=self.https_listener.arn,
+                priority=FIRST_RULE_PRIORITY + index,
+                conditions=[
+                    aws.lb.ListenerRuleConditionArgs(
+                        host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=list(hosts))
+                    )
+                ],
+                actions=[
+                    aws.lb.ListenerRuleActionArgs(
+                        type="forward", target_group_arn=self.gateway_target_group.arn
+                    )
+                ],
+                tags=dict(args.tags),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for index, hosts in enumerate(host_rule_groups(args.hosts))
+        ]
+
+    def _binding(self, name: str, gateway: GatewayTarget) -> k8s.apiextensions.CustomResource:
+        """Lets the AWS Load Balancer Controller register the gateway's pods as IP targets."""
         return k8s.apiextensions.CustomResource(
-            f"{name}-{route.server}-binding",
+            f"{name}-{GATEWAY}-binding",
             api_version="elbv2.k8s.aws/v1beta1",
             kind="TargetGroupBinding",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=route.server, namespace=backend.namespace, labels=dict(route.labels)
+                name=gateway.service_name, namespace=gateway.namespace, labels=dict(gateway.labels)
             ),
             spec={
-                "targetGroupARN": group.arn,
+                "targetGroupARN": self.gateway_target_group.arn,
                 "targetType": TARGET_TYPE,
-                "serviceRef": {"name": backend.service_name, "port": backend.port},
-                # The controller opens the pods' security group to the ALB, on this port only.
+                "serviceRef": {"name": gateway.service_name, "port": gateway.port},
+                # The controller opens the pods' security group to the ALB: traffic and
+                # health-check ports only.
                 "networking": {
                     "ingress": [
                         {
                             "from": [{"securityGroup": {"groupID": self.security_group.id}}],
-                            "ports": [{"protocol": "TCP", "port": backend.port}],
+                            "ports": [
+                                {"protocol": "TCP", "port": port}
+                                for port in (gateway.port, gateway.health_port)
+                            ],
                         }
                     ]
                 },
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[backend.service]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[gateway.service] if gateway.service else None
+            ),
         )
+
+
+__all__ = [
+    "GatewayTarget",
+    "HealthCheck",
+    "LoadBalancer",
+    "LoadBalancerArgs",
+    "LoadBalancerNetwork",
+]

@@ -13,7 +13,12 @@ from collections.abc import Iterable
 NAME_LIMIT = 32
 """ELB load balancer and target group names: at most 32 alphanumerics and hyphens."""
 HASH_LENGTH = 6
-MAX_RULE_PRIORITY = 50_000
+HOSTS_PER_CONDITION = 5
+"""Values one ALB host-header condition may hold."""
+HOST_VALUE_LIMIT = 128
+"""Characters in one host-header condition value."""
+FIRST_RULE_PRIORITY = 100
+"""Room below for a rule an operator must put first (a maintenance answer, say)."""
 TARGET_PROTOCOL = "HTTP"
 TARGET_TYPE = "ip"
 """Pods are targets themselves (VPC CNI): no NodePort hop, and readiness gates work."""
@@ -30,7 +35,7 @@ def _fit_name(base: str, fingerprint: str) -> str:
 
 
 def target_group_name(environment: str, server: str, port: int, vpc_id: str) -> str:
-    """``mcp-{env}-{server}-{hash}``, readable in consoles and CloudWatch, unique, stable.
+    """``mcp-{env}-{server}-{hash}`` (``server`` is ``gateway``), readable, unique, stable.
 
     The hash covers what forces a target group to be replaced (port, protocol, target
     type, VPC). A replacement therefore gets a new name, so Pulumi can create the new
@@ -46,19 +51,15 @@ def load_balancer_name(name: str) -> str:
     return name if len(name) <= NAME_LIMIT else _fit_name(name, _short_hash(name))
 
 
-def rule_priorities(server_names: Iterable[str]) -> dict[str, int]:
-    """A priority per server derived from its name, not from its place in the list.
+def host_rule_groups(hosts: Iterable[str]) -> list[tuple[str, ...]]:
+    """The hosts the gateway serves, sorted and cut into groups of ``HOSTS_PER_CONDITION``.
 
-    Host-header rules never overlap, so their order does not matter; what matters is that
-    adding or removing a server leaves every other rule's priority alone (renumbering all
-    rules on each change would churn them and risk PriorityInUse during the update).
+    One listener rule per group: an ALB host-header condition holds at most five values, and
+    a handful of rules (a fleet's hosts, not its servers) stays far below the ALB's rule
+    quota. Sorting keeps each group, hence each rule, stable whatever order hosts arrive in.
     """
-    taken: set[int] = set()
-    priorities: dict[str, int] = {}
-    for name in sorted(server_names):
-        priority = 1 + int(_short_hash("rule", name), 16) % MAX_RULE_PRIORITY
-        while priority in taken:
-            priority = priority % MAX_RULE_PRIORITY + 1
-        taken.add(priority)
-        priorities[name] = priority
-    return priorities
+    ordered = sorted(set(hosts))
+    return [
+        tuple(ordered[start : start + HOSTS_PER_CONDITION])
+        for start in range(0, len(ordered), HOSTS_PER_CONDITION)
+    ]

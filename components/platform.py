@@ -84,8 +84,9 @@ class Platform(pulumi.ComponentResource):
         on_cluster = after_rollout_controller(on_cluster, self.rollout_controller)
         self.servers = self._servers(name, settings, on_cluster)
         self.gateway = Gateway(f"{name}-gateway", gateway_args(settings, cidrs), opts=on_cluster)
+        # The ALB's one backend is the gateway's Service: created first, its name flows in.
         self.load_balancer = LoadBalancer(
-            f"{name}-lb", load_balancer_args(settings, self.servers), opts=on_cluster
+            f"{name}-lb", load_balancer_args(settings, self.gateway), opts=on_cluster
         )
         self.waf = WebApplicationFirewall(
             f"{name}-waf",
@@ -98,10 +99,12 @@ class Platform(pulumi.ComponentResource):
                 observability_args(
                     settings,
                     self.load_balancer.arn_suffix,
-                    {
-                        server: group.arn_suffix
-                        for server, group in self.load_balancer.target_groups.items()
-                    },
+                    # Until observability reads the gateway's metrics (G2), every server's
+                    # TargetGroup dimension is the gateway's: the only group the ALB has.
+                    dict.fromkeys(
+                        (server.name for server in settings.servers),
+                        self.load_balancer.gateway_target_group.arn_suffix,
+                    ),
                 ),
                 settings,
             ),
@@ -116,7 +119,10 @@ class Platform(pulumi.ComponentResource):
                     tenant,
                     self.tenants[tenant.name].key.arn,
                     self.load_balancer.arn_suffix,
-                    {s: group.arn_suffix for s, group in self.load_balancer.target_groups.items()},
+                    dict.fromkeys(
+                        (server.name for server in settings.servers),
+                        self.load_balancer.gateway_target_group.arn_suffix,
+                    ),
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -162,7 +168,9 @@ class Platform(pulumi.ComponentResource):
                 ),
                 opts=on_cluster,
             )
+            # A remote catalog server runs elsewhere: the gateway routes to it, nothing here.
             for server in settings.servers
+            if server.entry.remote is None
         }
 
     def _telemetry_and_audit(

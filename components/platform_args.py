@@ -19,11 +19,12 @@ from components.backup_bucket import BackupBucketArgs
 from components.backup_jobs import BackupJobs
 from components.backups import BackupsArgs
 from components.environment_policy import EnvironmentPolicy, Naming, environment_policy
-from components.fleet import McpServer, McpServerArgs, Rollout
+from components.fleet import McpServerArgs, Rollout
 from components.gateway import SELECTOR as GATEWAY_SELECTOR
+from components.gateway import Gateway
 from components.gateway_args import GatewayArgs, RemoteCredential, Upstream, gateway_telemetry
 from components.labels import Fleet, kubernetes_labels, standard_tags
-from components.load_balancer import LoadBalancerArgs, LoadBalancerNetwork, Route
+from components.load_balancer_args import GatewayTarget, LoadBalancerArgs, LoadBalancerNetwork
 from components.load_balancer_names import load_balancer_name
 from components.log_collection import FleetLogsArgs
 from components.observability import MonitoredServer, ObservabilityArgs
@@ -32,6 +33,7 @@ from components.tenant_network import GatewayPeer
 from components.waf import WafArgs
 from delivery.plan import RolloutInputs, RolloutPlan, TicketRoute, plan_rollout
 from stacks.fleet_plan import PlannedServer, Settings
+from stacks.quotas import gateway_hosts, gateway_replicas
 from stacks.settings import PagingSettings
 
 ACCESS_LOG_PREFIX = "alb"
@@ -112,7 +114,12 @@ def rollout_plan(settings: Settings, server: PlannedServer) -> RolloutPlan:
     )
 
 
-def load_balancer_args(settings: Settings, servers: Mapping[str, McpServer]) -> LoadBalancerArgs:
+GATEWAY_HEALTH_PATH = "/healthz"
+"""The gateway's health answer (``monitor-uri`` in ``gateway/render.py``): the ALB checks it."""
+
+
+def load_balancer_args(settings: Settings, gateway: Gateway) -> LoadBalancerArgs:
+    """The ALB in front of ``gateway``: its one target, at the host the gateway serves."""
     names, policy, network = naming(settings), policy_of(settings), settings.network
     balancer = settings.load_balancer
     return LoadBalancerArgs(
@@ -132,18 +139,17 @@ def load_balancer_args(settings: Settings, servers: Mapping[str, McpServer]) -> 
             force_destroy=policy.access_logs_force_destroy,
             tags=standard_tags(fleet_of(settings)),
         ),
-        routes=[
-            Route(
-                server=server.name,
-                hostname=server.hostname,
-                readiness_path=server.entry.health.readiness,
-                stateful=server.entry.session_mode is SessionMode.STATEFUL,
-                tags=standard_tags(fleet_of(settings), server),
-                labels=kubernetes_labels(fleet_of(settings), server),
-                backend=servers[server.name],
-            )
-            for server in settings.servers
-        ],
+        gateway=GatewayTarget(
+            namespace=gateway.namespace,
+            service_name=gateway.service_name,
+            port=gateway.port,
+            health_port=gateway.health_port,
+            health_path=GATEWAY_HEALTH_PATH,
+            labels=kubernetes_labels(fleet_of(settings)),
+            service=gateway.service,
+        ),
+        # The gateway's public base URL is https://{network.domain} (gateway/from_settings.py).
+        hosts=gateway_hosts(settings.network),
         tags=standard_tags(fleet_of(settings)),
         ssl_policy=balancer.ssl_policy,
         idle_timeout_seconds=balancer.idle_timeout_seconds,
@@ -165,10 +171,8 @@ def waf_args(settings: Settings, load_balancer_arn: pulumi.Input[str]) -> WafArg
 
 
 GATEWAY_NAMESPACE = "mcp-gateway"
-GATEWAY_MIN_REPLICAS = 2
 GATEWAY_RUN_AS_USER = 99
 """The haproxy user of the image (Debian's package creates it as a system user)."""
-"""Two replicas in two zones: the gateway is on every request's path."""
 
 
 def gateway_args(
@@ -188,7 +192,8 @@ def gateway_args(
     from telemetry.otel_env import collector_endpoint
 
     entry = load_platform_entry("gateway")
-    replicas = max(GATEWAY_MIN_REPLICAS, settings.fleet.min_replicas)
+    # The same count the ALB targets quota was checked against (stacks/quotas.py).
+    replicas = gateway_replicas(settings.fleet)
     ports: dict[str, set[int]] = {}
     for server in local_servers(settings):
         ports.setdefault(server.namespace, set()).add(server.entry.port)

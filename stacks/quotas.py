@@ -2,9 +2,10 @@
 
 Each ``Quota`` names the limit as AWS or Kubernetes documents it, its default value, where it
 is written down, and the way out when a stack reaches it. ``check_quotas`` counts what the
-planned stack would create (one target group and one listener rule per server, one target
-per replica, two inbound rules per ingress CIDR, ...) and refuses a plan over any of them
-with one message. docs/limits.md lists the same table.
+planned stack would create and refuses a plan over any of them with one message. The ALB
+forwards to the MCP gateway only: one target group, one listener rule per five of the
+gateway's host names, one target per gateway pod at its autoscaler's maximum, whatever the
+number of servers; the servers' pods count against the cluster. docs/limits.md lists the same table.
 """
 
 from __future__ import annotations
@@ -12,14 +13,51 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
 from stacks.errors import SettingsError
 from stacks.fleet_plan import PlannedServer
-from stacks.settings import StackSettings
+from stacks.settings import FleetSettings, NetworkSettings, StackSettings
+
+if TYPE_CHECKING:
+    from stacks.fleet_plan import Settings
 
 NAMESPACE = "mcp-fleet"
 SPLIT = "split the fleet across two stacks (each gets its own load balancer)"
 SPLIT_CLUSTER = "split the fleet across two clusters (one stack each, cluster.name differing)"
+
+
+GATEWAY_MIN_REPLICAS = 2
+"""Two gateway replicas in two zones: the gateway is on every request's path."""
+GATEWAY_TARGET_GROUPS = 1
+"""The gateway's target group: the ALB's only one."""
+GATEWAY_PORTS = 2
+"""The gateway pods' traffic and health ports: what the ALB's security group reaches."""
+HOSTS_PER_RULE = 5
+"""Values one ALB host-header condition holds (``components/load_balancer_names.py``)."""
+
+
+def gateway_replicas(fleet: FleetSettings) -> int:
+    """The gateway's minimum replica count (Platform deploys this many)."""
+    return max(GATEWAY_MIN_REPLICAS, fleet.min_replicas)
+
+
+def gateway_peak_replicas(settings: StackSettings, servers: Sequence[PlannedServer]) -> int:
+    """The gateway's replicas at peak, the ALB's targets: its autoscaler's maximum, planned
+    by ``gateway/capacity.py`` from every server's peak, as ``Platform`` deploys it."""
+    from catalog.platform_image import load_platform_entry
+    from gateway.capacity import gateway_max_replicas
+
+    plan = cast("Settings", SimpleNamespace(servers=servers, fleet=settings.fleet))
+    return gateway_max_replicas(
+        plan, gateway_replicas(settings.fleet), load_platform_entry("gateway")
+    )
+
+
+def gateway_hosts(network: NetworkSettings) -> tuple[str, ...]:
+    """The host names the ALB forwards to the gateway: its public base URL's host."""
+    return (network.domain,)
 
 
 @dataclass(frozen=True)
@@ -43,20 +81,22 @@ ALB_TARGETS = Quota(
     "Targets per Application Load Balancer",
     1000,
     "AWS ELB quotas",
-    "lower maxReplicas or peakRps, use larger pods (the catalog entry's podCpu), request a "
-    f"quota increase in Service Quotas (Elastic Load Balancing), or {SPLIT}",
+    "lower peakRps (the gateway scales with the fleet's peak), use larger gateway pods (its "
+    "catalog entry's podCpu), request a quota increase in Service Quotas (Elastic Load "
+    f"Balancing), or {SPLIT}",
 )
 TARGET_GROUP_TARGETS = Quota(
     "Targets per Target Group per Region (instances or IP addresses)",
     1000,
     "AWS ELB quotas",
-    "lower maxReplicas or peakRps, use larger pods, or request a quota increase",
+    "lower peakRps (the gateway scales with the fleet's peak), use larger gateway pods, or "
+    "request a quota increase",
 )
 HOST_CONDITION_LENGTH = Quota(
     "characters in an ALB host-header condition value",
     128,
     "AWS ELB listener rule conditions",
-    "shorten the server name or network.domain",
+    "shorten network.domain (the gateway's host name)",
 )
 SG_INBOUND_RULES = Quota(
     "Inbound rules per security group (per IP version)",
@@ -68,7 +108,7 @@ SG_OUTBOUND_RULES = Quota(
     "Outbound rules per security group (per IP version)",
     60,
     "AWS VPC quotas",
-    "use fewer private subnets or fewer distinct catalog ports, or request a quota increase",
+    "use fewer private subnets, or request a quota increase",
 )
 CLUSTER_NODES = Quota(
     "nodes per Kubernetes cluster",
@@ -103,36 +143,37 @@ def _refuse(stack_file: str, key: str, quota: Quota, count: int, what: str) -> S
     )
 
 
-def _check_load_balancer(servers: Sequence[PlannedServer], stack_file: str) -> None:
-    if len(servers) > ALB_TARGET_GROUPS.limit:
-        raise _refuse(stack_file, "servers", ALB_TARGET_GROUPS, len(servers), "target groups")
-    if len(servers) > ALB_RULES.limit:
-        raise _refuse(stack_file, "servers", ALB_RULES, len(servers), "listener rules")
-    for index, server in enumerate(servers):
-        if server.capacity.max_replicas > TARGET_GROUP_TARGETS.limit:
-            raise _refuse(
-                stack_file,
-                f"servers[{index}]",
-                TARGET_GROUP_TARGETS,
-                server.capacity.max_replicas,
-                f"targets (replicas at peak) for {server.name!r}",
-            )
-        if len(server.hostname) > HOST_CONDITION_LENGTH.limit:
-            raise _refuse(
-                stack_file,
-                f"servers[{index}].name",
-                HOST_CONDITION_LENGTH,
-                len(server.hostname),
-                f"characters for the host name {server.hostname!r}",
-            )
-    targets = sum(server.capacity.max_replicas for server in servers)
-    if targets > ALB_TARGETS.limit:
-        raise _refuse(stack_file, "servers", ALB_TARGETS, targets, "targets (replicas at peak)")
-
-
-def _check_security_group(
+def _check_load_balancer(
     settings: StackSettings, servers: Sequence[PlannedServer], stack_file: str
 ) -> None:
+    """One target group, a rule per five hosts, the gateway's pods as targets."""
+    hosts = gateway_hosts(settings.network)
+    for host in hosts:
+        if len(host) > HOST_CONDITION_LENGTH.limit:
+            raise _refuse(
+                stack_file,
+                "network.domain",
+                HOST_CONDITION_LENGTH,
+                len(host),
+                f"characters for the gateway's host name {host!r}",
+            )
+    rules = -(-len(hosts) // HOSTS_PER_RULE)
+    counts = (
+        (ALB_TARGET_GROUPS, GATEWAY_TARGET_GROUPS, "target groups (the gateway's)"),
+        (ALB_RULES, rules, "listener rules (one per five gateway host names)"),
+    )
+    for quota, count, what in counts:
+        if count > quota.limit:
+            raise _refuse(stack_file, "network.domain", quota, count, what)
+    targets = gateway_peak_replicas(settings, servers)
+    for quota in (TARGET_GROUP_TARGETS, ALB_TARGETS):
+        if targets > quota.limit:
+            raise _refuse(
+                stack_file, "servers", quota, targets, "targets (gateway replicas at peak)"
+            )
+
+
+def _check_security_group(settings: StackSettings, stack_file: str) -> None:
     versions = [ipaddress.ip_network(cidr).version for cidr in settings.network.ingress_cidrs]
     for version in (4, 6):
         inbound = 2 * versions.count(version)  # HTTPS and the HTTP redirect per block
@@ -144,15 +185,14 @@ def _check_security_group(
                 inbound,
                 f"IPv{version} inbound rules (two per CIDR block)",
             )
-    ports = {server.entry.port for server in servers}
-    outbound = len(settings.network.private_subnet_ids) * len(ports)
+    outbound = len(settings.network.private_subnet_ids) * GATEWAY_PORTS
     if outbound > SG_OUTBOUND_RULES.limit:
         raise _refuse(
             stack_file,
             "network.privateSubnetIds",
             SG_OUTBOUND_RULES,
             outbound,
-            "outbound rules (one per private subnet and server port)",
+            "outbound rules (the gateway's two ports per private subnet)",
         )
 
 
@@ -175,6 +215,7 @@ def _check_cluster(
     if nodes > CLUSTER_NODES.limit:
         raise _refuse(stack_file, "servers", CLUSTER_NODES, nodes, "nodes at peak")
     pods = sum(server.capacity.max_replicas for server in servers)
+    pods += gateway_peak_replicas(settings, servers)
     if pods > CLUSTER_PODS.limit:
         raise _refuse(stack_file, "servers", CLUSTER_PODS, pods, "pods at peak")
 
@@ -183,6 +224,6 @@ def check_quotas(
     settings: StackSettings, servers: Sequence[PlannedServer], stack_file: str
 ) -> None:
     """Refuse the first quota or limit the planned stack would exceed."""
-    _check_load_balancer(servers, stack_file)
-    _check_security_group(settings, servers, stack_file)
     _check_cluster(settings, servers, stack_file)
+    _check_load_balancer(settings, servers, stack_file)
+    _check_security_group(settings, stack_file)

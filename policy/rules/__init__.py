@@ -25,6 +25,7 @@ from . import (
     tenant_budget_present,
     tenant_namespace_isolated,
     tenant_resources_own_path,
+    traffic_via_gateway,
     workload_disruption_budget,
     workload_restricted,
 )
@@ -47,6 +48,7 @@ POLICIES: list[Policy] = [
     rollout_step_within_batch.rollout_step_within_batch,
     gateway_routes_authenticated.gateway_routes_authenticated,
     remote_server_governed.remote_server_governed,
+    traffic_via_gateway.traffic_via_gateway,
     tenant_boundary.tenant_boundary,
     tenant_namespace_isolated.tenant_namespace_isolated,
     tenant_resources_own_path.tenant_resources_own_path,

@@ -1,4 +1,9 @@
-"""``lb-target-group-drain``: target groups deregister within the fleet's drain time."""
+"""``lb-target-group-drain``: target groups deregister within the fleet's drain time.
+
+The ALB has one target group, the gateway's (``traffic-via-gateway``): its pods pause in
+preStop for the drain time, so a longer deregistration delay would keep sending requests to a
+gateway pod after it stopped, and an unset one makes every gateway rollout wait AWS's 300 s.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +28,10 @@ SCHEMA = PolicyConfigSchema(
             "type": "integer",
             "minimum": 0,
             "default": 30,
-            "description": "Largest deregistration delay: the fleet's connection drain time.",
+            "description": (
+                "Largest deregistration delay: the fleet's drain time, which the gateway "
+                "pods' preStop pause waits."
+            ),
         },
     }
 )
@@ -45,13 +53,14 @@ def _check(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
     elif seconds > limit:
         report(
-            f"deregistrationDelay is {seconds:g} s; the fleet drains in at most {limit:g} s", None
+            f"deregistrationDelay is {seconds:g} s; the fleet drains in at most {limit:g} s",
+            None,
         )
 
 
 lb_target_group_drain = ResourceValidationPolicy(
     name="lb-target-group-drain",
-    description="Target groups deregister targets within the fleet's drain time.",
+    description=("Target groups (the gateway's) deregister targets within the fleet's drain time."),
     validate=_check,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=SCHEMA,

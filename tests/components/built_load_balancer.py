@@ -1,9 +1,8 @@
 """LoadBalancer built in-process from hand-made inputs: three variants, like dev/staging/prod.
 
 Each variant is shaped like the slice of Settings the load balancer tests read (network,
-load_balancer, fleet, servers, cluster), so the tests state their expectations the same
-way; the component is built from ``LoadBalancerArgs`` made here, with an ``McpServer`` per
-server as the routes' backends, on its own under Pulumi's mocks.
+load_balancer, fleet, cluster); the component is built from ``LoadBalancerArgs`` made here,
+in front of a real ``Gateway`` component (its one backend), on its own under Pulumi's mocks.
 """
 
 from __future__ import annotations
@@ -11,18 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from catalog.entry import SessionMode
 from components.access_log_bucket import AccessLogBucketArgs
-from components.fleet import McpServer
-from components.load_balancer import LoadBalancer, LoadBalancerArgs, LoadBalancerNetwork, Route
+from components.gateway import Gateway
+from components.load_balancer import LoadBalancer
+from components.load_balancer_args import GatewayTarget, LoadBalancerArgs, LoadBalancerNetwork
 from components.load_balancer_names import load_balancer_name
 from review.render import RenderedStack
-from stacks.fleet_plan import PlannedServer
-from tests.components.factories import OIDC, fleet_tags, planned_server, server_labels, server_tags
+from tests.components.factories import OIDC, fleet_tags
 from tests.components.harness import build, cluster, on_cluster
-from tests.components.test_mcp_server import server_args
+from tests.components.test_gateway import args as gateway_args
 
 DOMAIN = "mcp.example.com"
+HEALTH_PATH = "/healthz"
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class Variant:
     environment: str
     network: Network
     load_balancer: Balancer
-    servers: tuple[PlannedServer, ...]
+    hosts: tuple[str, ...] = (DOMAIN,)
     fleet: Fleet = Fleet()
     cluster: Cluster = Cluster()
 
@@ -78,33 +77,20 @@ def _network(*, ingress: tuple[str, ...] = ("0.0.0.0/0",), zones: int = 2) -> Ne
     )
 
 
-def _servers(*names: str, stateful: str | None = None) -> tuple[PlannedServer, ...]:
-    ports = {"search": 8080, "tickets": 9090, "sessions": 8080}
-    return tuple(
-        planned_server(
-            name,
-            port=ports.get(name, 8080),
-            session_mode="stateful" if name == stateful else "stateless",
-            tenant="research" if name == "tickets" else "storefront",
-            domain=DOMAIN,
-        )
-        for name in names
-    )
-
+ALIASES = tuple(f"alias-{i}.example.com" for i in range(6))
+"""Seven host names in prod: two rules (five names, then two)."""
 
 VARIANTS = {
     "dev": Variant(
         "dev", _network(), Balancer(deletion_protection=False, access_log_retention_days=7),
-        _servers("search", "sessions", stateful="sessions"),
     ),
     "staging": Variant(
         "staging", _network(ingress=("203.0.113.0/24", "2001:db8::/32")),
         Balancer(deletion_protection=True, access_log_retention_days=90),
-        _servers("search", "tickets", "sessions", stateful="sessions"),
     ),
     "prod": Variant(
         "prod", _network(zones=3), Balancer(deletion_protection=True, access_log_retention_days=365),
-        _servers("search", "tickets", "sessions", stateful="sessions"),
+        hosts=(DOMAIN, *ALIASES),
     ),
 }  # fmt: skip
 STACKS = list(VARIANTS)
@@ -114,7 +100,20 @@ def variant(stack: str) -> Variant:
     return VARIANTS[stack]
 
 
-def load_balancer_args(case: Variant, backends: dict[str, McpServer]) -> LoadBalancerArgs:
+def gateway_target(gateway: Gateway | None) -> GatewayTarget:
+    """What Platform hands the load balancer about the gateway (stand-ins when ``None``)."""
+    return GatewayTarget(
+        namespace=gateway.namespace if gateway else "mcp-gateway",
+        service_name=gateway.service_name if gateway else "mcp-gateway",
+        port=Gateway.port,
+        health_port=Gateway.health_port,
+        health_path=HEALTH_PATH,
+        labels=fleet_tags(),
+        service=gateway.service if gateway else None,
+    )
+
+
+def load_balancer_args(case: Variant, gateway: Gateway | None) -> LoadBalancerArgs:
     """What Platform would hand the load balancer for this variant."""
     return LoadBalancerArgs(
         load_balancer_name=load_balancer_name(f"mcp-fleet-{case.environment}"),
@@ -133,18 +132,8 @@ def load_balancer_args(case: Variant, backends: dict[str, McpServer]) -> LoadBal
             force_destroy=not case.load_balancer.deletion_protection,
             tags=fleet_tags(case.environment),
         ),
-        routes=[
-            Route(
-                server=server.name,
-                hostname=server.hostname,
-                readiness_path=server.entry.health.readiness,
-                stateful=server.entry.session_mode is SessionMode.STATEFUL,
-                tags=server_tags(server, case.environment),
-                labels=server_labels(server, case.environment),
-                backend=backends[server.name],
-            )
-            for server in case.servers
-        ],
+        gateway=gateway_target(gateway),
+        hosts=case.hosts,
         tags=fleet_tags(case.environment),
         ssl_policy=case.load_balancer.ssl_policy,
         idle_timeout_seconds=case.load_balancer.idle_timeout_seconds,
@@ -155,14 +144,11 @@ def load_balancer_args(case: Variant, backends: dict[str, McpServer]) -> LoadBal
 
 def _construct(case: Variant) -> LoadBalancer:
     on = on_cluster(cluster())
-    backends = {
-        server.name: McpServer(f"mcp-{server.name}", server_args(server), opts=on)
-        for server in case.servers
-    }
-    return LoadBalancer("mcp-lb", load_balancer_args(case, backends), opts=on)
+    gateway = Gateway("mcp-gateway", gateway_args(), opts=on)
+    return LoadBalancer("mcp-lb", load_balancer_args(case, gateway), opts=on)
 
 
 @cache
 def built(stack: str) -> RenderedStack:
-    """The variant's McpServers and LoadBalancer, built once per test process."""
+    """The variant's Gateway and LoadBalancer, built once per test process."""
     return build(lambda: _construct(variant(stack)), stack=stack).stack

@@ -7,6 +7,7 @@ turns them into Args; the components themselves are tested from hand-made Args.
 from __future__ import annotations
 
 from functools import cache
+from types import SimpleNamespace
 
 import pytest
 
@@ -154,19 +155,34 @@ def test_servers_get_the_fleets_rollout_and_their_own_labels(stack: str) -> None
     ("stack", "protected", "retention"),
     [("dev", False, 7), ("staging", True, 90), ("prod", True, 365)],
 )
-def test_the_load_balancer_gets_the_stack_files_protection_retention_and_routes(
+def test_the_load_balancer_gets_the_stack_files_protection_retention_and_the_gateway(
     stack: str, protected: bool, retention: int
 ) -> None:
     settings = settings_of(stack)
-    backends = {server.name: object() for server in settings.servers}
-    args = load_balancer_args(settings, backends)  # type: ignore[arg-type]
+    gateway = SimpleNamespace(
+        namespace="mcp-gateway", service_name="mcp-gateway", port=8080, health_port=8405,
+        service=object(),
+    )  # fmt: skip
+    args = load_balancer_args(settings, gateway)  # type: ignore[arg-type]
     assert args.deletion_protection is protected
     assert args.access_logs.retention_days == retention
     assert args.access_logs.force_destroy is (not protected)
     assert args.load_balancer_name == f"mcp-fleet-{stack}"
     assert args.network.public_subnet_ids == settings.network.public_subnet_ids
-    assert [route.server for route in args.routes] == [s.name for s in settings.servers]
-    for route, server in zip(args.routes, settings.servers, strict=True):
-        assert route.backend is backends[server.name]
-        assert route.hostname == server.hostname
-        assert route.stateful is (server.entry.session_mode.value == "stateful")
+    # One backend, the gateway, at the one host it serves: no server is routed here.
+    assert (args.gateway.namespace, args.gateway.service_name) == ("mcp-gateway", "mcp-gateway")
+    assert (args.gateway.port, args.gateway.health_port) == (8080, 8405)
+    assert args.gateway.service is gateway.service
+    assert args.gateway.health_path == "/healthz"
+    assert list(args.hosts) == [settings.network.domain]
+    assert args.drain_seconds == settings.fleet.drain_seconds
+
+
+def test_the_alb_checks_the_health_path_and_host_the_rendered_gateway_serves() -> None:
+    """The health path and host the ALB uses are the ones in the gateway's configuration."""
+    from components.platform_args import GATEWAY_HEALTH_PATH, gateway_args
+
+    settings = settings_of("prod")
+    config = gateway_args(settings, ["10.0.0.0/24"]).config_text
+    assert f"monitor-uri {GATEWAY_HEALTH_PATH}" in config
+    assert f"https://{settings.network.domain}/" in config

@@ -37,7 +37,7 @@ def config_document(stack: str) -> dict[str, Any]:
 
 def test_every_policy_is_named_described_levelled_and_configurable_with_defaults() -> None:
     names = [policy.name for policy in POLICIES]
-    assert len(names) == len(set(names)) == 22
+    assert len(names) == len(set(names)) == 23
     for policy in POLICIES:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", policy.name), policy.name
         assert policy.description.endswith(".") and len(policy.description) > 40

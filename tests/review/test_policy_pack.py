@@ -129,6 +129,12 @@ def without_slo_tags(properties: dict[str, Any]) -> None:
     del properties["tags"]["mcp-fleet.io/slo-p95-ms"]
 
 
+def bind_a_server(properties: dict[str, Any]) -> None:
+    """The ALB's binding pointed at a server's Service in its tenant namespace."""
+    properties["metadata"]["namespace"] = "mcp-storefront"
+    properties["spec"]["serviceRef"]["name"] = "github"
+
+
 RENDER_VARIANTS: dict[str, tuple[str, Callable[[dict[str, Any]], None], str]] = {
     "image by tag": (
         "mcp-github-deployment",
@@ -140,7 +146,16 @@ RENDER_VARIANTS: dict[str, tuple[str, Callable[[dict[str, Any]], None], str]] = 
         run_image("docker.io/library/nginx@sha256:" + "ab" * 32),
         "catalog-approved-image",
     ),
-    "missing SLO tags": ("mcp-lb-github", without_slo_tags, "slo-tags-present"),
+    "missing SLO tags": (
+        "mcp-tenant-storefront-secrets-github-config",
+        without_slo_tags,
+        "slo-tags-present",
+    ),
+    "a server bound to the load balancer": (
+        "mcp-lb-gateway-binding",
+        bind_a_server,
+        "traffic-via-gateway",
+    ),
 }
 
 
@@ -213,6 +228,12 @@ def test_what_each_variant_breaks_is_what_it_says(judged: Mapping[str, PolicyRep
     assert "by tag" in messages("image by tag")
     assert "nginx" in messages("image not in the catalog")
     assert "slo-p95-ms" in messages("missing SLO tags")
+    assert "registers Service 'github' in namespace 'mcp-storefront'" in messages(
+        "a server bound to the load balancer"
+    )
+    assert {
+        d.policy for d in judged["a server bound to the load balancer"].mandatory_violations
+    } == {"traffic-via-gateway"}
     # Only the variants that break the catalog entry itself fail the catalog policies.
     assert {d.policy for d in judged["SLO outside the baseline"].mandatory_violations} == {
         "slo-within-baseline"

@@ -56,10 +56,11 @@ def test_a_new_server_is_added_with_its_route(prod_comparison: StackComparison) 
         "mcp-docs-search-research",
         "mcp-docs-search-research-deployment",
         "mcp-docs-search-research-service",
-        "mcp-lb-docs-search-research-rule",
     } <= added
     deployment = change_of(prod_comparison, "mcp-docs-search-research-deployment")
     assert deployment.server == "docs-search-research"
+    # Its route is a line of the gateway's configuration: the ALB gains nothing per server.
+    assert not [name for name in added if name.startswith("mcp-lb-")]
 
 
 def test_a_removed_server_is_deleted_without_noise(prod_comparison: StackComparison) -> None:
@@ -68,7 +69,6 @@ def test_a_removed_server_is_deleted_without_noise(prod_comparison: StackCompari
         "mcp-github-research",
         "mcp-github-research-deployment",
         "mcp-github-research-netpol",
-        "mcp-lb-github-research-binding",
     } <= deleted
     assert change_of(prod_comparison, "mcp-github-research-deployment").server == "github-research"
     # Its network policy and alarms go with the whole server: not each a call-out of its own.

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from stacks import SettingsError, load_settings
-from stacks.quotas import QUOTAS
-from tests.stacks.stack_config import structured, with_value
+from stacks.quotas import QUOTAS, gateway_hosts, gateway_peak_replicas, gateway_replicas
+from tests.stacks.stack_config import raw_config, structured, with_value
 
 
 def error_for(config: dict[str, str]) -> str:
@@ -31,15 +31,6 @@ def with_nested(key: str, **changes: Any) -> dict[str, str]:
     return with_value("prod", key, value)
 
 
-def test_more_servers_than_target_groups_per_alb() -> None:
-    message = error_for(with_value("prod", "mcp-fleet:servers", servers(101, maxReplicas=2)))
-    assert message == (
-        "Pulumi.prod.yaml: mcp-fleet:servers: this plan needs 101 target groups, over the "
-        "Target Groups per Application Load Balancer limit of 100 (AWS ELB quotas (not "
-        "adjustable)); split the fleet across two stacks (each gets its own load balancer)"
-    )
-
-
 def roomy_tenants(config: dict[str, str]) -> dict[str, str]:
     """Every tenant's quota raised, so only the AWS limit under test can refuse the plan."""
     tenants = structured("prod", "mcp-fleet:tenants")
@@ -48,29 +39,45 @@ def roomy_tenants(config: dict[str, str]) -> dict[str, str]:
     return {**config, "mcp-fleet:tenants": json.dumps(tenants)}
 
 
-def test_a_hundred_servers_fit_one_load_balancer() -> None:
-    config = roomy_tenants(with_value("prod", "mcp-fleet:servers", servers(100, maxReplicas=2)))
-    assert len(load_settings(config, project="mcp-fleet", stack="prod").servers) == 100
+def test_three_hundred_servers_fit_one_load_balancer_behind_the_gateway() -> None:
+    """Issue 15's 300-server stack: the ALB holds one target group and one rule whatever the
+    fleet's size (issue 11), so only the cluster and the tenants' quotas grow with it."""
+    config = roomy_tenants(with_value("prod", "mcp-fleet:servers", servers(300, maxReplicas=4)))
+    assert len(load_settings(config, project="mcp-fleet", stack="prod").servers) == 300
 
 
-def test_more_targets_than_one_alb_takes() -> None:
-    message = error_for(with_value("prod", "mcp-fleet:servers", servers(6, maxReplicas=200)))
-    assert "mcp-fleet:servers: this plan needs 1200 targets (replicas at peak)" in message
-    assert "Targets per Application Load Balancer limit of 1000" in message
-    assert "request a quota increase in Service Quotas" in message
+def test_server_replicas_are_not_alb_targets() -> None:
+    """1,200 server pods at peak: over the ALB's 1,000 targets if servers were targets."""
+    config = roomy_tenants(with_value("prod", "mcp-fleet:servers", servers(6, maxReplicas=200)))
+    assert len(load_settings(config, project="mcp-fleet", stack="prod").servers) == 6
 
 
-def test_more_replicas_than_one_target_group_takes() -> None:
-    message = error_for(with_value("prod", "mcp-fleet:servers", servers(1, peakRps=500_000)))
-    assert message.startswith("Pulumi.prod.yaml: mcp-fleet:servers[0]: this plan needs ")
-    assert "Targets per Target Group per Region" in message and "lower maxReplicas" in message
+def test_the_gateways_pods_at_peak_are_the_targets() -> None:
+    """The count checked is the autoscaler maximum Platform gives the gateway."""
+    from components.platform_args import gateway_args
+
+    settings = load_settings(raw_config("prod"), project="mcp-fleet", stack="prod")
+    made = gateway_args(settings, ["10.0.0.0/24"])
+    assert gateway_replicas(settings.fleet) == made.min_replicas
+    assert gateway_peak_replicas(settings, settings.servers) == made.max_replicas  # type: ignore[arg-type]
+    assert gateway_hosts(settings.network) == (settings.network.domain,)
 
 
-def test_a_host_name_longer_than_an_alb_condition_takes() -> None:
+def test_more_gateway_replicas_at_peak_than_a_target_group_takes() -> None:
+    """The gateway's autoscaler grows with the fleet's peak: its pods are the ALB's targets."""
+    config = roomy_tenants(with_value("prod", "mcp-fleet:servers", servers(2, peakRps=500_000)))
+    message = error_for(config)
+    assert message.startswith("Pulumi.prod.yaml: mcp-fleet:servers: this plan needs ")
+    assert "targets (gateway replicas at peak), over the Targets per Target Group" in message
+    assert "lower peakRps (the gateway scales with the fleet's peak)" in message
+
+
+def test_a_gateway_host_name_longer_than_an_alb_condition_takes() -> None:
     domain = ".".join(["a" * 60, "b" * 60, "example"])
     message = error_for(with_nested("mcp-fleet:network", domain=domain))
-    assert "mcp-fleet:servers[0].name: this plan needs 136 characters" in message
+    assert message.startswith("Pulumi.prod.yaml: mcp-fleet:network.domain: this plan needs 129")
     assert "ALB host-header condition value limit of 128" in message
+    assert "shorten network.domain" in message
 
 
 def test_more_ingress_cidrs_than_a_security_group_holds() -> None:
@@ -81,9 +88,9 @@ def test_more_ingress_cidrs_than_a_security_group_holds() -> None:
 
 
 def test_more_egress_rules_than_a_security_group_holds() -> None:
-    subnets = [f"subnet-{i:017x}" for i in range(61)]
+    subnets = [f"subnet-{i:017x}" for i in range(31)]
     message = error_for(with_nested("mcp-fleet:network", privateSubnetIds=subnets))
-    assert "mcp-fleet:network.privateSubnetIds: this plan needs" in message
+    assert "mcp-fleet:network.privateSubnetIds: this plan needs 62 outbound rules (the " in message
     assert "Outbound rules per security group" in message
 
 
