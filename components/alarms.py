@@ -1,9 +1,11 @@
 """SloAlarms: the alarms that hold one server to its declared SLO, and where each one goes.
 
 Every threshold comes from the server's effective SLO or the stack's settings: p95 latency
-from ``p95_latency_ms`` (ALB TargetResponseTime is in seconds, 400 ms is 0.4), the burn-rate
-thresholds from the success target's error budget (components/slo_math.py). Each alarm is
-tagged with the server's standard tags plus its kind, severity and runbook, so a policy or
+from ``p95_latency_ms`` (the gateway's Latency metric is in milliseconds), the burn-rate
+thresholds from the success target's error budget (components/slo_math.py). Latency, 5xx and
+tool success are measured at the gateway (components/gateway_alarms.py), the same for a server
+in the cluster and a remote one; the ALB only sees the gateway (components/fleet_alarms.py).
+Each alarm is tagged with the server's standard tags plus its kind, severity and runbook, so a policy or
 a review can find "the alarms that guard server X" from the resources alone.
 
 The six burn-rate window alarms notify nobody themselves: they are the inputs of two
@@ -21,17 +23,12 @@ import pulumi_aws as aws
 
 from catalog.entry import Tier
 from components.alarm_queries import composite_rule, success_queries, tiers_text, window_kind
-from components.alb_alarm_watches import (
-    ERROR_RATE_5XX_THRESHOLD,
-    error_rate_watch,
-    latency_watch,
-    unhealthy_watch,
-)
+from components.alb_alarm_watches import ERROR_RATE_5XX_THRESHOLD
 from components.gateway_alarms import (
+    gateway_error_rate_watch,
     gateway_error_ratio_queries,
     gateway_latency_watch,
     gateway_success_queries,
-    held_slo,
     is_remote,
 )
 from components.paging import AlarmRouting
@@ -119,8 +116,6 @@ class SloAlarmsArgs:
     scope: AlarmScope
     tags: Mapping[str, str]
     """The server's standard tags; each alarm adds its kind, severity and runbook."""
-    load_balancer_arn_suffix: pulumi.Input[str]
-    target_group_arn_suffix: pulumi.Input[str]
     routing: AlarmRouting
 
     def alarm_name(self, kind: str) -> str:
@@ -134,7 +129,7 @@ class _Built:
 
 
 class SloAlarms(pulumi.ComponentResource):
-    """Latency, 5xx, target health, saturation, tool success and burn-rate alarms of a server."""
+    """Latency, 5xx, saturation, tool success and burn-rate alarms of a server."""
 
     metric_alarms: dict[str, aws.cloudwatch.MetricAlarm]
     composite_alarms: dict[str, aws.cloudwatch.CompositeAlarm]
@@ -147,10 +142,8 @@ class SloAlarms(pulumi.ComponentResource):
         self._built = _Built()
         server = args.server
         who = f"{server.name} ({args.scope.stack}, tenant {server.tenant})"
-        if is_remote(server):
-            self._remote_latency_alarm(who)
-        else:
-            self._load_balancer_alarms(who)
+        self._gateway_alarms(who)
+        if not is_remote(server):
             self._saturation_alarms(who)
             self._server_success_alarm(who)
         self._tool_success_alarm(who)
@@ -166,33 +159,23 @@ class SloAlarms(pulumi.ComponentResource):
 
     # -- what is watched -------------------------------------------------------------------
 
-    def _load_balancer_alarms(self, who: str) -> None:
-        """p95 latency, 5xx ratio and target health, from the ALB's target group metrics."""
-        args, slo = self._args, self._args.server.slo
-        alb = {
-            "LoadBalancer": args.load_balancer_arn_suffix,
-            "TargetGroup": args.target_group_arn_suffix,
-        }
+    def _gateway_alarms(self, who: str) -> None:
+        """p95 latency and the 5xx ratio of tool calls, measured at the gateway per server."""
+        scope, server = self._args.scope, self._args.server
+        held, promise = server.slo, "SLA" if is_remote(server) else "SLO"
         self._metric_alarm(
             ALARM_LATENCY_P95,
             Severity.PAGE,
-            f"{who}: p95 TargetResponseTime above its SLO of {slo.p95_latency_ms} ms "
-            f"({slo.p95_latency_seconds:g} s) in 8 of the last 10 minutes.",
-            latency_watch(alb, slo),
+            f"{who}: p95 latency at the gateway above its {promise} of {held.p95_latency_ms} ms "
+            "in 8 of the last 10 minutes.",
+            gateway_latency_watch(scope.environment, server),
         )
         self._metric_alarm(
             ALARM_ERROR_RATE_5XX,
             Severity.PAGE,
-            f"{who}: more than {ERROR_RATE_5XX_THRESHOLD:.0%} of requests answered 5xx by the "
-            "targets in 5 consecutive minutes.",
-            error_rate_watch(alb),
-        )
-        self._metric_alarm(
-            ALARM_UNHEALTHY_TARGETS,
-            Severity.TICKET,
-            f"{who}: at least one target of its target group failed health checks for 5 "
-            "consecutive minutes.",
-            unhealthy_watch(alb),
+            f"{who}: more than {ERROR_RATE_5XX_THRESHOLD:.0%} of its requests answered 5xx at "
+            "the gateway in 5 consecutive minutes.",
+            gateway_error_rate_watch(scope.environment, server, ERROR_RATE_5XX_THRESHOLD),
         )
 
     def _saturation_alarms(self, who: str) -> None:
@@ -226,21 +209,10 @@ class SloAlarms(pulumi.ComponentResource):
                 ),
             )
 
-    def _remote_latency_alarm(self, who: str) -> None:
-        """A remote server has no target group: its SLA's p95 is measured at the gateway."""
-        scope, server = self._args.scope, self._args.server
-        self._metric_alarm(
-            ALARM_LATENCY_P95,
-            Severity.PAGE,
-            f"{who}: remote server, p95 latency at the gateway above its SLA of "
-            f"{held_slo(server).p95_latency_ms} ms in 8 of the last 10 minutes.",
-            gateway_latency_watch(scope.environment, server),
-        )
-
     def _tool_success_alarm(self, who: str) -> None:
         """The primary SLI: tool success measured at the gateway."""
         scope, server = self._args.scope, self._args.server
-        target = held_slo(server).tool_success_rate
+        target = server.slo.tool_success_rate
         self._metric_alarm(
             ALARM_TOOL_SUCCESS,
             Severity.TICKET,
@@ -278,7 +250,7 @@ class SloAlarms(pulumi.ComponentResource):
 
     def _burn_rate_alarms(self, who: str) -> None:
         scope, server = self._args.scope, self._args.server
-        target = held_slo(server).tool_success_rate
+        target = server.slo.tool_success_rate
         thresholds = window_thresholds(target)
         burn_of = {w: t.burn_rate for t in BURN_RATE_TIERS for w in (t.long_window, t.short_window)}
         for window, threshold in thresholds.items():

@@ -1,7 +1,11 @@
-"""What the load balancer alarms of a server in the cluster watch: its target group's metrics.
+"""What the load balancer's fleet alarms watch: the gateway's single target group.
 
-Pure builders of ``MetricAlarmArgs``; SloAlarms names, routes and tags them. A remote server
-has no target group and gets none of these (components/gateway_alarms.py measures it).
+The ALB forwards every request to the gateway, so it no longer sees servers: per-server
+latency and errors are measured at the gateway (components/gateway_alarms.py). What only the
+ALB can see stays here, once per stack: requests it answered 5xx (its own 502/503/504 when no
+gateway replica answers, and the gateway's 5xx) and gateway replicas failing health checks.
+
+Pure builders of ``MetricAlarmArgs``; FleetAlarms names, routes and tags them.
 """
 
 from __future__ import annotations
@@ -11,41 +15,46 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from components.alarm_queries import ALB_NAMESPACE, alb_query, ratio_queries
-from stacks.fleet_plan import EffectiveSlo
+from components.alarm_queries import alb_query
+from components.slo_math import ratio_expression
 
 ERROR_RATE_5XX_THRESHOLD = 0.01
 """The guide's runbook: 'Error rate > 1 %'."""
 
-TargetGroup = Mapping[str, pulumi.Input[str]]
-"""The LoadBalancer and TargetGroup dimensions of the server's ALB metrics."""
+GatewayTargets = Mapping[str, pulumi.Input[str]]
+"""The LoadBalancer and TargetGroup dimensions of the gateway's target group."""
 
 
-def latency_watch(alb: TargetGroup, slo: EffectiveSlo) -> aws.cloudwatch.MetricAlarmArgs:
-    """p95 TargetResponseTime (seconds) above the SLO in 8 of the last 10 minutes."""
+def gateway_targets(
+    load_balancer_arn_suffix: pulumi.Input[str], target_group_arn_suffix: pulumi.Input[str]
+) -> dict[str, pulumi.Input[str]]:
+    return {"LoadBalancer": load_balancer_arn_suffix, "TargetGroup": target_group_arn_suffix}
+
+
+def error_rate_watch(alb: GatewayTargets) -> aws.cloudwatch.MetricAlarmArgs:
+    """More than 1 % of the ALB's requests answered 5xx (by itself or the gateway), 5 minutes.
+
+    ``HTTPCode_ELB_5XX_Count`` exists per load balancer only; the gateway's 5xx are its target
+    group's ``HTTPCode_Target_5XX_Count``. Both over every request the ALB received."""
+    balancer = {"LoadBalancer": alb["LoadBalancer"]}
     return aws.cloudwatch.MetricAlarmArgs(
-        namespace=ALB_NAMESPACE,
-        metric_name="TargetResponseTime",
-        dimensions=dict(alb),
-        extended_statistic="p95",
-        period=60,
-        evaluation_periods=10,
-        datapoints_to_alarm=8,
-        threshold=slo.p95_latency_seconds,
-        comparison_operator="GreaterThanThreshold",
-        evaluate_low_sample_count_percentiles="ignore",
-        treat_missing_data="notBreaching",
-    )
-
-
-def error_rate_watch(alb: TargetGroup) -> aws.cloudwatch.MetricAlarmArgs:
-    """More than 1 % of requests answered 5xx by the targets in 5 consecutive minutes."""
-    return aws.cloudwatch.MetricAlarmArgs(
-        metric_queries=ratio_queries(
-            numerator=alb_query("target5xx", "HTTPCode_Target_5XX_Count", alb, 60),
-            denominator=alb_query("requests", "RequestCount", alb, 60),
-            label="5xx ratio",
-        ),
+        metric_queries=[
+            alb_query("elb5xx", "HTTPCode_ELB_5XX_Count", balancer, 60),
+            alb_query("target5xx", "HTTPCode_Target_5XX_Count", alb, 60),
+            alb_query("requests", "RequestCount", balancer, 60),
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id="failed",
+                label="answered 5xx",
+                expression="FILL(elb5xx, 0) + FILL(target5xx, 0)",
+                return_data=False,
+            ),
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id="ratio",
+                label="5xx ratio at the load balancer",
+                expression=ratio_expression("failed", "requests"),
+                return_data=True,
+            ),
+        ],
         evaluation_periods=5,
         datapoints_to_alarm=5,
         threshold=ERROR_RATE_5XX_THRESHOLD,
@@ -54,10 +63,10 @@ def error_rate_watch(alb: TargetGroup) -> aws.cloudwatch.MetricAlarmArgs:
     )
 
 
-def unhealthy_watch(alb: TargetGroup) -> aws.cloudwatch.MetricAlarmArgs:
-    """At least one unhealthy target for 5 consecutive minutes."""
+def unhealthy_watch(alb: GatewayTargets) -> aws.cloudwatch.MetricAlarmArgs:
+    """At least one gateway replica failing the ALB's health check for 5 consecutive minutes."""
     return aws.cloudwatch.MetricAlarmArgs(
-        namespace=ALB_NAMESPACE,
+        namespace="AWS/ApplicationELB",
         metric_name="UnHealthyHostCount",
         dimensions=dict(alb),
         statistic="Maximum",

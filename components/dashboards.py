@@ -1,4 +1,5 @@
-"""The fleet dashboard as data: per server the four signals, its SLO, errors and saturation.
+"""The fleet dashboard as data: the load balancer's row, then per server the gateway's row (its
+SLO's primary SLI, latency, denials, traffic), the server's own lines and its saturation.
 
 Pure: takes resolved names (ARN suffixes, alarm ARNs) and returns dashboard bodies, so it
 can be tested on fleets far larger than the example stacks. CloudWatch refuses a dashboard
@@ -39,8 +40,6 @@ class ServerPanel:
     tier: str
     success_rate: float
     p95_latency_ms: int
-    load_balancer: str
-    target_group: str
     tools: tuple[str, ...] = ()
     """The catalog's approved tools: the gateway's per-tool series."""
     remote: bool = False
@@ -59,6 +58,10 @@ class FleetView:
     alarm_arns: Sequence[str] = ()
     """Alarms shown in the overview's status widget: the notifying ones."""
     servers: Sequence[ServerPanel] = field(default_factory=tuple)
+    load_balancer: str = ""
+    """``app/NAME/ID``: the ALB in front of the gateway (the overview's load balancer row)."""
+    gateway_target_group: str = ""
+    """``targetgroup/NAME/ID``: the gateway's target group, the ALB's only one."""
 
 
 @dataclass(frozen=True)
@@ -140,17 +143,11 @@ def _tool(view: FleetView, server: ServerPanel, key: str, **options: Any) -> lis
     return [*entry, options] if options else entry
 
 
-def _alb(server: ServerPanel, metric_name: str, **options: Any) -> list[Any]:
-    entry: list[Any] = [
-        ALB, metric_name, "LoadBalancer", server.load_balancer, "TargetGroup", server.target_group,
-    ]  # fmt: skip
-    return [*entry, options] if options else entry
-
-
 def server_section(view: FleetView, server: ServerPanel) -> Section:
-    """Per server: the four signals and the SLO, why calls fail, then the gateway's row.
+    """Per server: the gateway's row (the primary SLI), then what the server itself reports.
 
-    A remote server has only the gateway's row: nothing else of it runs in the cluster."""
+    The ALB forwards only to the gateway, so latency, traffic and 5xx per server are the
+    gateway's. A remote server has only that row: nothing else of it runs in the cluster."""
     promise = "SLA" if server.remote else "SLO"
     header = text(
         f"## {server.name}{' (remote)' if server.remote else ''}\n"
@@ -165,54 +162,18 @@ def server_section(view: FleetView, server: ServerPanel) -> Section:
     return Section(
         [
             header,
-            *_signal_widgets(view, server),
+            *gateway_row(view, server, 2),
+            *_server_widgets(view, server),
             *_cause_widgets(view, server),
-            *gateway_row(view, server, 14),
         ]
     )
 
 
-def _signal_widgets(view: FleetView, server: ServerPanel) -> list[Widget]:
-    """Row one: latency, traffic, errors and tool success against the SLO."""
-    slo_seconds = server.p95_latency_ms / 1000
-    latency = graph(
-        view,
-        f"{server.name} latency (ALB p95/p99, s)",
-        [
-            _alb(server, "TargetResponseTime", stat="p95", label="p95"),
-            _alb(server, "TargetResponseTime", stat="p99", label="p99"),
-            _tool(view, server, "tool-latency", stat="p95", label="tool p95 (ms)", yAxis="right"),
-        ],
-        0,
-        2,
-        stat="p95",
-        annotations=[{"label": f"SLO p95 {server.p95_latency_ms} ms", "value": slo_seconds}],
-        left_label="seconds",
-    )
-    traffic = graph(
-        view,
-        f"{server.name} traffic",
-        [
-            _alb(server, "RequestCount", label="HTTP requests"),
-            _tool(view, server, "tool-calls", label="tool calls"),
-        ],
-        6,
-        2,
-    )
-    errors = graph(
-        view,
-        f"{server.name} errors",
-        [
-            _alb(server, "HTTPCode_Target_5XX_Count", label="HTTP 5xx"),
-            _tool(view, server, "tool-errors", label="tool errors (SLO)"),
-            _tool(view, server, "tool-rejections", label="rejected calls"),
-        ],
-        12,
-        2,
-    )
+def _server_widgets(view: FleetView, server: ServerPanel) -> list[Widget]:
+    """Row two, from the server's own lines: success (sees isError), latency, errors by class."""
     success = graph(
         view,
-        f"{server.name} tool success % vs SLO",
+        f"{server.name} tool success % in the server's logs vs SLO (secondary)",
         [
             _tool(view, server, "tool-calls", id="calls", visible=False),
             _tool(view, server, "tool-errors", id="errors", visible=False),
@@ -225,17 +186,38 @@ def _signal_widgets(view: FleetView, server: ServerPanel) -> list[Widget]:
                 }
             ],
         ],
-        18,
-        2,
+        0,
+        8,
         period=300,
         annotations=[{"label": f"SLO {server.success_rate:g} %", "value": server.success_rate}],
         left_label="percent",
     )
-    return [latency, traffic, errors, success]
-
-
-def _cause_widgets(view: FleetView, server: ServerPanel) -> list[Widget]:
-    """Row two: why calls fail (error classes, policy), saturation, targets and dependencies."""
+    latency = graph(
+        view,
+        f"{server.name} latency in the server (ms)",
+        [
+            _tool(view, server, "tool-latency", stat="p95", label="p95"),
+            _tool(view, server, "tool-latency", stat="p99", label="p99"),
+        ],
+        6,
+        8,
+        stat="p95",
+        annotations=[
+            {"label": f"SLO p95 {server.p95_latency_ms} ms", "value": server.p95_latency_ms}
+        ],
+        left_label="milliseconds",
+    )
+    calls = graph(
+        view,
+        f"{server.name} calls and errors in the server",
+        [
+            _tool(view, server, "tool-calls", label="tool calls"),
+            _tool(view, server, "tool-errors", label="tool errors (SLO)"),
+            _tool(view, server, "tool-rejections", label="rejected calls"),
+        ],
+        12,
+        8,
+    )
     by_class = graph(
         view,
         f"{server.name} errors by class",
@@ -250,11 +232,16 @@ def _cause_widgets(view: FleetView, server: ServerPanel) -> list[Widget]:
             ]
             for error_class in ErrorClass
         ],
-        0,
+        18,
         8,
         period=300,
         stacked=True,
     )
+    return [success, latency, calls, by_class]
+
+
+def _cause_widgets(view: FleetView, server: ServerPanel) -> list[Widget]:
+    """Row three: policy decisions, saturation, pods and dependencies."""
     policy = graph(
         view,
         f"{server.name} policy denials and approvals",
@@ -262,8 +249,8 @@ def _cause_widgets(view: FleetView, server: ServerPanel) -> list[Widget]:
             _tool(view, server, "policy-denials", label="denied"),
             _tool(view, server, "approvals", label="held for approval"),
         ],
-        6,
-        8,
+        0,
+        14,
         period=300,
     )
     pods = ["ClusterName", view.cluster, "Namespace", server.namespace, "PodName", server.name]
@@ -279,26 +266,37 @@ def _cause_widgets(view: FleetView, server: ServerPanel) -> list[Widget]:
                 {"label": "memory"},
             ],
         ],
-        12,
-        8,
+        6,
+        14,
         stat="Average",
         period=300,
         annotations=[{"label": "saturation alarm", "value": view.saturation_percent}],
         left_label="percent",
     )
+    service = ["ClusterName", view.cluster, "Namespace", server.namespace, "Service", server.name]
     health = graph(
         view,
-        f"{server.name} targets and dependencies",
+        f"{server.name} pods and dependencies",
         [
-            _alb(server, "HealthyHostCount", stat="Minimum", label="healthy targets"),
-            _alb(server, "UnHealthyHostCount", stat="Maximum", label="unhealthy targets"),
+            [
+                CONTAINER_INSIGHTS,
+                "service_number_of_running_pods",
+                *service,
+                {"label": "running pods"},
+            ],
+            [
+                CONTAINER_INSIGHTS,
+                "pod_number_of_container_restarts",
+                *pods,
+                {"label": "container restarts", "stat": "Sum"},
+            ],
             _tool(view, server, "dependency-failures", label="dependency checks failing"),
         ],
-        18,
-        8,
+        12,
+        14,
         stat="Maximum",
     )
-    return [by_class, policy, saturation, health]
+    return [policy, saturation, health]
 
 
 def overview_section(view: FleetView) -> Section:
@@ -307,10 +305,11 @@ def overview_section(view: FleetView) -> Section:
     widgets: list[Widget] = [
         text(
             f"# {view.project} {view.stack}: MCP fleet\n"
-            "Per server: latency, traffic, errors and saturation (the four signals), tool "
-            "success against its SLO, errors by class, policy denials and approvals, target "
-            "and dependency health, then the gateway's row: tool success (the primary SLI), "
-            "p50/p95/p99, denials by reason, calls by tool. Runbooks: `docs/runbooks/`.",
+            "The load balancer forwards only to the gateway: its row shows the front door. "
+            "Per server, measured at the gateway: tool success against its SLO (the primary "
+            "SLI), latency p50/p95/p99, denials by reason, traffic and 5xx by tool; then the "
+            "server's own lines (tool success with isError, latency, errors by class), policy "
+            "decisions, saturation, pods and dependencies. Runbooks: `docs/runbooks/`.",
             y=0,
         )
     ]
@@ -368,4 +367,41 @@ def overview_section(view: FleetView) -> Section:
                 },
             }
         )
-    return Section(widgets)
+    return Section([*widgets, *load_balancer_row(view, y + 6)])
+
+
+def load_balancer_row(view: FleetView, y: int) -> list[Widget]:
+    """The ALB in front of the gateway: requests and 5xx, the gateway's targets and latency."""
+    balancer = ["LoadBalancer", view.load_balancer]
+    targets = [*balancer, "TargetGroup", view.gateway_target_group]
+    answered = graph(
+        view,
+        "Load balancer: requests and 5xx",
+        [
+            [ALB, "RequestCount", *balancer, {"label": "requests"}],
+            [ALB, "HTTPCode_ELB_5XX_Count", *balancer, {"label": "5xx by the load balancer"}],
+            [ALB, "HTTPCode_Target_5XX_Count", *targets, {"label": "5xx by the gateway"}],
+        ],
+        0,
+        y,
+        width=12,
+    )
+    gateway = graph(
+        view,
+        "Load balancer: gateway targets and response time",
+        [
+            [ALB, "HealthyHostCount", *targets, {"label": "healthy", "stat": "Minimum"}],
+            [ALB, "UnHealthyHostCount", *targets, {"label": "unhealthy", "stat": "Maximum"}],
+            [
+                ALB,
+                "TargetResponseTime",
+                *targets,
+                {"label": "response time p95 (s)", "stat": "p95", "yAxis": "right"},
+            ],
+        ],
+        12,
+        y,
+        width=12,
+        stat="Maximum",
+    )
+    return [answered, gateway]

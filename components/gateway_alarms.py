@@ -1,9 +1,11 @@
-"""What the SLO alarms read from the gateway: the primary tool-success SLI, and remote latency.
+"""What the SLO alarms read from the gateway: tool success, its 5xx ratio and latency p95.
 
-Tool success measured at the gateway is the SLI every server is held to (why: see
-components/gateway_metrics.py). A remote server (catalog ``remote``) has no pods, target group
-or logs of ours, so the gateway is all there is: its SLA's availability is the success target
-and its SLA's p95 the latency threshold, read from the gateway's Latency metric.
+The ALB forwards only to the gateway, so per server the gateway is where requests, errors and
+latency are measured (components/gateway_metrics.py: namespace ``McpFleet/Gateway/<env>``,
+dimensions Tenant and Server). Tool success there is the SLI every server is held to. A remote
+server (catalog ``remote``) is measured the same way: its SLA is its EffectiveSlo
+(stacks/effective_slo.py), so the availability is the success target and the p95 the latency
+threshold.
 """
 
 from __future__ import annotations
@@ -17,23 +19,11 @@ from components.gateway_metrics import (
     metric_namespace,
 )
 from components.slo_math import ratio_expression
-from stacks.fleet_plan import EffectiveSlo, PlannedServer
+from stacks.fleet_plan import PlannedServer
 
 
 def is_remote(server: PlannedServer) -> bool:
     return server.entry.remote is not None
-
-
-def held_slo(server: PlannedServer) -> EffectiveSlo:
-    """The SLO the alarms and dashboards hold a server to: a remote's SLA, else its own SLO."""
-    remote = server.entry.remote
-    if remote is None:
-        return server.slo
-    return EffectiveSlo(
-        tool_success_rate=float(remote.sla.availability),
-        p95_latency_ms=int(remote.sla.p95_latency_ms),
-        has_exception=server.slo.has_exception,
-    )
 
 
 def gateway_query(
@@ -89,10 +79,34 @@ def gateway_success_queries(
     return queries
 
 
+def gateway_error_rate_watch(
+    environment: str, server: PlannedServer, threshold: float
+) -> aws.cloudwatch.MetricAlarmArgs:
+    """More than ``threshold`` of admitted requests (any method: an ``initialize`` that fails
+    never gets to a tool call) answered 5xx in 5 consecutive minutes."""
+    return aws.cloudwatch.MetricAlarmArgs(
+        metric_queries=[
+            gateway_query("requests", "gateway-admitted-requests", environment, server, 60),
+            gateway_query("errors", "gateway-server-errors", environment, server, 60),
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id="ratio",
+                label="5xx ratio at the gateway",
+                expression=ratio_expression("errors", "requests"),
+                return_data=True,
+            ),
+        ],
+        evaluation_periods=5,
+        datapoints_to_alarm=5,
+        threshold=threshold,
+        comparison_operator="GreaterThanThreshold",
+        treat_missing_data="notBreaching",
+    )
+
+
 def gateway_latency_watch(
     environment: str, server: PlannedServer
 ) -> aws.cloudwatch.MetricAlarmArgs:
-    """p95 of the gateway's Latency (ms) above the held p95 in 8 of 10 minutes, like the ALB's."""
+    """p95 of the gateway's Latency (ms) above the held p95 in 8 of the last 10 minutes."""
     return aws.cloudwatch.MetricAlarmArgs(
         namespace=metric_namespace(environment),
         metric_name=gateway_metric("gateway-latency").metric_name,
@@ -101,7 +115,7 @@ def gateway_latency_watch(
         period=60,
         evaluation_periods=10,
         datapoints_to_alarm=8,
-        threshold=held_slo(server).p95_latency_ms,
+        threshold=server.slo.p95_latency_ms,
         comparison_operator="GreaterThanThreshold",
         evaluate_low_sample_count_percentiles="ignore",
         treat_missing_data="notBreaching",

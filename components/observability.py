@@ -1,10 +1,11 @@
 """Observability: logs, metrics, alarms, dashboards and paging for one environment's fleet.
 
-Composes FleetLogs (container logs into CloudWatch, metric filters over the log contract),
-Paging (page and ticket topics), one SloAlarms per server and the fleet dashboards. It takes
-the load balancer's ARN suffixes as plain inputs, so it does not depend on how the load
-balancer component is written. ``routing`` is where another component's alarm (a stale
-backup) sends its notifications.
+Composes FleetLogs (container logs into CloudWatch, metric filters over the log contract and
+the gateway's access log), Paging (page and ticket topics), one SloAlarms per server (measured
+at the gateway), FleetAlarms on the load balancer's one target group (the gateway's) and the
+fleet dashboards. It takes the load balancer's ARN suffixes as plain inputs, so it does not
+depend on how the load balancer component is written. ``routing`` is where another
+component's alarm (a stale backup) sends its notifications.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import pulumi_aws as aws
 from components.alarms import ALARM_SERVER_TOOL_SUCCESS, AlarmScope, SloAlarms, SloAlarmsArgs
 from components.arg_checks import repeated
 from components.dashboards import FleetView, ServerPanel, build_dashboards
-from components.gateway_alarms import held_slo, is_remote
+from components.fleet_alarms import FleetAlarms, FleetAlarmsArgs
+from components.gateway_alarms import is_remote
 from components.log_collection import FleetLogs, FleetLogsArgs, GatewayLogs
 from components.paging import AlarmRouting, Paging, PagingArgs
 from policy.contract import (
@@ -32,6 +34,7 @@ from policy.contract import (
     ALARM_SATURATION_MEMORY,
     ALARM_TOOL_SUCCESS,
     ALARM_UNHEALTHY_TARGETS,
+    FLEET_SERVER,
     component_type,
 )
 from stacks.fleet_plan import PlannedServer
@@ -39,12 +42,10 @@ from stacks.fleet_plan import PlannedServer
 
 @dataclass(frozen=True)
 class MonitoredServer:
-    """A server to alarm on and show: its plan, its tags and where its ALB metrics live."""
+    """A server to alarm on and show: its plan and its tags (its metrics are the gateway's)."""
 
     server: PlannedServer
     tags: Mapping[str, str]
-    target_group_arn_suffix: pulumi.Input[str]
-    """``targetgroup/NAME/ID``: the TargetGroup dimension of the server's ALB metrics."""
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,19 @@ class ObservabilityArgs:
     """Whether alarms notify anyone (dev records only, unless the stack asks)."""
     servers: Sequence[MonitoredServer]
     load_balancer_arn_suffix: pulumi.Input[str]
+    """``app/NAME/ID``: the LoadBalancer dimension of the ALB's metrics."""
+    gateway_target_group_arn_suffix: pulumi.Input[str]
+    """``targetgroup/NAME/ID``: the gateway's target group, the only one the ALB forwards to."""
 
     def __post_init__(self) -> None:
         names = [monitored.server.name for monitored in self.servers]
         if not names:
             raise ValueError("Observability: no servers to watch; pass at least one")
+        if FLEET_SERVER in names:
+            raise ValueError(
+                f"Observability: a server is named {FLEET_SERVER!r}, the name of the fleet's own "
+                "alarms; rename the server"
+            )
         twice = repeated(names)
         if twice:
             raise ValueError(f"Observability: server(s) {', '.join(twice)} passed twice")
@@ -93,14 +102,24 @@ class Observability(pulumi.ComponentResource):
                     server=monitored.server,
                     scope=args.alarms,
                     tags=monitored.tags,
-                    load_balancer_arn_suffix=args.load_balancer_arn_suffix,
-                    target_group_arn_suffix=monitored.target_group_arn_suffix,
                     routing=self.routing,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.logs]),
             )
             for monitored in args.servers
         }
+        self.fleet_alarms = FleetAlarms(
+            f"{name}-fleet",
+            FleetAlarmsArgs(
+                name_prefix=args.alarms.name_prefix,
+                stack=args.alarms.stack,
+                tags=args.paging.tags,
+                load_balancer_arn_suffix=args.load_balancer_arn_suffix,
+                gateway_target_group_arn_suffix=args.gateway_target_group_arn_suffix,
+                routing=self.routing,
+            ),
+            opts=child,
+        )
         self.dashboards = self._dashboards(name, args)
         self.page_topic_arn = self.paging.page_topic.arn
         self.ticket_topic_arn = self.paging.ticket_topic.arn
@@ -117,6 +136,7 @@ class Observability(pulumi.ComponentResource):
                     }
                     for server, alarms in self.alarms.items()
                 },
+                "fleet_alarms": {k: a.name for k, a in self.fleet_alarms.metric_alarms.items()},
             }
         )
 
@@ -127,22 +147,22 @@ class Observability(pulumi.ComponentResource):
         for alarms in self.alarms.values():
             notifying += [a.arn for a in alarms.composite_alarms.values()]
             notifying += [a.arn for k, a in alarms.metric_alarms.items() if k in NOTIFYING_KINDS]
-        target_groups = [monitored.target_group_arn_suffix for monitored in args.servers]
+        notifying += [a.arn for a in self.fleet_alarms.metric_alarms.values()]
         resolved = pulumi.Output.all(
             pulumi.Output.from_input(args.load_balancer_arn_suffix),
-            pulumi.Output.all(*target_groups),
+            pulumi.Output.from_input(args.gateway_target_group_arn_suffix),
             pulumi.Output.all(*notifying),
             self.logs.application_log_group.name,
         )
 
         def bodies(values: list[Any]) -> dict[str, str]:
-            load_balancer, groups, alarm_arns, log_group = values
-            view = fleet_view(args, load_balancer, groups, alarm_arns, log_group)
+            load_balancer, gateway_group, alarm_arns, log_group = values
+            view = fleet_view(args, load_balancer, gateway_group, alarm_arns, log_group)
             return {n: json.dumps(b, sort_keys=True) for n, b in build_dashboards(view).items()}
 
         # How many dashboards there are depends only on the plan, never on resolved values,
         # so the resource list is the same in preview and update.
-        shape = fleet_view(args, "", [""] * len(target_groups), [""] * len(notifying), "")
+        shape = fleet_view(args, "", "", [""] * len(notifying), "")
         rendered = resolved.apply(bodies)
         return {
             dashboard: aws.cloudwatch.Dashboard(
@@ -183,7 +203,7 @@ def _body_of(dashboard: str, bodies: Mapping[str, str]) -> str:
 def fleet_view(
     args: ObservabilityArgs,
     load_balancer: str,
-    target_groups: Sequence[str],
+    gateway_target_group: str,
     alarm_arns: Sequence[str],
     application_log_group: str,
 ) -> FleetView:
@@ -198,21 +218,19 @@ def fleet_view(
         application_log_group=application_log_group,
         saturation_percent=scope.saturation_percent,
         alarm_arns=list(alarm_arns),
+        load_balancer=load_balancer,
+        gateway_target_group=gateway_target_group,
         servers=[
             ServerPanel(
                 name=server.name,
                 tenant=server.tenant,
                 namespace=server.namespace,
                 tier=server.entry.tier.value,
-                success_rate=held_slo(server).tool_success_rate,
-                p95_latency_ms=held_slo(server).p95_latency_ms,
-                load_balancer=load_balancer,
-                target_group=target_group,
+                success_rate=server.slo.tool_success_rate,
+                p95_latency_ms=server.slo.p95_latency_ms,
                 tools=tuple(server.entry.approved_tools),
                 remote=is_remote(server),
             )
-            for server, target_group in zip(
-                (monitored.server for monitored in args.servers), target_groups, strict=True
-            )
+            for server in (monitored.server for monitored in args.servers)
         ],
     )

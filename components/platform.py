@@ -99,12 +99,7 @@ class Platform(pulumi.ComponentResource):
                 observability_args(
                     settings,
                     self.load_balancer.arn_suffix,
-                    # Until observability reads the gateway's metrics (G2), every server's
-                    # TargetGroup dimension is the gateway's: the only group the ALB has.
-                    dict.fromkeys(
-                        (server.name for server in settings.servers),
-                        self.load_balancer.gateway_target_group.arn_suffix,
-                    ),
+                    self.load_balancer.gateway_target_group.arn_suffix,
                 ),
                 settings,
             ),
@@ -118,11 +113,6 @@ class Platform(pulumi.ComponentResource):
                     settings,
                     tenant,
                     self.tenants[tenant.name].key.arn,
-                    self.load_balancer.arn_suffix,
-                    dict.fromkeys(
-                        (server.name for server in settings.servers),
-                        self.load_balancer.gateway_target_group.arn_suffix,
-                    ),
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )

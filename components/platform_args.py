@@ -7,7 +7,7 @@ Inputs and resource references its Args name. Per-environment decisions come fro
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pulumi
 
@@ -253,8 +253,10 @@ def _subscribers(paging: PagingSettings) -> Subscribers:
 def observability_args(
     settings: Settings,
     load_balancer_arn_suffix: pulumi.Input[str],
-    target_group_arn_suffixes: Mapping[str, pulumi.Input[str]],
+    gateway_target_group_arn_suffix: pulumi.Input[str],
 ) -> ObservabilityArgs:
+    """Every server, local or remote, is watched at the gateway; the ALB's one target group
+    (the gateway's) gets the fleet's load balancer alarms."""
     names, policy = naming(settings), policy_of(settings)
     tags, watched = standard_tags(fleet_of(settings)), settings.observability
     return ObservabilityArgs(
@@ -288,14 +290,11 @@ def observability_args(
         ),
         notify=policy.notify,
         servers=[
-            MonitoredServer(
-                server=server,
-                tags=standard_tags(fleet_of(settings), server),
-                target_group_arn_suffix=target_group_arn_suffixes[server.name],
-            )
+            MonitoredServer(server=server, tags=standard_tags(fleet_of(settings), server))
             for server in settings.servers
         ],
         load_balancer_arn_suffix=load_balancer_arn_suffix,
+        gateway_target_group_arn_suffix=gateway_target_group_arn_suffix,
     )
 
 

@@ -1,8 +1,8 @@
 """Settings to the tenant components' Args: namespace, key, secrets and observability per tenant.
 
 ``Platform`` calls ``build_tenant`` once per declared tenant before its servers (they need the
-tenant's namespace and each server's role) and ``tenant_observability_args`` after the load
-balancer (the tenant dashboard graphs its servers' target groups). The namespace keeps the
+tenant's namespace and each server's role) and ``tenant_observability_args`` for the tenant's
+alerts and dashboard (its servers measured at the gateway). The namespace keeps the
 resource name ``<platform>-ns-<tenant>`` it had when ``Platform`` created it directly, with an
 alias to its old parent, so adopting it into ``TenantNamespace`` moves it instead of deleting
 it with every pod inside.
@@ -10,7 +10,6 @@ it with every pod inside.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -135,9 +134,8 @@ def tenant_observability_args(
     settings: Settings,
     tenant: TenantSettings,
     key_arn: pulumi.Input[str],
-    load_balancer_arn_suffix: pulumi.Input[str],
-    target_group_arn_suffixes: Mapping[str, pulumi.Input[str]],
 ) -> TenantObservabilityArgs:
+    """The tenant's rows are its servers measured at the gateway: no load balancer input."""
     prefix = naming(settings).stack_prefix
     return TenantObservabilityArgs(
         tenant=tenant.name,
@@ -161,8 +159,8 @@ def tenant_observability_args(
                 tier=server.entry.tier.value,
                 success_rate=server.slo.tool_success_rate,
                 p95_latency_ms=server.slo.p95_latency_ms,
-                load_balancer=load_balancer_arn_suffix,
-                target_group=target_group_arn_suffixes[server.name],
+                tools=tuple(server.entry.approved_tools),
+                remote=server.entry.remote is not None,
             )
             for server in own_servers(settings, tenant.name)
         ],

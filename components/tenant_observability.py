@@ -39,14 +39,16 @@ def cost_filter_value(tenant: str) -> str:
 
 @dataclass(frozen=True)
 class PanelInputs:
-    """A server of the tenant as its dashboard shows it; the ALB names may still be Outputs."""
+    """A server of the tenant as its dashboard shows it, measured at the gateway."""
 
     name: str
     tier: str
     success_rate: float
     p95_latency_ms: int
-    load_balancer: pulumi.Input[str]
-    target_group: pulumi.Input[str]
+    tools: tuple[str, ...] = ()
+    """The catalog's approved tools: the gateway's per-tool series."""
+    remote: bool = False
+    """Hosted elsewhere: only the gateway's row (its SLO fields hold its SLA)."""
 
 
 @dataclass(frozen=True)
@@ -222,24 +224,11 @@ class TenantObservability(pulumi.ComponentResource):
     def _dashboards(
         self, name: str, args: TenantObservabilityArgs
     ) -> list[aws.cloudwatch.Dashboard]:
-        """Page count from placeholder names (it depends on counts only), bodies from Outputs."""
-        names = list(
-            build_tenant_dashboards(_view(args, [], [_placeholder(args, s) for s in args.servers]))
-        )
-        resolved: pulumi.Output[dict[str, dict[str, Any]]] = pulumi.Output.all(
-            self.quota_alarm.arn,
-            *[pulumi.Output.all(s.load_balancer, s.target_group) for s in args.servers],
-        ).apply(
-            lambda known: build_tenant_dashboards(
-                _view(
-                    args,
-                    [known[0]],
-                    [
-                        _panel(args, s, lb, tg)
-                        for s, (lb, tg) in zip(args.servers, known[1:], strict=True)
-                    ],
-                )
-            )
+        """Page count without the alarm's ARN (it depends on counts only), bodies with it."""
+        panels = [_panel(args, s) for s in args.servers]
+        names = list(build_tenant_dashboards(_view(args, [], panels)))
+        resolved: pulumi.Output[dict[str, dict[str, Any]]] = self.quota_alarm.arn.apply(
+            lambda arn: build_tenant_dashboards(_view(args, [arn], panels))
         )
         return [
             aws.cloudwatch.Dashboard(
@@ -256,7 +245,7 @@ def _body(dashboard: str, bodies: dict[str, dict[str, Any]]) -> str:
     return json.dumps(bodies[dashboard])
 
 
-def _panel(args: TenantObservabilityArgs, server: PanelInputs, lb: str, tg: str) -> ServerPanel:
+def _panel(args: TenantObservabilityArgs, server: PanelInputs) -> ServerPanel:
     return ServerPanel(
         name=server.name,
         tenant=args.tenant,
@@ -264,14 +253,9 @@ def _panel(args: TenantObservabilityArgs, server: PanelInputs, lb: str, tg: str)
         tier=server.tier,
         success_rate=server.success_rate,
         p95_latency_ms=server.p95_latency_ms,
-        load_balancer=lb,
-        target_group=tg,
+        tools=server.tools,
+        remote=server.remote,
     )
-
-
-def _placeholder(args: TenantObservabilityArgs, server: PanelInputs) -> ServerPanel:
-    """Same widgets and metrics as the real panel: the page count depends only on those."""
-    return _panel(args, server, "lb", "tg")
 
 
 def _view(

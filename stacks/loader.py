@@ -24,8 +24,9 @@ from catalog.load import CATALOG_DIR, load_catalog
 from policy.contract import STAGES
 from stacks.audit_settings import check_audit_retention
 from stacks.capacity import CapacityInputs, plan_capacity
+from stacks.effective_slo import effective_slo
 from stacks.errors import SettingsError
-from stacks.fleet_plan import EffectiveSlo, PlannedServer, Settings, tenant_namespace
+from stacks.fleet_plan import PlannedServer, Settings, tenant_namespace
 from stacks.plan_checks import check_region, check_stack
 from stacks.quotas import check_quotas
 from stacks.settings import ServerSettings, StackSettings
@@ -163,11 +164,7 @@ def _plan_server(
             else str(error)
         )
         raise SettingsError(f"{stack_file}: {key}: {detail}") from None
-    slo = EffectiveSlo(
-        tool_success_rate=entry.slo.tool_success_rate or stack.slo.tool_success_rate,
-        p95_latency_ms=entry.slo.p95_latency_ms or stack.slo.p95_latency_ms,
-        has_exception=entry.slo.exception is not None,
-    )
+    slo = effective_slo(entry, stack.slo)
     name = server.deployed_name
     return PlannedServer(
         name=name,

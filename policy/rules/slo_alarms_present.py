@@ -18,11 +18,16 @@ from pulumi_policy import (
 
 from .. import contract
 from ..aws_views import tags_of
-from ..kubernetes_views import labels_of
 from ..reads import as_number, get, is_unknown, items
 from ..resource_types import ALARMS, METRIC_ALARM
 from ..rule_config import config_with_defaults
-from ..slo_declared import TOLERANCE, DeclaredSlo, declared_slo, differs, server_deployments
+from ..slo_declared import TOLERANCE, differs
+from .slo_watched_servers import (
+    GATEWAY_NAMESPACE_PREFIX,
+    WatchedServer,
+    reads_gateway,
+    watched_servers,
+)
 
 SCHEMA = PolicyConfigSchema(
     properties={
@@ -33,8 +38,9 @@ SCHEMA = PolicyConfigSchema(
         },
         "latencyMetric": {
             "type": "string",
-            "default": "TargetResponseTime",
-            "description": "The metric a latency-p95 alarm watches (ALB, seconds).",
+            "default": "Latency",
+            "description": "The metric a latency-p95 alarm watches: the gateway's Latency "
+            "(milliseconds, per Tenant and Server); TargetResponseTime is the ALB's (seconds).",
         },
         "availabilityKinds": {
             "type": "array",
@@ -44,6 +50,9 @@ SCHEMA = PolicyConfigSchema(
         },
     }
 )
+
+ALB_LATENCY_METRIC = "TargetResponseTime"
+"""The load balancer's latency, in seconds; every other latency metric is in milliseconds."""
 
 TaggedAlarm = tuple[PolicyResource, dict[str, Any]]
 Notifies = Callable[[list[PolicyResource], str, str, str], None]
@@ -87,84 +96,122 @@ def _alarms_by_server(resources: list[PolicyResource]) -> dict[str, list[TaggedA
 
 
 def _check_latency(
-    deployment: PolicyResource,
-    declared: DeclaredSlo,
+    watched: WatchedServer,
     alarms: list[TaggedAlarm],
     metric: str,
     report: ReportViolation,
     notifies: Notifies,
 ) -> None:
-    if declared.p95_ms is None:
+    if watched.p95_ms is None and not watched.remote:
         return
-    server = declared.server
+    server = watched.server
     latency = [
         alarm
         for alarm, tags in alarms
         if alarm.resource_type == METRIC_ALARM
         and tags.get(contract.ALARM_KIND) == contract.ALARM_LATENCY_P95
     ]
-    expected = declared.p95_ms / 1000
-    matching = [
-        alarm
-        for alarm in latency
-        if _has_unknown_metric(alarm.props)
-        or (
-            _latency_metric_ok(alarm.props, metric)
-            and abs((as_number(get(alarm.props, "threshold")) or -1) - expected) <= TOLERANCE
-        )
-    ]
+    seconds = metric == ALB_LATENCY_METRIC
+    expected = None if watched.p95_ms is None else watched.p95_ms / (1000 if seconds else 1)
+    matching = [alarm for alarm in latency if _latency_matches(alarm.props, watched, metric)]
     if not latency:
         report(
-            f"server {server!r} declares p95 <= {declared.p95_ms:g} ms but has no "
-            f"MetricAlarm tagged {contract.ALARM_KIND}={contract.ALARM_LATENCY_P95}",
-            deployment.urn,
+            f"server {server!r} {_promise(watched, 'p95')} but has no MetricAlarm tagged "
+            f"{contract.ALARM_KIND}={contract.ALARM_LATENCY_P95}",
+            watched.urn,
         )
     elif not matching:
+        threshold = (
+            "" if expected is None else f" with threshold {expected:g} {'s' if seconds else 'ms'}"
+        )
+        where = "" if seconds else f" at the gateway (Server={server})"
         report(
-            f"server {server!r}: no latency-p95 alarm watches {metric} p95 with threshold "
-            f"{expected:g} s (its p95 SLO of {declared.p95_ms:g} ms)",
+            f"server {server!r}: no latency-p95 alarm watches {metric} p95{where}{threshold} "
+            f"({_promise(watched, 'p95')})",
             latency[0].urn,
         )
-    notifies(matching, server, "latency", deployment.urn)
+    notifies(matching, server, "latency", watched.urn)
+
+
+def _latency_matches(alarm: Any, watched: WatchedServer, metric: str) -> bool:
+    """The alarm watches ``metric`` p95 of this server at its objective (unknowns pass)."""
+    if _has_unknown_metric(alarm):
+        return True
+    if not _latency_metric_ok(alarm, metric):
+        return False
+    if metric != ALB_LATENCY_METRIC and reads_gateway(alarm, watched.server) is False:
+        return False
+    if watched.p95_ms is None:
+        return True
+    expected = watched.p95_ms / (1000 if metric == ALB_LATENCY_METRIC else 1)
+    return abs((as_number(get(alarm, "threshold")) or -1) - expected) <= TOLERANCE
+
+
+def _promise(watched: WatchedServer, objective: str) -> str:
+    """What the server declares, in words: its SLO, or its SLA for a remote server."""
+    kind = "its SLA" if watched.remote else "its SLO"
+    if objective == "p95":
+        value = "?" if watched.p95_ms is None else f"{watched.p95_ms:g} ms"
+        return (
+            f"declares p95 <= {value}" if not watched.remote else f"is remote ({kind} p95 {value})"
+        )
+    value = "?" if watched.success_rate is None else f"{watched.success_rate:g}%"
+    return (
+        f"declares tool success >= {value}"
+        if not watched.remote
+        else f"is remote ({kind} availability {value})"
+    )
 
 
 def _check_availability(
-    deployment: PolicyResource,
-    declared: DeclaredSlo,
+    watched: WatchedServer,
     alarms: list[TaggedAlarm],
     patterns: list[str],
     report: ReportViolation,
     notifies: Notifies,
 ) -> None:
-    if declared.success_rate is None:
+    if watched.success_rate is None and not watched.remote:
         return
-    server = declared.server
+    server = watched.server
     availability: list[PolicyResource] = []
     for alarm, tags in alarms:
         kind = tags.get(contract.ALARM_KIND)
         if not isinstance(kind, str) or not any(fnmatch.fnmatchcase(kind, p) for p in patterns):
             continue
         tagged = as_number(tags.get(contract.SLO_SUCCESS_RATE))
-        if differs(tagged, declared.success_rate):
+        if differs(tagged, watched.success_rate):
             report(
                 f"alarm {alarm.name!r} enforces success {tagged:g}% but server "
-                f"{server!r} declares {declared.success_rate:g}%",
+                f"{server!r} {'promises' if watched.remote else 'declares'} "
+                f"{watched.success_rate:g}%",
                 alarm.urn,
             )
         else:
             availability.append(alarm)
+    measured = [
+        alarm
+        for alarm in availability
+        if alarm.resource_type == METRIC_ALARM and reads_gateway(alarm.props, server) is not False
+    ]
     if not availability:
         report(
-            f"server {server!r} declares tool success >= {declared.success_rate:g}% but "
-            f"has no alarm of kind {', '.join(patterns)} enforcing it",
-            deployment.urn,
+            f"server {server!r} {_promise(watched, 'success')} but has no alarm of kind "
+            f"{', '.join(patterns)} enforcing it",
+            watched.urn,
         )
-    notifies(availability, server, "availability", deployment.urn)
+    elif not measured:
+        report(
+            f"server {server!r}: no alarm of kind {', '.join(patterns)} reads its tool success "
+            f"at the gateway ({GATEWAY_NAMESPACE_PREFIX}<env>, Server={server}); the load "
+            "balancer only sees the gateway",
+            availability[0].urn,
+        )
+    notifies(availability, server, "availability", watched.urn)
 
 
 def _check(args: StackValidationArgs, report: ReportViolation) -> None:
     config = config_with_defaults(args, SCHEMA)
-    metric = str(config.get("latencyMetric") or "TargetResponseTime")
+    metric = str(config.get("latencyMetric") or "Latency")
     patterns = [str(item) for item in config.get("availabilityKinds") or []]
     require_actions = bool(config.get("requireAlarmActions"))
     resources = list(args.resources)
@@ -179,20 +226,19 @@ def _check(args: StackValidationArgs, report: ReportViolation) -> None:
                 urn,
             )
 
-    for server, deployment in server_deployments(resources).items():
-        declared = declared_slo(deployment, labels_of(deployment.props))
-        if declared is None:
-            continue
-        alarms = alarms_by_server.get(server, [])
-        _check_latency(deployment, declared, alarms, metric, report, notifies)
-        _check_availability(deployment, declared, alarms, patterns, report, notifies)
+    for watched in watched_servers(resources):
+        alarms = alarms_by_server.get(watched.server, [])
+        _check_latency(watched, alarms, metric, report, notifies)
+        _check_availability(watched, alarms, patterns, report, notifies)
 
 
 slo_alarms_present = StackValidationPolicy(
     name="slo-alarms-present",
     description=(
-        "Every server that declares an SLO has CloudWatch alarms enforcing it: a latency-p95 "
-        "alarm on TargetResponseTime p95 at the declared threshold and an availability alarm, "
+        "Every server that declares an SLO, and every remote server the gateway routes to (held "
+        "to its signed SLA), has CloudWatch alarms enforcing it measured at the gateway: a "
+        "latency-p95 alarm on the gateway's Latency p95 of that server at the declared threshold "
+        "and an availability alarm reading its tool success at the gateway, "
         "and at least one alarm of each that notifies someone where the stage requires it."
     ),
     validate=_check,

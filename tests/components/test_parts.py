@@ -116,8 +116,6 @@ def test_slo_alarms_alone() -> None:
         server=server,
         scope=AlarmScope("x-staging", "staging", "staging", "c1", saturation_percent=80),
         tags=server_tags(server, "staging"),
-        load_balancer_arn_suffix="app/x/1",
-        target_group_arn_suffix="targetgroup/x/2",
         routing=AlarmRouting(PagingTopics(page=PAGE, ticket=TICKET), notify=True),
     )
     built = build(lambda: SloAlarms("search", args))

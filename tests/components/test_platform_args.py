@@ -114,8 +114,7 @@ def test_observability_names_carry_the_stack_and_the_rest_the_environment() -> N
 @pytest.mark.parametrize("stack", STACKS)
 def test_observability_gets_the_stack_files_paging_logs_and_routing(stack: str) -> None:
     settings = settings_of(stack)
-    suffixes = {s.name: f"targetgroup/{s.name}/1" for s in settings.servers}
-    args = observability_args(settings, "app/lb/1", suffixes)
+    args = observability_args(settings, "app/lb/1", "targetgroup/gateway/1")
     watched = settings.observability
     assert args.notify is (stack != "dev")
     assert args.paging.name_prefix == args.logs.name_prefix == f"mcp-fleet-{stack}"
@@ -126,7 +125,10 @@ def test_observability_gets_the_stack_files_paging_logs_and_routing(stack: str) 
     assert args.logs.cluster_name == settings.cluster.name
     assert args.alarms.saturation_percent == watched.saturation_percent
     assert [m.server.name for m in args.servers] == [s.name for s in settings.servers]
-    assert [m.target_group_arn_suffix for m in args.servers] == list(suffixes.values())
+    assert (args.load_balancer_arn_suffix, args.gateway_target_group_arn_suffix) == (
+        "app/lb/1",
+        "targetgroup/gateway/1",
+    )
 
 
 def test_page_from_dev_makes_dev_alarms_notify() -> None:
@@ -135,7 +137,7 @@ def test_page_from_dev_makes_dev_alarms_notify() -> None:
         project="mcp-fleet",
         stack="dev",
     )
-    assert observability_args(settings, "app/lb/1", {s.name: "tg" for s in settings.servers}).notify
+    assert observability_args(settings, "app/lb/1", "targetgroup/gateway/1").notify
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -96,8 +96,8 @@ def load_balancer_suffix(stack: str) -> str:
     return f"app/mcp-fleet-{stack}/0123456789abcdef"
 
 
-def target_group_suffix(stack: str, server: str) -> str:
-    return f"targetgroup/mcp-{stack}-{server}/fedcba9876543210"
+def gateway_target_group_suffix(stack: str) -> str:
+    return f"targetgroup/mcp-{stack}-gateway/fedcba9876543210"
 
 
 def observability_args(case: Variant) -> ObservabilityArgs:
@@ -135,14 +135,11 @@ def observability_args(case: Variant) -> ObservabilityArgs:
         ),
         notify=case.notify,
         servers=[
-            MonitoredServer(
-                server=server,
-                tags=server_tags(server, case.stack),
-                target_group_arn_suffix=target_group_suffix(case.stack, server.name),
-            )
+            MonitoredServer(server=server, tags=server_tags(server, case.stack))
             for server in case.servers
         ],
         load_balancer_arn_suffix=load_balancer_suffix(case.stack),
+        gateway_target_group_arn_suffix=gateway_target_group_suffix(case.stack),
     )
 
 

@@ -21,16 +21,18 @@ from tests.observability.built_observability import (
     STACKS,
     build_observability,
     built,
+    gateway_target_group_suffix,
     load_balancer_suffix,
-    target_group_suffix,
     variant,
 )
 from tests.observability.rendered_alarms import (
     EVERY_KIND,
+    FLEET_KINDS,
     NOTIFYING_KINDS,
     WINDOW_KINDS,
     alarms,
     alarms_of,
+    fleet_alarms,
     kind,
     name,
     runbook,
@@ -49,20 +51,71 @@ def test_every_server_has_every_alarm(stack: str) -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_latency_alarm_watches_alb_p95_at_the_slo_in_seconds(stack: str) -> None:
+def test_latency_alarm_watches_the_gateways_p95_at_the_slo_in_milliseconds(stack: str) -> None:
     result = built(stack)
     for server in variant(stack).servers:
         latency = alarms_of(result, server.name)["latency-p95"]["inputs"]
-        assert latency["namespace"] == "AWS/ApplicationELB"
-        assert latency["metricName"] == "TargetResponseTime"
+        assert latency["namespace"] == f"McpFleet/Gateway/{stack}"
+        assert latency["metricName"] == "Latency"
         assert latency["extendedStatistic"] == "p95"
-        assert latency["threshold"] == pytest.approx(server.slo.p95_latency_ms / 1000)
+        assert latency["threshold"] == server.slo.p95_latency_ms
         assert latency["comparisonOperator"] == "GreaterThanThreshold"
-        assert latency["dimensions"] == {
-            "LoadBalancer": load_balancer_suffix(stack),
-            "TargetGroup": target_group_suffix(stack, server.name),
-        }
+        assert latency["dimensions"] == {"Tenant": server.tenant, "Server": server.name}
+        assert (latency["evaluationPeriods"], latency["datapointsToAlarm"]) == (10, 8)
         assert latency["treatMissingData"] == "notBreaching"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_error_rate_alarm_is_the_gateways_5xx_ratio_of_admitted_requests(stack: str) -> None:
+    result = built(stack)
+    for server in variant(stack).servers:
+        five_xx = alarms_of(result, server.name)["error-rate-5xx"]["inputs"]
+        read = {
+            q["metric"]["metricName"]: q["metric"]
+            for q in five_xx["metricQueries"]
+            if "metric" in q
+        }
+        assert set(read) == {"AdmittedRequests", "ServerErrors"}
+        (ratio,) = [q for q in five_xx["metricQueries"] if q.get("returnData")]
+        assert ratio["expression"] == "IF(requests > 0, FILL(errors, 0) / requests, 0)"
+        for metric in read.values():
+            assert metric["namespace"] == f"McpFleet/Gateway/{stack}"
+            assert metric["dimensions"] == {"Tenant": server.tenant, "Server": server.name}
+            assert (metric["period"], metric["stat"]) == (60, "Sum")
+        assert five_xx["threshold"] == pytest.approx(0.01)
+        assert (five_xx["evaluationPeriods"], five_xx["datapointsToAlarm"]) == (5, 5)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_load_balancer_is_watched_once_on_the_gateways_target_group(stack: str) -> None:
+    result = built(stack)
+    fleet = fleet_alarms(result)
+    assert set(fleet) == FLEET_KINDS
+    assert set(alarms_of(result, "fleet")) == FLEET_KINDS, "no other fleet alarm here"
+    targets = {
+        "LoadBalancer": load_balancer_suffix(stack),
+        "TargetGroup": gateway_target_group_suffix(stack),
+    }
+    unhealthy = fleet["unhealthy-targets"]["inputs"]
+    assert (unhealthy["metricName"], unhealthy["dimensions"]) == ("UnHealthyHostCount", targets)
+    assert severity(fleet["unhealthy-targets"]) == "ticket"
+    five_xx = fleet["error-rate-5xx"]["inputs"]
+    read = {q["id"]: q["metric"] for q in five_xx["metricQueries"] if "metric" in q}
+    assert read["target5xx"]["dimensions"] == targets
+    assert (
+        read["elb5xx"]["dimensions"]
+        == read["requests"]["dimensions"]
+        == {"LoadBalancer": load_balancer_suffix(stack)}
+    )
+    assert five_xx["threshold"] == pytest.approx(0.01)
+    assert severity(fleet["error-rate-5xx"]) == "page"
+    for alarm in fleet.values():
+        assert name(alarm) == f"mcp-fleet-{stack}-fleet-{kind(alarm)}"
+        assert bool(alarm["inputs"]["alarmActions"]) is (stack != "dev")
+    # No alarm of any server reads the load balancer: it only sees the gateway.
+    for server in variant(stack).servers:
+        for alarm in alarms_of(result, server.name).values():
+            assert "AWS/ApplicationELB" not in str(alarm["inputs"]), name(alarm)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -110,11 +163,12 @@ def test_thresholds_follow_a_changed_stack_default() -> None:
     watched = {**document["config"]["mcp-fleet:observability"], "pageFromDev": True}
     config["mcp-fleet:observability"] = json.dumps(watched)
     settings = load_settings(config, project="mcp-fleet", stack="dev")
-    suffixes = {s.name: target_group_suffix("dev", s.name) for s in settings.servers}
-    args = platform_observability_args(settings, load_balancer_suffix("dev"), suffixes)
+    args = platform_observability_args(
+        settings, load_balancer_suffix("dev"), gateway_target_group_suffix("dev")
+    )
     result = build_observability(args, "dev")
     jira = alarms_of(result, "jira")
-    assert jira["latency-p95"]["inputs"]["threshold"] == pytest.approx(0.25)
+    assert jira["latency-p95"]["inputs"]["threshold"] == 250
     assert jira["burn-rate-1h"]["inputs"]["threshold"] == pytest.approx(0.0144)
     assert jira["burn-rate-6h"]["inputs"]["threshold"] == pytest.approx(0.006)
     assert jira["burn-rate-1d"]["inputs"]["threshold"] == pytest.approx(0.003)
@@ -234,6 +288,4 @@ def test_saturation_watches_container_insights_against_the_stack_setting(stack: 
                 "Namespace": server.namespace,
                 "PodName": server.name,
             }
-        five_xx = found["error-rate-5xx"]["inputs"]
-        assert five_xx["threshold"] == pytest.approx(0.01)
-        assert found["unhealthy-targets"]["inputs"]["metricName"] == "UnHealthyHostCount"
+        assert "unhealthy-targets" not in found, "target health is the gateway's, fleet-wide"

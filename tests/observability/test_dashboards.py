@@ -44,11 +44,11 @@ def _view(servers: int, alarms_per_server: int = 8) -> FleetView:
                 tier="tier-1",
                 success_rate=99.5,
                 p95_latency_ms=300,
-                load_balancer="app/mcp-fleet-prod/0123",
-                target_group=f"targetgroup/server-{i}/0123",
             )
             for i in range(servers)
         ],
+        load_balancer="app/mcp-fleet-prod/0123",
+        gateway_target_group="targetgroup/mcp-prod-gateway/0123",
     )
 
 
@@ -81,14 +81,17 @@ def _check_body(body: dict[str, Any]) -> None:
             assert properties["query"].startswith("SOURCE '")
 
 
-def test_a_server_costs_thirteen_widgets_and_forty_two_metrics() -> None:
-    """29 of its own (ALB, logs, pods) and 13 from the gateway: success (3), p50/p95/p99 (3),
-    denials by each of 5 reasons, requests and 5xx; plus one per approved tool."""
+def test_a_server_costs_twelve_widgets_and_thirty_nine_metrics() -> None:
+    """13 from the gateway: success (3), p50/p95/p99 (3), denials by each of 5 reasons,
+    requests and 5xx, plus one per approved tool; 26 of its own: success (4), p95/p99 (2),
+    calls/errors/rejections (3), 10 error classes, policy (2), saturation (2), pods (2) and
+    dependencies (1). No load balancer metric: the ALB only sees the gateway."""
     section = server_section(_view(1), _view(1).servers[0])
-    assert len(section.widgets) == 13
-    assert section.metric_count == 42
+    assert len(section.widgets) == 12
+    assert section.metric_count == 39
     tools = dataclasses.replace(_view(1).servers[0], tools=("search", "read"))
-    assert server_section(_view(1), tools).metric_count == 44
+    assert server_section(_view(1), tools).metric_count == 41
+    assert "AWS/ApplicationELB" not in json.dumps(section.widgets)
 
 
 def test_a_remote_server_has_only_the_gateway_row_against_its_sla() -> None:
@@ -137,13 +140,35 @@ def test_a_large_fleet_is_split_and_every_server_appears_once() -> None:
 
 
 def test_the_widget_limit_binds_first() -> None:
-    """Overview (text, alarms, two log tables) = 4 widgets; 38 servers x 13 = 494 fit in 500,
-    39 do not. Their metrics (38 x 42 = 1,596) stay under 2,500."""
-    one = build_dashboards(_view(38, alarms_per_server=1))
+    """Overview (text, alarms, two log tables, two load balancer graphs) = 6 widgets; 41
+    servers x 12 = 492 fit in 500, 42 do not. Their metrics (41 x 39 + 6 = 1,605) stay under
+    2,500."""
+    one = build_dashboards(_view(41, alarms_per_server=1))
     assert len(one) == 1
     (body,) = one.values()
     assert len(body["widgets"]) == 498
-    assert len(build_dashboards(_view(39, alarms_per_server=1))) == 2
+    assert sum(metrics_in(w) for w in body["widgets"]) == 1605
+    assert len(build_dashboards(_view(42, alarms_per_server=1))) == 2
+
+
+def test_the_overview_shows_the_load_balancer_in_front_of_the_gateway() -> None:
+    (body,) = build_dashboards(_view(1)).values()
+    titled = {w["properties"].get("title", ""): w["properties"] for w in body["widgets"]}
+    answered = titled["Load balancer: requests and 5xx"]["metrics"]
+    balancer = ["LoadBalancer", "app/mcp-fleet-prod/0123"]
+    targets = [*balancer, "TargetGroup", "targetgroup/mcp-prod-gateway/0123"]
+    assert [e[:-1] for e in answered] == [
+        ["AWS/ApplicationELB", "RequestCount", *balancer],
+        ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", *balancer],
+        ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", *targets],
+    ]
+    gateway = titled["Load balancer: gateway targets and response time"]["metrics"]
+    assert [e[1] for e in gateway] == [
+        "HealthyHostCount",
+        "UnHealthyHostCount",
+        "TargetResponseTime",
+    ]
+    assert all(e[2:-1] == targets for e in gateway)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -157,34 +182,37 @@ def test_rendered_dashboard_shows_every_server_against_its_slo(stack: str) -> No
     settings = variant(stack)
     for server in settings.servers:
         titles = [w["properties"].get("title", "") for w in body["widgets"]]
-        for signal in ("latency", "traffic", "errors", "tool success % vs SLO", "errors by class",
-                       "policy denials and approvals", "saturation", "targets and dependencies"):  # fmt: skip
+        for signal in ("tool success % at the gateway vs SLO", "latency at the gateway (ms)",
+                       "denials at the gateway", "traffic at the gateway",
+                       "tool success % in the server's logs vs SLO", "latency in the server",
+                       "calls and errors in the server", "errors by class",
+                       "policy denials and approvals", "saturation", "pods and dependencies"):  # fmt: skip
             assert any(t.startswith(f"{server.name} {signal}") for t in titles), (
                 server.name,
                 signal,
             )
-        success = next(
-            w
-            for w in body["widgets"]
-            if w["properties"].get("title") == f"{server.name} tool success % vs SLO"
-        )
-        assert (
-            success["properties"]["annotations"]["horizontal"][0]["value"]
-            == server.slo.tool_success_rate
-        )
-        latency = next(
-            w
-            for w in body["widgets"]
-            if w["properties"].get("title", "").startswith(f"{server.name} latency")
-        )
-        assert (
-            latency["properties"]["annotations"]["horizontal"][0]["value"]
-            == server.slo.p95_latency_ms / 1000
-        )
+        for title, expected in (
+            ("tool success % at the gateway vs SLO", server.slo.tool_success_rate),
+            (
+                "tool success % in the server's logs vs SLO (secondary)",
+                server.slo.tool_success_rate,
+            ),
+            ("latency at the gateway (ms)", server.slo.p95_latency_ms),
+            ("latency in the server (ms)", server.slo.p95_latency_ms),
+        ):
+            (widget,) = [
+                w
+                for w in body["widgets"]
+                if w["properties"].get("title") == f"{server.name} {title}"
+            ]
+            assert widget["properties"]["annotations"]["horizontal"][0]["value"] == expected
         _check_gateway_row(body["widgets"], stack, server.name, server.tenant)
     assert f"/aws/containerinsights/{settings.cluster.name}/application" in text
     (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
-    assert len(alarm_widget["properties"]["alarms"]) == len(NOTIFYING_KINDS) * len(settings.servers)
+    fleet_alarms = 2  # the load balancer's 5xx and the gateway's unhealthy targets
+    assert len(alarm_widget["properties"]["alarms"]) == (
+        len(NOTIFYING_KINDS) * len(settings.servers) + fleet_alarms
+    )
     assert not any("burn-rate-1h" in arn for arn in alarm_widget["properties"]["alarms"])
 
 

@@ -15,13 +15,15 @@ import pytest
 from moto import mock_aws
 
 from catalog.remote import RemoteServer
-from components.gateway_alarms import held_slo
 from components.gateway_metrics import metric_namespace
+from components.labels import SLO_SUCCESS_RATE
 from components.log_metrics import NAMESPACE as SERVER_LOG_NAMESPACE
 from components.observability import MonitoredServer
 from components.slo_math import window_thresholds
 from review.render import RenderedStack
+from stacks.effective_slo import effective_slo
 from stacks.fleet_plan import PlannedServer
+from stacks.settings import SloSettings
 from tests.components.factories import planned_server, server_tags
 from tests.observability.built_observability import (
     STACKS,
@@ -44,7 +46,8 @@ SLA = {"availability": 99.5, "p95LatencyMs": 800}
 
 
 def remote_server(name: str = "crm") -> PlannedServer:
-    """A remote entry whose SLA differs from its stack SLO, so the test tells which one holds."""
+    """A remote entry whose catalog SLO differs from its SLA, so the test tells which one holds;
+    its EffectiveSlo is made as the loader makes it (stacks/effective_slo.py)."""
     local = planned_server(name, success_rate=99.9, p95_latency_ms=200)
     remote = RemoteServer.model_validate(
         {
@@ -53,14 +56,15 @@ def remote_server(name: str = "crm") -> PlannedServer:
             "credentialSecret": {"name": "crm-token", "key": "token"},
         }
     )
-    return dataclasses.replace(local, entry=local.entry.model_copy(update={"remote": remote}))
+    entry = local.entry.model_copy(update={"remote": remote})
+    return dataclasses.replace(local, entry=entry, slo=effective_slo(entry, SloSettings()))
 
 
 @cache
 def with_remote() -> RenderedStack:
     args = observability_args(variant("prod"))
     crm = remote_server()
-    watched = MonitoredServer(crm, server_tags(crm, "prod"), "targetgroup/unused/0")
+    watched = MonitoredServer(crm, server_tags(crm, "prod"))
     return build_observability(dataclasses.replace(args, servers=[*args.servers, watched]), "prod")
 
 
@@ -96,10 +100,12 @@ def test_tool_success_and_burn_rates_read_the_gateway(stack: str) -> None:
 
 def test_a_remote_server_is_held_to_its_sla_at_the_gateway() -> None:
     crm = remote_server()
-    assert held_slo(crm).tool_success_rate == SLA["availability"]
+    assert (crm.slo.tool_success_rate, crm.slo.p95_latency_ms) == (99.5, 800)
+    assert server_tags(crm, "prod")[SLO_SUCCESS_RATE] == "99.5", "its tags state the SLA too"
     found = alarms_of(with_remote(), crm.name)
     assert set(found) == {
-        "latency-p95", "tool-success", "burn-rate-page", "burn-rate-ticket", *WINDOW_KINDS,
+        "latency-p95", "error-rate-5xx", "tool-success", "burn-rate-page", "burn-rate-ticket",
+        *WINDOW_KINDS,
     }  # fmt: skip
     latency = found["latency-p95"]["inputs"]
     assert (latency["namespace"], latency["metricName"]) == (metric_namespace("prod"), "Latency")
@@ -117,7 +123,7 @@ def test_a_remote_server_is_held_to_its_sla_at_the_gateway() -> None:
 def test_remote_alarms_replay_into_cloudwatch(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = [put_metric_alarm(r["inputs"]) for r in with_remote().of_type(METRIC_ALARM)]
     remote = [c for c in calls if c["AlarmName"].startswith("mcp-fleet-prod-crm-")]
-    assert len(remote) == 1 + 1 + len(WINDOW_KINDS)
+    assert len(remote) == 1 + 1 + 1 + len(WINDOW_KINDS)
     for call in calls:
         assert check_against_model("cloudwatch", "PutMetricAlarm", call) == [], call["AlarmName"]
         assert documented_alarm_rules(call) == [], call["AlarmName"]

@@ -21,8 +21,6 @@ def panel(name: str, tenant: str = "acme", success_rate: float = 99.0) -> Server
         tier="tier-1",
         success_rate=success_rate,
         p95_latency_ms=400,
-        load_balancer="app/mcp/abc",
-        target_group=f"targetgroup/{name}/def",
     )
 
 

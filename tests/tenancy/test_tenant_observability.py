@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pulumi
 import pytest
 
 from components.tenant_key import tenant_log_group_name
@@ -27,8 +26,7 @@ def panel(name: str) -> PanelInputs:
         tier="tier-1",
         success_rate=99.5,
         p95_latency_ms=400,
-        load_balancer=pulumi.Output.from_input("app/mcp/abc"),
-        target_group=f"targetgroup/{name}/def",
+        tools=("search",),
     )
 
 
@@ -144,7 +142,7 @@ def test_two_tenants_get_separate_topics_budgets_and_alarms() -> None:
     ]
 
 
-def test_the_dashboard_shows_only_the_tenants_servers_with_resolved_names() -> None:
+def test_the_dashboard_shows_only_the_tenants_servers_measured_at_the_gateway() -> None:
     mocks = build(observability_args())
     dashboard = only(mocks, "aws:cloudwatch/dashboard:Dashboard")
     assert dashboard["dashboardName"] == "mcp-fleet-prod-tenant-acme"
@@ -158,10 +156,18 @@ def test_the_dashboard_shows_only_the_tenants_servers_with_resolved_names() -> N
         if "Server" in entry
     }
     assert servers == {"search", "mail"}
-    alb = [
-        e for w in body["widgets"] for e in w["properties"].get("metrics", []) if "TargetGroup" in e
+    gateway = {
+        (e[e.index("Tenant") + 1], e[e.index("Server") + 1])
+        for w in body["widgets"]
+        for e in w["properties"].get("metrics", [])
+        if e[0] == "McpFleet/Gateway/prod"
+    }
+    assert gateway == {("acme", "search"), ("acme", "mail")}
+    by_tool = [
+        w for w in body["widgets"] if w["properties"].get("title", "").endswith("calls by tool")
     ]
-    assert {e[e.index("LoadBalancer") + 1] for e in alb} == {"app/mcp/abc"}
+    assert all("search" in json.dumps(w["properties"]["metrics"]) for w in by_tool)
+    assert "AWS/ApplicationELB" not in dashboard["dashboardBody"]
 
 
 @pytest.mark.parametrize(
