@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.dashboard_widgets import GRID_WIDTH, Widget, graph, text
-from components.gateway_widgets import gateway_row
+from components.gateway_widgets import gateway_row, load_balancer_row
 from components.log_metrics import (
     ERROR_CLASS_DIMENSION,
     NAMESPACE,
@@ -26,7 +26,6 @@ from components.slo_math import ELIGIBLE_CALLS, error_ratio_expression
 MAX_WIDGETS = 500
 MAX_METRICS = 2500
 MAX_ALARMS_PER_WIDGET = 100
-ALB = "AWS/ApplicationELB"
 CONTAINER_INSIGHTS = "ContainerInsights"
 
 
@@ -368,40 +367,3 @@ def overview_section(view: FleetView) -> Section:
             }
         )
     return Section([*widgets, *load_balancer_row(view, y + 6)])
-
-
-def load_balancer_row(view: FleetView, y: int) -> list[Widget]:
-    """The ALB in front of the gateway: requests and 5xx, the gateway's targets and latency."""
-    balancer = ["LoadBalancer", view.load_balancer]
-    targets = [*balancer, "TargetGroup", view.gateway_target_group]
-    answered = graph(
-        view,
-        "Load balancer: requests and 5xx",
-        [
-            [ALB, "RequestCount", *balancer, {"label": "requests"}],
-            [ALB, "HTTPCode_ELB_5XX_Count", *balancer, {"label": "5xx by the load balancer"}],
-            [ALB, "HTTPCode_Target_5XX_Count", *targets, {"label": "5xx by the gateway"}],
-        ],
-        0,
-        y,
-        width=12,
-    )
-    gateway = graph(
-        view,
-        "Load balancer: gateway targets and response time",
-        [
-            [ALB, "HealthyHostCount", *targets, {"label": "healthy", "stat": "Minimum"}],
-            [ALB, "UnHealthyHostCount", *targets, {"label": "unhealthy", "stat": "Maximum"}],
-            [
-                ALB,
-                "TargetResponseTime",
-                *targets,
-                {"label": "response time p95 (s)", "stat": "p95", "yAxis": "right"},
-            ],
-        ],
-        12,
-        y,
-        width=12,
-        stat="Maximum",
-    )
-    return [answered, gateway]

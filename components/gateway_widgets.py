@@ -1,4 +1,5 @@
-"""A server's dashboard row measured at the gateway: the primary SLI beside its percentiles.
+"""A server's dashboard row measured at the gateway (the primary SLI beside its percentiles),
+and the overview's row of the load balancer in front of the gateway.
 
 Read from the gateway's metric filters (components/gateway_metrics.py): tool success against
 the SLO, latency p50/p95/p99, traffic, denials by reason and calls per approved tool. A remote
@@ -22,10 +23,21 @@ from components.gateway_metrics import (
 )
 from components.slo_math import ratio_expression
 
+ALB = "AWS/ApplicationELB"
+
 
 class GatewayView(Located, Protocol):
     @property
     def environment(self) -> str: ...
+
+
+class FrontDoorView(Located, Protocol):
+    """The ALB in front of the gateway: its ARN suffix and its one target group's."""
+
+    @property
+    def load_balancer(self) -> str: ...
+    @property
+    def gateway_target_group(self) -> str: ...
 
 
 class MeasuredServer(Protocol):
@@ -112,3 +124,40 @@ def gateway_row(view: GatewayView, server: MeasuredServer, y: int) -> list[Widge
     ]
     by_tool = graph(view, f"{name} traffic at the gateway, calls by tool", traffic, 18, y)
     return [success, latency, denials, by_tool]
+
+
+def load_balancer_row(view: FrontDoorView, y: int) -> list[Widget]:
+    """The ALB in front of the gateway: requests and 5xx, the gateway's targets and latency."""
+    balancer = ["LoadBalancer", view.load_balancer]
+    targets = [*balancer, "TargetGroup", view.gateway_target_group]
+    answered = graph(
+        view,
+        "Load balancer: requests and 5xx",
+        [
+            [ALB, "RequestCount", *balancer, {"label": "requests"}],
+            [ALB, "HTTPCode_ELB_5XX_Count", *balancer, {"label": "5xx by the load balancer"}],
+            [ALB, "HTTPCode_Target_5XX_Count", *targets, {"label": "5xx by the gateway"}],
+        ],
+        0,
+        y,
+        width=12,
+    )
+    gateway = graph(
+        view,
+        "Load balancer: gateway targets and response time",
+        [
+            [ALB, "HealthyHostCount", *targets, {"label": "healthy", "stat": "Minimum"}],
+            [ALB, "UnHealthyHostCount", *targets, {"label": "unhealthy", "stat": "Maximum"}],
+            [
+                ALB,
+                "TargetResponseTime",
+                *targets,
+                {"label": "response time p95 (s)", "stat": "p95", "yAxis": "right"},
+            ],
+        ],
+        12,
+        y,
+        width=12,
+        stat="Maximum",
+    )
+    return [answered, gateway]
