@@ -12,6 +12,7 @@ from collections import Counter
 from functools import cache
 
 from components.platform import Platform, PlatformArgs
+from delivery import controller
 from stacks import load_settings
 from stacks.fleet_plan import Settings
 from tests.components.harness import Built, build
@@ -66,6 +67,7 @@ def test_a_namespace_per_tenant_and_the_platforms_outputs() -> None:
         "mcp-gateway",
         settings.telemetry.namespace,
         "mcp-audit",  # the audit sealer's own (components/platform_audit.py)
+        controller.NAMESPACE,  # the Argo Rollouts controller's (components/rollout_controller.py)
     } == namespaces
     (platform,) = result.of_type("mcp-fleet:platform:Platform")
     outputs = platform["outputs"]
