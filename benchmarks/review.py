@@ -165,10 +165,12 @@ def write_stack(project: Path, base_stack: dict[str, Any], servers: list[dict[st
 
 
 def newest_scan(project: Path) -> str:
-    """The day the example catalog was last scanned: judged as of then, prod's 30-day scan
-    policy passes however old the examples are (as the tests pin it)."""
+    """The day the example catalog (servers and platform images) was last scanned: judged as
+    of then, prod's 30-day scan policy passes however old the examples are (as the tests pin
+    it)."""
     days = []
-    for path in (project / "catalog" / "servers").glob("*.yaml"):
+    catalog = project / "catalog"
+    for path in [*catalog.glob("servers/*.yaml"), *catalog.glob("platform/*.yaml")]:
         scan = yaml.safe_load(path.read_text()).get("scan") or {}
         if scan.get("date"):
             days.append(str(scan["date"]))
