@@ -2,17 +2,23 @@
 
 Per-server facts are read from the rendered resources, found by the ``mcp-fleet.io/server``
 tag or label that every server's resources carry: the Deployment's image and namespace, the
-autoscaler's bounds, the target group, its TargetGroupBinding, the listener rule that routes
-to it and the alarms guarding it. Only the capacity plan and the SLO come from the settings,
-because cores, memory and nodes are sizing decisions no resource records.
+autoscaler's bounds and the alarms guarding it. How requests reach it is read from the
+gateway (issue 11: the ALB forwards only to the gateway): its route in the gateway's rendered
+ConfigMap (``review.gateway_section``) gives the public URL, and the ALB's listener rule for
+that URL's host, the target group it forwards to and that group's TargetGroupBinding are the
+ones carrying the server's traffic, shared by every server. Only the capacity plan and the
+SLO come from the settings, because cores, memory and nodes are sizing decisions no resource
+records.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from policy import contract
 from policy import resource_types as types
@@ -21,6 +27,8 @@ from review.gateway_section import gateway_summary
 from review.model import (
     Alarm,
     Capacity,
+    GatewayRoute,
+    GatewaySummary,
     PolicyResult,
     PolicyRun,
     Replicas,
@@ -40,7 +48,6 @@ from stacks.fleet_plan import PlannedServer, Settings
 ALARM_KIND_KEY = contract.ALARM_KIND
 DEPLOYMENT = types.DEPLOYMENT
 AUTOSCALER = types.HORIZONTAL_POD_AUTOSCALER
-TARGET_GROUP = types.TARGET_GROUP
 LISTENER_RULE = types.LISTENER_RULE
 ALARM_TYPES = {types.METRIC_ALARM: "metric", types.COMPOSITE_ALARM: "composite"}
 
@@ -61,20 +68,46 @@ def _image(deployment: Mapping[str, Any] | None) -> str | None:
     return containers[0].get("image") if containers else None
 
 
-def _route(rule: Mapping[str, Any] | None) -> Route | None:
-    if rule is None:
-        return None
-    hosts = [
+def _hosts(rule: Mapping[str, Any]) -> list[str]:
+    return [
         host
         for condition in rule["inputs"].get("conditions") or []
         for host in (condition.get("hostHeader") or {}).get("values") or []
     ]
+
+
+@dataclass(frozen=True)
+class AlbPath:
+    """The ALB's side of a server's traffic: the rule for its host, group and binding."""
+
+    route: Route | None
+    target_group: str | None
+    binding: str | None
+
+
+def _alb_path(host: str, records: Iterable[Mapping[str, Any]]) -> AlbPath:
+    """The listener rule forwarding ``host``, its target group and that group's binding."""
+    records = list(records)
+    rule = _first(r for r in records if r["type"] == LISTENER_RULE and host in _hosts(r))
+    if rule is None:
+        return AlbPath(None, None, None)
+    groups = set((rule.get("propertyDependencies") or {}).get("actions") or [])
+    group = next(iter(sorted(r["urn"] for r in records if r["urn"] in groups)), None)
+    binding = next(
+        (
+            r["urn"]
+            for r in records
+            if _is_binding(r) and group in ((r.get("propertyDependencies") or {}).get("spec") or [])
+        ),
+        None,
+    )
     priority = rule["inputs"].get("priority")
-    return Route(
-        hosts=hosts,
+    route = Route(
+        hosts=_hosts(rule),
         priority=int(priority) if isinstance(priority, int | float) else None,
         listener_rule=rule["urn"],
     )
+    return AlbPath(route, group, binding)
 
 
 def _alarm(record: Mapping[str, Any]) -> Alarm:
@@ -103,22 +136,29 @@ def _capacity(server: PlannedServer) -> Capacity:
     )
 
 
-def _server(server: PlannedServer, records: list[Mapping[str, Any]]) -> Server:
+def _server(
+    server: PlannedServer,
+    records: list[Mapping[str, Any]],
+    gateway_route: GatewayRoute | None,
+    alb_paths: Mapping[str, AlbPath],
+) -> Server:
     def of(type_token: str) -> list[Mapping[str, Any]]:
         return [r for r in records if r["type"] == type_token]
 
     deployment = _first(of(DEPLOYMENT))
     autoscaler = _first(of(AUTOSCALER))
     hpa_spec = (autoscaler["inputs"].get("spec") or {}) if autoscaler else {}
-    target_group = _first(of(TARGET_GROUP))
-    binding = _first(r for r in records if _is_binding(r))
     metadata = (deployment["inputs"].get("metadata") or {}) if deployment else {}
+    # A server the gateway routes is reached at its URL's host; one it does not route is
+    # reached nowhere, and keeps the host name its settings give it.
+    host = urlsplit(gateway_route.resource).hostname if gateway_route else None
+    alb = alb_paths.get(host or "", AlbPath(None, None, None))
     return Server(
         name=server.name,
         tenant=server.tenant,
         namespace=metadata.get("namespace"),
         image=_image(deployment),
-        hostname=server.hostname,
+        hostname=host or server.hostname,
         replicas=Replicas(min=hpa_spec.get("minReplicas"), max=hpa_spec.get("maxReplicas")),
         capacity=_capacity(server),
         slo=Slo(
@@ -128,10 +168,14 @@ def _server(server: PlannedServer, records: list[Mapping[str, Any]]) -> Server:
             exception=server.slo.has_exception,
         ),
         alarms=[_alarm(r) for r in records if r["type"] in ALARM_TYPES],
-        target_group=target_group["urn"] if target_group else None,
-        binding=binding["urn"] if binding else None,
-        route=_route(_first(of(LISTENER_RULE))),
+        target_group=alb.target_group,
+        binding=alb.binding,
+        route=alb.route,
     )
+
+
+def _gateway_routes(gateway: GatewaySummary | None) -> dict[str, GatewayRoute]:
+    return {route.server: route for route in gateway.routes} if gateway else {}
 
 
 def _policy_results(report: PolicyReport | None) -> list[PolicyResult]:
@@ -184,14 +228,21 @@ def build_review(
         for r in rendered.resources
     ]
     counts = Counter(r.type for r in resources)
+    gateway = gateway_summary(rendered.resources)
+    routes = _gateway_routes(gateway)
+    hosts = {urlsplit(route.resource).hostname or "" for route in routes.values()}
+    alb_paths = {host: _alb_path(host, rendered.resources) for host in sorted(hosts)}
     return Review(
         project=rendered.project,
         stack=rendered.stack,
         resources=resources,
         summary=Summary(total=len(resources), by_type=dict(sorted(counts.items()))),
-        servers=[_server(s, by_server.get(s.name, [])) for s in settings.servers],
+        servers=[
+            _server(s, by_server.get(s.name, []), routes.get(s.name), alb_paths)
+            for s in settings.servers
+        ],
         tenants=tenant_summaries(settings),
-        gateway=gateway_summary(rendered.resources),
+        gateway=gateway,
         policy=_policy_results(policy),
         policy_run=(
             PolicyRun(

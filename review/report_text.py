@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from review.gateway_section import gateway_table
-from review.model import PolicyResult, ResourceEntry, Review, Server
+from review.model import GatewayRoute, PolicyResult, ResourceEntry, Review, Server
 from review.report_changes_text import changes_renderables
 from review.tenant_summary import tenant_table
 
@@ -83,7 +83,30 @@ def _alarms(server: Server) -> str:
     return f"{len(kinds)}: " + ", ".join(kinds)
 
 
-def server_table(server: Server) -> Table:
+def _gateway_row(route: GatewayRoute | None) -> str:
+    """How a client reaches the server: its URL at the gateway, and where the gateway sends it."""
+    if route is None:
+        return "not routed by the gateway: unreachable"
+    return (
+        f"{route.resource} -> gateway (tenant {route.tenant or '?'}, "
+        f"session {route.session}) -> {route.kind} {route.upstream}"
+    )
+
+
+def _load_balancer_row(server: Server) -> str:
+    """The ALB side, shared by every server: the rule for the URL's host, group and binding."""
+    if server.route is None:
+        return f"no listener rule forwards {server.hostname}"
+    priority = f" (rule priority {server.route.priority})" if server.route.priority else ""
+    target = resource_name(server.target_group) if server.target_group else "no target group"
+    binding = resource_name(server.binding) if server.binding else "no binding"
+    return (
+        f"https://{', '.join(server.route.hosts)}{priority} -> target group {target} "
+        f"(binding {binding}), shared by every server"
+    )
+
+
+def server_table(server: Server, gateway_route: GatewayRoute | None = None) -> Table:
     plan, slo = server.capacity, server.slo
     table = Table(
         title=f"{server.name}  (tenant {server.tenant})",
@@ -94,14 +117,8 @@ def server_table(server: Server) -> Table:
     table.add_column("value", overflow="fold")
     table.add_row("image", server.image or "none declared")
     table.add_row("namespace", server.namespace or "unknown")
-    target = resource_name(server.target_group) if server.target_group else "no target group"
-    if server.route is not None:
-        hosts = ", ".join(server.route.hosts) or server.hostname
-        priority = f" (rule priority {server.route.priority})" if server.route.priority else ""
-        table.add_row("route", f"https://{hosts} -> {target}{priority}")
-    else:
-        table.add_row("route", f"{server.hostname}: no listener rule -> {target}")
-    table.add_row("binding", resource_name(server.binding or "none"))
+    table.add_row("route", _gateway_row(gateway_route))
+    table.add_row("load balancer", _load_balancer_row(server))
     table.add_row(
         "replicas", f"{server.replicas.min}..{server.replicas.max} (HorizontalPodAutoscaler)"
     )
@@ -192,9 +209,10 @@ def renderables(review: Review) -> Iterable[RenderableType]:
     if review.gateway is not None:
         yield Text("")
         yield gateway_table(review.gateway)
+    routes = {route.server: route for route in review.gateway.routes} if review.gateway else {}
     for server in review.servers:
         yield Text("")
-        yield server_table(server)
+        yield server_table(server, routes.get(server.name))
     if review.policy:
         yield Text("")
         yield policy_table(review)

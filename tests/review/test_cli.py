@@ -118,15 +118,21 @@ def check_document(document: dict[str, Any], stack: str) -> None:
     servers = document["servers"]
     assert len(servers) == len(declared)
     # The ALB forwards to the gateway only (issue 11): one target group and one binding,
-    # the gateway's, and none of a server.
+    # the gateway's, which carry every server's traffic; each server is reached at the
+    # gateway's host, the one its route's URL names in the gateway's ConfigMap.
     groups = [r for r in resources if r["type"] == TARGET_GROUP]
     bindings = [r for r in resources if r["type"] == BINDING]
     assert len(groups) == 1 and len(bindings) == 1
     assert bindings[0]["inputs"]["metadata"]["namespace"] == "mcp-gateway"
+    urls = {route["server"]: route["resource"] for route in document["gateway"]["routes"]}
+    domain = stack_file["config"]["mcp-fleet:network"]["domain"]
     for server in servers:
         assert set(server) == SERVER_KEYS
         name = server["name"]
-        assert server["target_group"] is None and server["binding"] is None, name
+        assert server["target_group"] == groups[0]["urn"], name
+        assert server["binding"] == bindings[0]["urn"], name
+        assert urls[name] == f"https://{domain}/{name}/mcp"
+        assert server["hostname"] == domain, name
         deployment = next((r for r in deployments if server_label(r) == name), None)
         if deployment is None:  # a remote server: the gateway reaches it, nothing runs here
             assert server["image"] is None and server["namespace"] is None, name
@@ -151,7 +157,6 @@ def check_document(document: dict[str, Any], stack: str) -> None:
             "max": capacity["max_replicas"],
         }
         assert 90 < server["slo"]["tool_success_rate"] < 100
-        assert server["hostname"].startswith(f"{name}.")
         kinds = {alarm["kind"] for alarm in server["alarms"]}
         assert "latency-p95" in kinds, f"{name} has no latency alarm: {kinds}"
 
@@ -189,9 +194,13 @@ def test_text_report_of_each_example_stack(stack: str, tmp_path: Path) -> None:
     assert "McpServer mcp-github" in text and "kubernetes:apps:Deployment" in text
     assert "policy: mcp-fleet" in text and "passed" in text
     document = json.loads(run(stack, "--format", "json").stdout)
+    routes = document["gateway"]["routes"]
+    assert "-> target group mcp-lb-gateway (binding mcp-lb-gateway-binding)" in text
+    assert "no listener rule" not in text
     for server in document["servers"]:
         assert f"{server['name']}  (tenant {server['tenant']})" in text
-        assert f"/{server['name']}/mcp" in text  # its route at the gateway
+        url = next(r["resource"] for r in routes if r["server"] == server["name"])
+        assert f"{url} -> gateway" in text  # its route: the URL at the gateway
         if server["image"] is None:  # a remote server: nothing of it runs in the cluster
             continue
         assert server["image"] in text
