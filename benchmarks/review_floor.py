@@ -142,10 +142,21 @@ def options_of(
     )
 
 
+def provider_packages(records: list[dict[str, Any]]) -> set[str]:
+    """Packages with a provider in the render. A component of such a package (the
+    ``kubernetes:yaml/v2:ConfigGroup``) is a provider's remote component: the program's own
+    depends_on names it as itself, where a local component would stand for its children, so
+    the replay must register it as remote for the same dependencies."""
+    return {
+        r["type"][len(PROVIDER_PREFIX) :] for r in records if r["type"].startswith(PROVIDER_PREFIX)
+    }
+
+
 def replay(rendered: dict[str, Any]) -> None:
     """Register every recorded resource, then the components' outputs and the exports."""
     by_urn: dict[str, pulumi.Resource] = {}
     components: list[tuple[pulumi.ComponentResource, dict[str, Any]]] = []
+    packages = provider_packages(rendered["resources"])
     for record in rendered["resources"]:
         inputs = value_of(record.get("wire") or {}, by_urn)
         options = options_of(record, by_urn)
@@ -155,6 +166,8 @@ def replay(rendered: dict[str, Any]) -> None:
             resource = pulumi.ProviderResource(kind[len(PROVIDER_PREFIX) :], name, inputs, options)
         elif record["custom"]:
             resource = pulumi.CustomResource(kind, name, inputs, options)
+        elif kind.split(":", 1)[0] in packages:
+            resource = pulumi.ComponentResource(kind, name, inputs, options, remote=True)
         else:
             resource = pulumi.ComponentResource(kind, name, inputs, options)
             components.append((resource, record.get("outputs") or {}))
