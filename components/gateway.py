@@ -71,18 +71,7 @@ class Gateway(pulumi.ComponentResource):
         self.service = k8s.core.v1.Service(
             f"{name}-service",
             metadata=metadata(),
-            spec=k8s.core.v1.ServiceSpecArgs(
-                type="ClusterIP",
-                selector=SELECTOR,
-                ports=[
-                    k8s.core.v1.ServicePortArgs(
-                        name="mcp", port=HTTP_PORT, target_port="mcp", protocol="TCP"
-                    ),
-                    k8s.core.v1.ServicePortArgs(
-                        name="health", port=HEALTH_PORT, target_port="health", protocol="TCP"
-                    ),
-                ],
-            ),
+            spec=_traffic_spec(),
             opts=child,
         )
         self.peers_service = k8s.core.v1.Service(
@@ -117,6 +106,22 @@ class Gateway(pulumi.ComponentResource):
         self.namespace = namespace
         self.service_name = self.service.metadata.name
         self.register_outputs({"namespace": namespace, "service": self.service_name})
+
+
+def _traffic_spec() -> k8s.core.v1.ServiceSpecArgs:
+    """The Service the load balancer's TargetGroupBinding registers: traffic and health ports."""
+    return k8s.core.v1.ServiceSpecArgs(
+        type="ClusterIP",
+        selector=SELECTOR,
+        ports=[
+            k8s.core.v1.ServicePortArgs(
+                name="mcp", port=HTTP_PORT, target_port="mcp", protocol="TCP"
+            ),
+            k8s.core.v1.ServicePortArgs(
+                name="health", port=HEALTH_PORT, target_port="health", protocol="TCP"
+            ),
+        ],
+    )
 
 
 def _peers_spec() -> k8s.core.v1.ServiceSpecArgs:
