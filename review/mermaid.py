@@ -1,10 +1,12 @@
 """A Mermaid picture of what a stack runs, for the pull request comment.
 
 Drawn from the rendered resources and the engine's own links between them (each input's
-``propertyDependencies``), not from the code: load balancer -> host routes -> servers by
-namespace; backup schedules -> backup bucket -> replica; alarms -> the topics they notify
-(page or ticket) -> how many subscriptions each topic has. Many alarms are drawn as one node
-per server and topic, so the picture stays readable for a large fleet.
+``propertyDependencies``), not from the code: load balancer -> host rules -> the workload its
+target group's TargetGroupBinding registers (the gateway, issue 11) -> each server the
+gateway routes (its rendered ConfigMap, ``review.gateway_section``), workloads by namespace,
+remote servers outside; backup schedules -> backup bucket -> replica; alarms -> the topics
+they notify (page or ticket) -> how many subscriptions each topic has. Many alarms are drawn
+as one node per server and topic, so the picture stays readable for a large fleet.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from policy import contract
 from policy import resource_types as types
+from review.gateway_section import gateway_summary
 from review.records import server_of
 from review.render import RenderedStack
 
@@ -109,25 +113,42 @@ def stack_diagram(stack: RenderedStack) -> str:
     by_urn = {r["urn"]: r for r in stack.resources}
     ids = _Ids()
     lines = ["flowchart LR"]
-    lines += _servers(stack, ids)
+    lines += _workloads(stack, ids)
     lines += _load_balancer(stack, by_urn, ids)
+    lines += _gateway_routes(stack, ids)
     lines += _backups(stack, by_urn, ids)
     lines += _alarms(stack, by_urn, ids)
     return "\n".join(lines)
 
 
-def _servers(stack: RenderedStack, ids: _Ids) -> list[str]:
+def _namespace(resource: Resource) -> str:
+    return str((_inputs(resource).get("metadata") or {}).get("namespace", "default"))
+
+
+def _node(deployment: Resource, ids: _Ids) -> str:
+    """A server's node is named by its server; a fleet-wide workload (the gateway, a
+    controller, a collector: labelled server ``fleet``) by its namespace and name."""
+    server = server_of(deployment)
+    if server and server != contract.FLEET_SERVER:
+        return ids("server", server)
+    return ids("workload", f"{_namespace(deployment)}/{_name(deployment)}")
+
+
+def _workloads(stack: RenderedStack, ids: _Ids) -> list[str]:
     scaling = {}
     for hpa in stack.of_type(HPA):
         spec = _inputs(hpa).get("spec") or {}
-        scaling[server_of(hpa)] = (spec.get("minReplicas"), spec.get("maxReplicas"))
+        target = (spec.get("scaleTargetRef") or {}).get("name")
+        scaling[(_namespace(hpa), target)] = (spec.get("minReplicas"), spec.get("maxReplicas"))
     by_namespace: dict[str, list[str]] = defaultdict(list)
     for deployment in sorted(stack.of_type(DEPLOYMENT), key=_name):
-        server = server_of(deployment) or _name(deployment)
-        namespace = str((_inputs(deployment).get("metadata") or {}).get("namespace", "default"))
-        low, high = scaling.get(server, (None, None))
-        pods = f"{low}-{high} pods" if low is not None else ""
-        by_namespace[namespace].append(f"    {ids('server', server)}[{_label(server, pods)}]")
+        server = server_of(deployment)
+        title = server if server and server != contract.FLEET_SERVER else _name(deployment)
+        namespace = _namespace(deployment)
+        low, high = scaling.get((namespace, _name(deployment)), (None, None))
+        fixed = (_inputs(deployment).get("spec") or {}).get("replicas")
+        pods = f"{low}-{high} pods" if low is not None else f"{fixed} pods" if fixed else ""
+        by_namespace[namespace].append(f"    {_node(deployment, ids)}[{_label(title, pods)}]")
     lines = []
     for namespace in sorted(by_namespace):
         lines.append(f"  subgraph {ids('ns', namespace)}[{_label('namespace ' + namespace)}]")
@@ -161,7 +182,7 @@ def _load_balancer(stack: RenderedStack, by_urn: Mapping[str, Resource], ids: _I
                 lines.append(
                     f"  {ids('lb', lb['name'])} -.->|access logs| {ids('bucket', _short(bucket_urn))}"
                 )
-    target_server = _target_group_servers(stack, by_urn)
+    target_nodes = _target_group_nodes(stack, by_urn, ids)
     for rule in sorted(stack.of_type(RULE), key=lambda r: _inputs(r).get("priority") or 0):
         lb_urns = {listener_lb.get(u) for u in _deps(rule, "listenerArn")} - {None}
         hosts = [
@@ -169,29 +190,77 @@ def _load_balancer(stack: RenderedStack, by_urn: Mapping[str, Resource], ids: _I
             for condition in _inputs(rule).get("conditions") or []
             for host in (condition.get("hostHeader") or {}).get("values") or []
         ]
-        servers = sorted(
-            {target_server[tg] for tg in _deps(rule, "actions") if tg in target_server}
-        ) or ([s] if (s := server_of(rule)) else [])
+        nodes = sorted(
+            {target_nodes[tg] for tg in _deps(rule, "actions") if tg in target_nodes}
+        ) or ([ids("server", s)] if (s := server_of(rule)) else [])
         for lb_urn in sorted(str(u) for u in lb_urns):
-            for server in servers:
+            for node in nodes:
                 route = ", ".join(hosts) or "(any host)"
-                lines.append(
-                    f"  {ids('lb', _short(lb_urn))} -->|{_label(route)}| {ids('server', server)}"
-                )
+                lines.append(f"  {ids('lb', _short(lb_urn))} -->|{_label(route)}| {node}")
     return lines
 
 
-def _target_group_servers(stack: RenderedStack, by_urn: Mapping[str, Resource]) -> dict[str, str]:
-    """Target group URN -> the server its TargetGroupBinding sends traffic to."""
+def _target_group_nodes(
+    stack: RenderedStack, by_urn: Mapping[str, Resource], ids: _Ids
+) -> dict[str, str]:
+    """Target group URN -> the node of the workload its TargetGroupBinding registers: the
+    Deployment in the bound Service's namespace whose pod labels the Service selects."""
     found = {}
     for binding in stack.of_type(BINDING):
         linked = [by_urn[u] for u in _deps(binding, "spec") if u in by_urn]
         services = [r for r in linked if r["type"] == SERVICE]
-        server = server_of(services[0]) if services else server_of(binding)
+        selected = [d for s in services[:1] for d in _selected(stack, s)]
+        node = (
+            _node(selected[0], ids)
+            if selected
+            else ids("server", s)
+            if (s := server_of(services[0] if services else binding))
+            else None
+        )
         for target_group in (r for r in linked if r["type"] == TARGET_GROUP):
-            if server:
-                found[target_group["urn"]] = server
+            if node:
+                found[target_group["urn"]] = node
     return found
+
+
+def _selected(stack: RenderedStack, service: Resource) -> list[Resource]:
+    """The Deployments in the Service's namespace whose pod template its selector matches."""
+    selector = (_inputs(service).get("spec") or {}).get("selector") or {}
+    if not selector:
+        return []
+    return [
+        deployment
+        for deployment in sorted(stack.of_type(DEPLOYMENT), key=_name)
+        if _namespace(deployment) == _namespace(service)
+        and selector.items() <= _pod_labels(deployment).items()
+    ]
+
+
+def _pod_labels(deployment: Resource) -> dict[str, Any]:
+    template = (_inputs(deployment).get("spec") or {}).get("template") or {}
+    return dict((template.get("metadata") or {}).get("labels") or {})
+
+
+def _gateway_routes(stack: RenderedStack, ids: _Ids) -> list[str]:
+    """The gateway -> each server it routes, labelled with the route's path; a remote
+    server (outside the cluster) is drawn as its own node with its upstream."""
+    gateway = gateway_summary(stack.resources)
+    deployments = [
+        d
+        for d in stack.of_type(DEPLOYMENT)
+        if _component(d) == "gateway" and _namespace(d) == (gateway.namespace if gateway else "")
+    ]
+    if gateway is None or not deployments:
+        return []
+    source = _node(deployments[0], ids)
+    lines = []
+    for route in gateway.routes:
+        target = ids("server", route.server)
+        if route.kind == "remote":
+            lines.append(f"  {target}[/{_label(route.server, 'remote', route.upstream)}/]")
+        path = urlsplit(route.resource).path or route.resource
+        lines.append(f"  {source} -->|{_label(path)}| {target}")
+    return lines
 
 
 def _backups(stack: RenderedStack, by_urn: Mapping[str, Resource], ids: _Ids) -> list[str]:

@@ -6,12 +6,15 @@ break a label: escaping must hold up in the real parser, not only in a string ch
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
+from review.gateway_section import gateway_summary
 from review.mermaid import stack_diagram
 from review.render import RenderedStack
 from tests.pipeline.node_tools import ROOT, node_tool
@@ -96,3 +99,32 @@ def test_the_checker_does_reject_a_broken_label(mermaid_check: list[str], tmp_pa
         [*mermaid_check, str(broken)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 1 and "error" in result.stdout
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_alb_edge_goes_to_the_gateway_and_the_gateway_to_each_server(
+    stack: str, rendered: Callable[[str], RenderedStack]
+) -> None:
+    """Issue 11: the ALB's one target group is bound to the gateway's Service, so its edge
+    ends at the gateway's node, and the gateway's routes fan out to the servers."""
+    render = rendered(stack)
+    diagram = stack_diagram(render)
+    gateway = gateway_summary(render.resources)
+    assert gateway is not None
+    domain = urlsplit(gateway.routes[0].resource).hostname
+    node = "workload_mcp_gateway_mcp_gateway"
+    assert f'    {node}["mcp-gateway<br/>{gateway.min_replicas}-{gateway.max_replicas} pods"]' in (
+        diagram.splitlines()
+    )
+    edges = [
+        line.strip() for line in diagram.splitlines() if line.startswith("  lb_") and "-->|" in line
+    ]
+    assert edges == [f'lb_mcp_lb_alb -->|"{domain}"| {node}']
+    for route in gateway.routes:
+        target = "server_" + re.sub(r"[^A-Za-z0-9]+", "_", route.server)
+        assert f'  {node} -->|"/{route.server}/mcp"| {target}' in diagram.splitlines()
+        defined = [line for line in diagram.splitlines() if re.match(rf"\s+{target}[\[(/]", line)]
+        assert len(defined) == 1, (route.server, defined)  # a node of its own, drawn once
+    assert "server_fleet" not in diagram
+    definitions = re.findall(r"^\s+(\w+)\[", diagram, flags=re.MULTILINE)
+    assert len(definitions) == len(set(definitions)), "a node is defined twice"
