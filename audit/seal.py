@@ -113,6 +113,17 @@ def seal(
     return run
 
 
+def sealed_through(run: SealRun, window: SealWindow) -> datetime:
+    """After a run that returned: every audit line ingested up to this time is in the archive.
+
+    The run read everything ingested up to the window's cut-off (lines that are not audit
+    events need no sealing), so a quiet log group does not look like a stalled sealer even
+    though its stored cursor stays put; a cursor already past the cut-off counts as is.
+    """
+    stored = run.stored.ingested_ms if run.stored else 0
+    return datetime.fromtimestamp(max(stored, window.through_ms) / 1000, UTC)
+
+
 def _events(part: list[LogEvent], log_group: str) -> tuple[list[AuditEvent], int]:
     """The chunk's audit events, validated whole before anything is written."""
     events: list[AuditEvent] = []

@@ -6,7 +6,12 @@
     append --bucket B [--prefix P] --input FILE|- [--source gateway|events]
            [--retention-years N] [--batch-size N]
     seal   --bucket B --log-group G [--prefix P] [--retention-years N] [--batch-size N]
-           [--settle-seconds N] [--lookback-minutes N]
+           [--settle-seconds N] [--lookback-minutes N] [--publish-metric]
+
+``seal --publish-metric`` publishes ``McpFleet/Audit SealLagSeconds`` (dimension LogGroup)
+after every run that returns, also one that sealed nothing: now minus the ingestion time up
+to which the group is sealed. A failed run publishes nothing; the alarm counts that missing
+data as breaching (components/audit_seal_alarm.py, docs/runbooks/audit-seal.md).
 
 Exit codes: 0 ok; 1 the archive or AWS failed (no bucket, no Object Lock, access denied,
 an unreadable object during search); 2 bad input (a bad option, time or input line: nothing
@@ -276,27 +281,41 @@ def seal(
     logs_endpoint_url: Annotated[
         str | None, typer.Option(help="CloudWatch Logs endpoint (moto); default: AWS.")
     ] = None,
+    publish_metric: Annotated[
+        bool,
+        typer.Option(
+            "--publish-metric", help="Publish McpFleet/Audit SealLagSeconds after the run."
+        ),
+    ] = False,
+    cloudwatch_endpoint_url: Annotated[
+        str | None, typer.Option(help="CloudWatch endpoint (moto); default: AWS.")
+    ] = None,
     region: Region = None,
 ) -> None:
     """Seal what the audit log group received since the archive's cursor (run by the CronJob)."""
-    from audit.seal import SealWindow, now_utc
+    from audit.seal import SealWindow, now_utc, sealed_through
     from audit.seal import seal as seal_log_group
-    from ops.aws import logs_client
+    from ops.aws import cloudwatch_client, logs_client
+    from ops.metrics import publish_seal_lag
 
     with _reported():
         if not log_group.strip():
             raise UsageError("--log-group: give the audit log group's name")
+        group = log_group.strip()
         archive = _archive(bucket, prefix, endpoint_url, region)
         window = SealWindow(now_utc(), settle_seconds, lookback_minutes)
         run = seal_log_group(
             logs_client(logs_endpoint_url, region),
             archive,
-            log_group.strip(),
+            group,
             retention_years,
             window,
             batch_size,
         )
         _report_seal(run, archive, output)
+        if publish_metric:
+            lag = now_utc() - sealed_through(run, window)
+            publish_seal_lag(cloudwatch_client(cloudwatch_endpoint_url, region), group, lag)
 
 
 def _report_seal(run: Any, archive: Any, output: OutputFormat) -> None:

@@ -7,10 +7,18 @@ Namespace ``McpFleet/Backups``, dimensions ``Environment`` and ``Dependency``:
   after a backup) and periodically by ``ops backup-age --publish-metric``, so the value
   keeps growing when backups stop. Alarm with "missing data = breaching" as well.
 - ``LastBackupTimestamp`` (Seconds): Unix time when that backup finished.
+
+Namespace ``McpFleet/Audit``, dimension ``LogGroup``:
+
+- ``SealLagSeconds`` (Seconds): now minus the newest CloudWatch ingestion time up to which
+  the audit log group is sealed into the archive, published by every successful
+  ``ops audit seal --publish-metric`` run (also one that sealed nothing). The audit
+  seal-lag alarm (``components/audit_seal_alarm.py``) watches it, missing data breaching.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -25,6 +33,8 @@ if TYPE_CHECKING:
 NAMESPACE = "McpFleet/Backups"
 AGE_METRIC = "BackupAgeSeconds"
 TIMESTAMP_METRIC = "LastBackupTimestamp"
+AUDIT_NAMESPACE = "McpFleet/Audit"
+SEAL_LAG_METRIC = "SealLagSeconds"
 
 
 def check_dimensions(environment: str | None, dependency: str | None) -> tuple[str, str]:
@@ -42,28 +52,43 @@ def publish_backup_age(
     age: timedelta,
     finished_at: datetime,
 ) -> None:
-    dimensions: list[DimensionTypeDef] = [
-        {"Name": "Environment", "Value": environment},
-        {"Name": "Dependency", "Value": dependency},
+    publish_seconds(
+        client,
+        NAMESPACE,
+        {"Environment": environment, "Dependency": dependency},
+        {AGE_METRIC: max(age.total_seconds(), 0.0), TIMESTAMP_METRIC: finished_at.timestamp()},
+    )
+
+
+def publish_seal_lag(client: CloudWatchClient, log_group: str, lag: timedelta) -> None:
+    """How far the audit archive trails its log group, for the audit seal-lag alarm."""
+    publish_seconds(
+        client, AUDIT_NAMESPACE, {"LogGroup": log_group}, {SEAL_LAG_METRIC: lag.total_seconds()}
+    )
+
+
+def publish_seconds(
+    client: CloudWatchClient,
+    namespace: str,
+    dimensions: Mapping[str, str],
+    values: Mapping[str, float],
+) -> None:
+    """One PutMetricData of ``values`` (metric name to seconds, stamped now, never negative)."""
+    dimension_list: list[DimensionTypeDef] = [
+        {"Name": name, "Value": value} for name, value in dimensions.items()
     ]
     now = utcnow()
-    with aws_errors(f"publishing {NAMESPACE}/{AGE_METRIC}"):
+    with aws_errors(f"publishing {namespace}/{', '.join(values)}"):
         client.put_metric_data(
-            Namespace=NAMESPACE,
+            Namespace=namespace,
             MetricData=[
                 {
-                    "MetricName": AGE_METRIC,
-                    "Dimensions": dimensions,
+                    "MetricName": metric,
+                    "Dimensions": dimension_list,
                     "Timestamp": now,
-                    "Value": max(age.total_seconds(), 0.0),
+                    "Value": max(value, 0.0),
                     "Unit": "Seconds",
-                },
-                {
-                    "MetricName": TIMESTAMP_METRIC,
-                    "Dimensions": dimensions,
-                    "Timestamp": now,
-                    "Value": finished_at.timestamp(),
-                    "Unit": "Seconds",
-                },
+                }
+                for metric, value in values.items()
             ],
         )
