@@ -21,6 +21,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.audit_seal_alarm import put_metric_policy
 from components.irsa import irsa_trust_policy
 from components.pod_security import (
     restricted_container_context,
@@ -86,6 +87,7 @@ class AuditSealerArgs:
             "--retention-years", str(self.retention_years),
             "--settle-seconds", str(self.settle_seconds),
             "--lookback-minutes", str(self.lookback_minutes),
+            "--publish-metric",
         ]  # fmt: skip
 
 
@@ -122,6 +124,13 @@ class AuditSealer(pulumi.ComponentResource):
             policy_arn=args.writer_policy_arn,
             opts=pulumi.ResourceOptions(parent=self.role),
         )
+        # Its own inline policy, apart from the archive writer's: PutMetricData, one namespace.
+        metric = aws.iam.RolePolicy(
+            f"{name}-seal-lag-metric",
+            role=self.role.name,
+            policy=put_metric_policy(),
+            opts=pulumi.ResourceOptions(parent=self.role),
+        )
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
             metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -137,7 +146,7 @@ class AuditSealer(pulumi.ComponentResource):
             name,
             args,
             labels,
-            pulumi.ResourceOptions(parent=self, depends_on=[self.service_account, writer]),
+            pulumi.ResourceOptions(parent=self, depends_on=[self.service_account, writer, metric]),
         )
         self.register_outputs(
             {

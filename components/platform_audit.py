@@ -14,13 +14,17 @@ from catalog.platform_image import load_platform_entry
 from catalog.provenance import provenance_annotations
 from components.audit_control_plane import check_control_plane_audit
 from components.audit_retention import LockRetention
+from components.audit_seal_alarm import audit_seal_lag_alarm
 from components.audit_sealer import AuditSealer, AuditSealerArgs
 from components.audit_trail import AuditTrail, AuditTrailArgs, audit_log_group_name
 from components.labels import kubernetes_labels, standard_tags
 from components.log_routing import LogRoute, audit_route
 from components.otel_collector import OtelCollectorArgs
+from components.paging import AlarmRouting
 from components.platform_args import fleet_of, naming, policy_of
+from components.slo_math import Severity
 from components.tenant_namespace import EgressDependency
+from stacks.environment import Environment
 from stacks.fleet_plan import PlannedServer, Settings
 from telemetry.collector_config import OTLP_GRPC_PORT, OTLP_HTTP_PORT, CollectorConfigArgs
 from telemetry.otel_env import ServerTelemetry, collector_endpoint
@@ -76,11 +80,28 @@ def audit_sealer_args(settings: Settings, audit: AuditTrail) -> AuditSealerArgs:
 
 
 def audit_delivery(
-    name: str, settings: Settings, audit: AuditTrail, on_cluster: pulumi.ResourceOptions
+    name: str,
+    settings: Settings,
+    audit: AuditTrail,
+    on_cluster: pulumi.ResourceOptions,
+    routing: AlarmRouting | None = None,
 ) -> AuditSealer:
     """``Platform``'s one call for issue 13's delivery: the sealer on the cluster, writing
-    into ``audit``, and the warning when the cluster's control-plane audit log is off."""
-    sealer = AuditSealer(f"{name}-audit-sealer", audit_sealer_args(settings, audit), on_cluster)
+    into ``audit``, its seal-lag alarm (pages in prod, tickets in staging; none without
+    ``routing``), and the warning when the cluster's control-plane audit log is off."""
+    args = audit_sealer_args(settings, audit)
+    sealer = AuditSealer(f"{name}-audit-sealer", args, on_cluster)
+    severity = Severity.PAGE if settings.environment is Environment.PROD else Severity.TICKET
+    audit_seal_lag_alarm(
+        f"{name}-audit-seal-lag",
+        name_prefix=args.name_prefix,
+        log_group_name=args.log_group_name,
+        schedule=args.schedule,
+        settle_seconds=args.settle_seconds,
+        alarm_actions=routing.actions(severity) if routing else [],
+        tags=args.tags,
+        opts=pulumi.ResourceOptions(parent=sealer),
+    )
     check_control_plane_audit(settings.cluster.name, settings.region, sealer)
     return sealer
 

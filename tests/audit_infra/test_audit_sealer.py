@@ -79,7 +79,7 @@ def test_one_run_at_a_time_every_five_minutes_from_the_pinned_ops_image(
     assert container["args"] == [
         "audit", "seal", "--bucket", bucket, "--prefix", "audit",
         "--log-group", "/mcp-fleet-prod/audit", "--retention-years", "10",
-        "--settle-seconds", "120", "--lookback-minutes", "60",
+        "--settle-seconds", "120", "--lookback-minutes", "60", "--publish-metric",
     ]  # fmt: skip
     env = {item["name"]: item["value"] for item in container["env"]}
     assert env["AWS_REGION"] == REGION
@@ -112,7 +112,35 @@ def test_its_namespace_is_restricted_and_its_account_assumes_only_its_role(
 def test_the_role_carries_exactly_the_writer_policy(rendered: RecordingMocks) -> None:
     attachments = rendered.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     assert [a["policyArn"] for a in attachments] == [rendered.outputs["audit-writer"]["arn"]]
-    assert rendered.of_type("aws:iam/rolePolicy:RolePolicy") == []
+    (inline,) = rendered.of_type("aws:iam/rolePolicy:RolePolicy")
+    assert inline["role"] == "mcp-fleet-prod-audit-sealer"
+
+
+def test_the_role_publishes_metrics_only_into_the_audit_namespace(
+    rendered: RecordingMocks,
+) -> None:
+    """Read from the document: tools/iam-simulate refuses PutMetricData (no resource type,
+    so only a wildcard result), so the namespace condition is asserted as rendered."""
+    (inline,) = rendered.of_type("aws:iam/rolePolicy:RolePolicy")
+    assert json.loads(inline["policy"])["Statement"] == [
+        {
+            "Sid": "PublishSealLag",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": "McpFleet/Audit"}},
+        }
+    ]
+
+
+def test_the_seal_lag_alarm_watches_the_published_metric() -> None:
+    from components.audit_seal_alarm import METRIC_NAMESPACE, schedule_interval_minutes
+    from ops.metrics import AUDIT_NAMESPACE
+
+    assert METRIC_NAMESPACE == AUDIT_NAMESPACE
+    assert schedule_interval_minutes("*/5 * * * *") == 5
+    with pytest.raises(ValueError, match="needs"):
+        schedule_interval_minutes("0 * * * *")
 
 
 @pytest.mark.parametrize(
