@@ -174,7 +174,7 @@ class Platform(pulumi.ComponentResource):
             f"{name}-audit", audit_trail_args(settings), opts=pulumi.ResourceOptions(parent=self)
         )
         # The sealing CronJob and the control-plane audit log check (components/platform_audit).
-        audit_delivery(name, settings, audit, on_cluster)
+        audit_delivery(name, settings, audit, on_cluster, self.observability.routing)
         return collector, audit
 
 
