@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ import pytest
 from review.analyze import PolicyReport
 from review.pipeline import ReviewRequest, check_policy
 from review.render import RenderedStack
+from tests.review.pack_variants import judge_all
 from tests.review.test_policy_pack import with_changed
 
 pytestmark = pytest.mark.xdist_group("review-policy-pack")
@@ -71,10 +72,7 @@ def judged(rendered: Callable[[str], RenderedStack]) -> Mapping[str, PolicyRepor
         return check_policy(render(rendered("prod")), ReviewRequest("prod"))
 
     names = ["as rendered", *VARIANTS]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(judge, name) for name in names}
-        results = {name: future.result() for name, future in futures.items()}
-    return {name: report for name, report in results.items() if report is not None}
+    return judge_all({name: partial(judge, name) for name in names})
 
 
 def test_the_rendered_prod_archive_passes_the_policy(judged: Mapping[str, PolicyReport]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import pytest
@@ -21,18 +21,11 @@ from lab.stack import load_stack
 from review.analyze import PolicyReport
 from review.pipeline import ReviewRequest, check_policy
 from review.render import RenderedStack
+from tests.review.pack_variants import judge_all, with_resources
 
 pytestmark = pytest.mark.xdist_group("review-policy-pack")
 
 Variant = Callable[[RenderedStack], RenderedStack]
-
-
-def with_resources(
-    rendered: RenderedStack, change: Callable[[list[dict[str, Any]]], None]
-) -> RenderedStack:
-    resources = copy.deepcopy(rendered.resources)
-    change(resources)
-    return RenderedStack(rendered.project, rendered.stack, resources, rendered.root)
 
 
 def gateway_config_map(text: str) -> Callable[[list[dict[str, Any]]], None]:
@@ -98,11 +91,7 @@ def judged(rendered: Callable[[str], RenderedStack]) -> Mapping[str, PolicyRepor
         change, _ = VARIANTS[name]
         return check_policy(with_resources(rendered("prod"), change), ReviewRequest("prod"))
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(judge, name) for name in VARIANTS}
-        results = {name: future.result() for name, future in futures.items()}
-    assert all(report is not None for report in results.values())
-    return {name: report for name, report in results.items() if report is not None}
+    return judge_all({name: partial(judge, name) for name in VARIANTS})
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))

@@ -15,7 +15,7 @@ import copy
 import datetime as dt
 import shutil
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from review.analyze import PolicyReport
 from review.cli import app
 from review.pipeline import ReviewRequest, check_policy, render
 from review.render import PROJECT_DIR, RenderedStack
+from tests.review.pack_variants import judge_all
 
 pytestmark = pytest.mark.xdist_group("review-policy-pack")
 
@@ -184,11 +185,7 @@ def judged(
         *((name, judge_project_variant) for name in PROJECT_VARIANTS),
         *((name, judge_render_variant) for name in RENDER_VARIANTS),
     ]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(judge, name) for name, judge in jobs}
-        results = {name: future.result() for name, future in futures.items()}
-    assert all(report is not None for report in results.values())
-    return {name: report for name, report in results.items() if report is not None}
+    return judge_all({name: partial(judge, name) for name, judge in jobs})
 
 
 @pytest.mark.parametrize("stack", STACKS)

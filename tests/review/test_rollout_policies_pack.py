@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ import pytest
 from review.analyze import PolicyReport
 from review.pipeline import ReviewRequest, check_policy
 from review.render import RenderedStack
+from tests.review.pack_variants import judge_all
 from tests.review.test_policy_pack import with_changed
 
 pytestmark = pytest.mark.xdist_group("review-policy-pack")
@@ -76,10 +77,7 @@ def judged(rendered: Callable[[str], RenderedStack]) -> Mapping[str, PolicyRepor
     def judge(name: str) -> PolicyReport | None:
         return check_policy(VARIANTS[name][0](rendered("prod")), ReviewRequest("prod"))
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(judge, name) for name in VARIANTS}
-        results = {name: future.result() for name, future in futures.items()}
-    return {name: report for name, report in results.items() if report is not None}
+    return judge_all({name: partial(judge, name) for name in VARIANTS})
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))

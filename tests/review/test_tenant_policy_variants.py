@@ -6,9 +6,8 @@ dimension of one tenant (research) and must fail with exactly the rule that guar
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import pytest
@@ -16,17 +15,11 @@ import pytest
 from review.analyze import PolicyReport
 from review.pipeline import ReviewRequest, check_policy
 from review.render import RenderedStack
+from tests.review.pack_variants import Change, judge_all, with_resources
 
 pytestmark = pytest.mark.xdist_group("review-policy-pack")
 
-Change = Callable[[list[dict[str, Any]]], None]
 NAME_LABEL = "kubernetes.io/metadata.name"
-
-
-def with_resources(rendered: RenderedStack, change: Change) -> RenderedStack:
-    resources = copy.deepcopy(rendered.resources)
-    change(resources)
-    return RenderedStack(rendered.project, rendered.stack, resources, rendered.root)
 
 
 def research(resource: dict[str, Any], type_token: str) -> bool:
@@ -90,11 +83,7 @@ def judged(rendered: Callable[[str], RenderedStack]) -> Mapping[str, PolicyRepor
         change, _ = VARIANTS[name]
         return check_policy(with_resources(rendered("prod"), change), ReviewRequest("prod"))
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(judge, name) for name in VARIANTS}
-        results = {name: future.result() for name, future in futures.items()}
-    assert all(report is not None for report in results.values())
-    return {name: report for name, report in results.items() if report is not None}
+    return judge_all({name: partial(judge, name) for name in VARIANTS})
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
